@@ -1,0 +1,33 @@
+# HookRelay: the README's commands. `make demo` and `make test` set up what they need.
+SHELL := /bin/bash
+PUBLISH_DIR := artifacts/publish/hookrelay
+BIN := $(PUBLISH_DIR)/hookrelay
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+.PHONY: deps build publish test demo bench format clean
+
+deps:
+	./scripts/install-deps.sh
+
+build:
+	dotnet build -c Release -p:SourceRevisionId=$(COMMIT)
+
+publish:
+	dotnet publish src/HookRelay/HookRelay.csproj -c Release -r linux-x64 -o $(PUBLISH_DIR) -p:SourceRevisionId=$(COMMIT)
+
+# The AOT binary is built first: the tests run it as Ganeti would.
+test: deps publish
+	dotnet format --verify-no-changes
+	HOOKRELAY_BIN=$(abspath $(BIN)) dotnet test tests/HookRelay.Tests/HookRelay.Tests.csproj -c Release
+
+demo: deps publish
+	./scripts/demo.sh $(BIN)
+
+bench: deps publish
+	./bench/hook-startup.sh $(BIN)
+
+format:
+	dotnet format
+
+clean:
+	rm -rf artifacts

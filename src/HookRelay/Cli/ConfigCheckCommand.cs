@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Text.Json;
+using HookRelay.Rules;
+
+namespace HookRelay.Cli;
+
+/// <summary>`hookrelay config check`: every error with file, line and column; secret references resolved but never shown.</summary>
+public static class ConfigCheckCommand
+{
+    public static Command Create(Option<string> configOption)
+    {
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
+        var check = new Command("check", "Validate the configuration against the schema and explain every problem")
+        {
+            json,
+        };
+        check.SetAction(result => Run(result.GetValue(configOption)!, result.GetValue(json), Console.Out));
+        var config = new Command("config", "Work with the configuration file") { check };
+        return config;
+    }
+
+    public static int Run(string path, bool asJson, TextWriter output)
+    {
+        var problems = new List<ConfigError>();
+        HookRelayConfig? config = null;
+        try
+        {
+            config = ConfigLoader.Load(path);
+            problems.AddRange(config.Warnings);
+            problems.AddRange(SecretProblems(config));
+        }
+        catch (ConfigException e)
+        {
+            problems.AddRange(e.Errors);
+        }
+        var ok = problems.All(p => p.IsWarning);
+        if (asJson)
+        {
+            using var writer = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = true });
+            writer.WriteStartObject();
+            writer.WriteString("file", path);
+            writer.WriteBoolean("valid", ok);
+            if (config is not null)
+            {
+                writer.WriteString("config_hash", config.Hash);
+            }
+            writer.WriteStartArray("problems");
+            foreach (var p in problems)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("severity", p.IsWarning ? "warning" : "error");
+                writer.WriteNumber("line", p.Line);
+                writer.WriteNumber("column", p.Column);
+                writer.WriteString("message", p.Message);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        else
+        {
+            foreach (var p in problems)
+            {
+                output.WriteLine(p);
+            }
+            if (config is not null && ok)
+            {
+                output.WriteLine($"{path}: valid ({config.Sinks.Count} sinks, {config.Routes.Count} routes, {config.Gates.Count} gates, {config.Actions.Count} actions)");
+            }
+        }
+        return ok ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>A reference that cannot be resolved here is an error: the daemon would fail the same way.</summary>
+    private static IEnumerable<ConfigError> SecretProblems(HookRelayConfig config)
+    {
+        foreach (var sink in config.Sinks.Values)
+        {
+            foreach (var (key, raw) in sink.Settings)
+            {
+                string? problem = null;
+                try
+                {
+                    SecretReferences.Resolve(raw);
+                }
+                catch (SecretException e)
+                {
+                    problem = e.Message;
+                }
+                if (problem is not null)
+                {
+                    yield return new ConfigError(sink.Position.File, sink.Position.Line, sink.Position.Column, $"sink '{sink.Name}', {key}: {problem}");
+                }
+            }
+        }
+    }
+}

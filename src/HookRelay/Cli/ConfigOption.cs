@@ -1,0 +1,32 @@
+using System.CommandLine;
+using HookRelay.Rules;
+
+namespace HookRelay.Cli;
+
+/// <summary>The --config option every subcommand shares, and loading with errors printed the same way everywhere.</summary>
+public static class ConfigOption
+{
+    public static Option<string> Create() => new("--config", "-c")
+    {
+        Description = $"Configuration file (default {HookRelayConfig.DefaultPath})",
+        DefaultValueFactory = _ => HookRelayConfig.DefaultPath,
+        Recursive = true,
+    };
+
+    /// <summary>Loads the configuration or prints every error to stderr and returns null.</summary>
+    public static HookRelayConfig? LoadOrReport(string path, TextWriter err)
+    {
+        try
+        {
+            return ConfigLoader.Load(path);
+        }
+        catch (ConfigException e)
+        {
+            foreach (var error in e.Errors)
+            {
+                err.WriteLine(error);
+            }
+            return null;
+        }
+    }
+}

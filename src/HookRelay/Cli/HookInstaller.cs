@@ -1,0 +1,191 @@
+using System.Text.RegularExpressions;
+using HookRelay.Events;
+using HookRelay.Rules;
+
+namespace HookRelay.Cli;
+
+public enum InstallStep
+{
+    CreateDirectory,
+    Link,
+    Relink,
+    Unchanged,
+    RemoveStaleLink,
+    RemoveDirectory,
+    Conflict,
+}
+
+public sealed record InstallChange(InstallStep Step, string Path, string? Detail = null);
+
+/// <summary>
+/// Puts a symlink to the hookrelay binary into exactly the hooks directories the configuration
+/// needs. A link is ours when it is a symlink to a file named "hookrelay"; anything else is
+/// the operator's and is never replaced or removed. Directories it had to create are listed in
+/// a manifest in the hooks root, so uninstall removes them again (when empty) and only them.
+/// </summary>
+public sealed partial class HookInstaller(string hooksRoot, string binary, string linkName)
+{
+    public const string DefaultHooksRoot = "/etc/ganeti/hooks";
+    public const string DefaultLinkName = "hookrelay";
+    public const string ManifestName = ".hookrelay-created-dirs";
+
+    public static bool IsValidLinkName(string name) => GanetiScriptName().IsMatch(name);
+
+    /// <summary>The hooks directories (e.g. "instance-migrate-post.d") some route, gate or action may apply in.</summary>
+    public static SortedSet<string> NeededDirectories(HookRelayConfig config)
+    {
+        var needed = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var path in HooksCatalog.All)
+        {
+            foreach (var phase in path.Phases)
+            {
+                if (config.Routes.Any(r => MayMatch(r.Matchers, path.Path, phase))
+                    || (phase == "pre" && config.Gates.Any(g => MayMatch(g.Matchers, path.Path, phase)))
+                    || config.Actions.Any(a => a.Enabled && NodeActionTriggers.Find(a.Name) is { } t && MayMatch(t.Matchers, path.Path, phase)))
+                {
+                    needed.Add($"{path.Path}-{phase}.d");
+                }
+            }
+        }
+        return needed;
+    }
+
+    /// <summary>Only hook and phase are known before an event exists; any other matcher may still match.</summary>
+    private static bool MayMatch(IReadOnlyList<Matcher> matchers, string hook, string phase) =>
+        matchers.All(m => m.Name switch
+        {
+            "hook" => m.Matches([hook]),
+            "phase" => m.Matches([phase]),
+            _ => true,
+        });
+
+    public IReadOnlyList<InstallChange> PlanInstall(IReadOnlySet<string> neededDirectories)
+    {
+        var changes = new List<InstallChange>();
+        foreach (var dir in neededDirectories)
+        {
+            var dirPath = Path.Combine(hooksRoot, dir);
+            var link = Path.Combine(dirPath, linkName);
+            if (!Directory.Exists(dirPath))
+            {
+                changes.Add(new(InstallStep.CreateDirectory, dirPath));
+                changes.Add(new(InstallStep.Link, link, binary));
+                continue;
+            }
+            var existing = new FileInfo(link);
+            if (existing.LinkTarget is null && !existing.Exists)
+            {
+                changes.Add(new(InstallStep.Link, link, binary));
+            }
+            else if (!IsOurs(existing))
+            {
+                changes.Add(new(InstallStep.Conflict, link, "exists and was not created by hookrelay; rename it or pass --link-name"));
+            }
+            else
+            {
+                changes.Add(existing.LinkTarget == binary
+                    ? new(InstallStep.Unchanged, link, binary)
+                    : new(InstallStep.Relink, link, binary));
+            }
+        }
+        changes.AddRange(PlanRemoval(keep: neededDirectories));
+        return changes;
+    }
+
+    public IReadOnlyList<InstallChange> PlanUninstall() => PlanRemoval(keep: new HashSet<string>());
+
+    private List<InstallChange> PlanRemoval(IReadOnlySet<string> keep)
+    {
+        var changes = new List<InstallChange>();
+        if (!Directory.Exists(hooksRoot))
+        {
+            return changes;
+        }
+        var created = ReadManifest();
+        foreach (var dirPath in Directory.GetDirectories(hooksRoot, "*.d").Order(StringComparer.Ordinal))
+        {
+            var dir = Path.GetFileName(dirPath);
+            if (keep.Contains(dir))
+            {
+                continue;
+            }
+            var link = new FileInfo(Path.Combine(dirPath, linkName));
+            var removesLink = IsOurs(link);
+            if (removesLink)
+            {
+                changes.Add(new(InstallStep.RemoveStaleLink, link.FullName, link.LinkTarget));
+            }
+            var othersLeft = Directory.EnumerateFileSystemEntries(dirPath).Any(e => !(removesLink && e == link.FullName));
+            if (created.Contains(dir) && !othersLeft)
+            {
+                changes.Add(new(InstallStep.RemoveDirectory, dirPath));
+            }
+        }
+        return changes;
+    }
+
+    /// <summary>Applies a plan. Refuses the whole plan, touching nothing, when it holds a conflict.</summary>
+    public void Apply(IReadOnlyList<InstallChange> changes)
+    {
+        if (changes.Any(c => c.Step == InstallStep.Conflict))
+        {
+            throw new InvalidOperationException("refusing to install: " + string.Join("; ", changes.Where(c => c.Step == InstallStep.Conflict).Select(c => $"{c.Path} {c.Detail}")));
+        }
+        var created = ReadManifest();
+        foreach (var change in changes)
+        {
+            switch (change.Step)
+            {
+                case InstallStep.CreateDirectory:
+                    Directory.CreateDirectory(change.Path);
+                    created.Add(Path.GetFileName(change.Path));
+                    break;
+                case InstallStep.Link:
+                    File.CreateSymbolicLink(change.Path, binary);
+                    break;
+                case InstallStep.Relink:
+                    // Replace atomically so Ganeti never finds the hook missing mid-install.
+                    var temporary = change.Path + ".hookrelay-new";
+                    File.Delete(temporary);
+                    File.CreateSymbolicLink(temporary, binary);
+                    File.Move(temporary, change.Path, overwrite: true);
+                    break;
+                case InstallStep.RemoveStaleLink:
+                    File.Delete(change.Path);
+                    break;
+                case InstallStep.RemoveDirectory:
+                    Directory.Delete(change.Path);
+                    created.Remove(Path.GetFileName(change.Path));
+                    break;
+            }
+        }
+        WriteManifest(created);
+    }
+
+    private static bool IsOurs(FileInfo file) =>
+        file.LinkTarget is { } target && Path.GetFileName(target) == DefaultLinkName;
+
+    private SortedSet<string> ReadManifest()
+    {
+        var path = Path.Combine(hooksRoot, ManifestName);
+        return File.Exists(path)
+            ? new SortedSet<string>(File.ReadAllLines(path).Where(l => l.Length > 0), StringComparer.Ordinal)
+            : new SortedSet<string>(StringComparer.Ordinal);
+    }
+
+    private void WriteManifest(SortedSet<string> created)
+    {
+        var path = Path.Combine(hooksRoot, ManifestName);
+        if (created.Count == 0)
+        {
+            File.Delete(path);
+            return;
+        }
+        Directory.CreateDirectory(hooksRoot);
+        File.WriteAllLines(path, created);
+    }
+
+    // Ganeti runs only files whose names match this; anything else is silently skipped.
+    [GeneratedRegex("^[a-zA-Z0-9_-]+$")]
+    private static partial Regex GanetiScriptName();
+}

@@ -1,0 +1,136 @@
+using System.CommandLine;
+using System.Text.Json;
+using HookRelay.Rules;
+
+namespace HookRelay.Cli;
+
+/// <summary>`hookrelay install` and `hookrelay uninstall`.</summary>
+public static class InstallCommand
+{
+    public static IEnumerable<Command> Create(Option<string> configOption)
+    {
+        var hooksRoot = new Option<string>("--hooks-root")
+        {
+            Description = $"Ganeti's hooks directory (default {HookInstaller.DefaultHooksRoot})",
+            DefaultValueFactory = _ => HookInstaller.DefaultHooksRoot,
+        };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print what would change, change nothing" };
+        var linkName = new Option<string>("--link-name")
+        {
+            Description = $"Name of the link in each hooks directory (default {HookInstaller.DefaultLinkName}; Ganeti runs names of letters, digits, - and _ in lexicographic order)",
+            DefaultValueFactory = _ => HookInstaller.DefaultLinkName,
+        };
+        var binary = new Option<string>("--binary") { Description = "The hookrelay executable to link to (default: this one)" };
+        var json = new Option<bool>("--json") { Description = "Print the changes as JSON" };
+
+        var install = new Command("install", "Link hookrelay into exactly the hooks directories the configuration needs; remove its stale links")
+        {
+            hooksRoot, dryRun, linkName, binary, json,
+        };
+        install.SetAction(r => Run(r.GetValue(configOption)!, r.GetValue(hooksRoot)!, r.GetValue(linkName)!, r.GetValue(binary),
+            r.GetValue(dryRun), r.GetValue(json), uninstall: false));
+        var uninstall = new Command("uninstall", "Remove every link hookrelay made, and the directories it created if they are empty")
+        {
+            hooksRoot, dryRun, linkName, binary, json,
+        };
+        uninstall.SetAction(r => Run(r.GetValue(configOption)!, r.GetValue(hooksRoot)!, r.GetValue(linkName)!, r.GetValue(binary),
+            r.GetValue(dryRun), r.GetValue(json), uninstall: true));
+        return [install, uninstall];
+    }
+
+    private static int Run(string configPath, string hooksRoot, string linkName, string? binary, bool dryRun, bool json, bool uninstall)
+    {
+        if (!HookInstaller.IsValidLinkName(linkName))
+        {
+            Console.Error.WriteLine($"hookrelay: --link-name '{linkName}': Ganeti only runs names of letters, digits, '-' and '_'");
+            return ExitCodes.Usage;
+        }
+        var target = Path.GetFullPath(binary ?? Environment.ProcessPath ?? "/usr/bin/hookrelay");
+        var installer = new HookInstaller(hooksRoot, target, linkName);
+        IReadOnlyList<InstallChange> changes;
+        if (uninstall)
+        {
+            changes = installer.PlanUninstall();
+        }
+        else
+        {
+            var config = ConfigOption.LoadOrReport(configPath, Console.Error);
+            if (config is null)
+            {
+                return ExitCodes.Failed;
+            }
+            if (configPath != HookRelayConfig.DefaultPath)
+            {
+                Console.Error.WriteLine($"hookrelay: note: Ganeti runs hooks with an empty environment, so the hook reads {HookRelayConfig.DefaultPath}, not {configPath}");
+            }
+            changes = installer.PlanInstall(HookInstaller.NeededDirectories(config));
+        }
+        var conflicts = changes.Any(c => c.Step == InstallStep.Conflict);
+        if (!dryRun && !conflicts)
+        {
+            try
+            {
+                installer.Apply(changes);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"hookrelay: {(uninstall ? "uninstall" : "install")} failed: {e.Message}");
+                return ExitCodes.Failed;
+            }
+        }
+        Report(changes, dryRun, json);
+        if (conflicts)
+        {
+            Console.Error.WriteLine("hookrelay: nothing changed: files that hookrelay did not create are in the way (see 'conflict' above)");
+            return ExitCodes.Failed;
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static void Report(IReadOnlyList<InstallChange> changes, bool dryRun, bool json)
+    {
+        if (json)
+        {
+            using var stream = Console.OpenStandardOutput();
+            using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+            {
+                writer.WriteStartObject();
+                writer.WriteBoolean("dry_run", dryRun);
+                writer.WriteStartArray("changes");
+                foreach (var c in changes)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("step", StepName(c.Step));
+                    writer.WriteString("path", c.Path);
+                    if (c.Detail is not null)
+                    {
+                        writer.WriteString("detail", c.Detail);
+                    }
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+            stream.WriteByte((byte)'\n');
+            return;
+        }
+        var prefix = dryRun ? "would " : "";
+        foreach (var c in changes.Where(c => c.Step != InstallStep.Unchanged))
+        {
+            Console.WriteLine($"{prefix}{StepName(c.Step)} {c.Path}{(c.Detail is null ? "" : $" ({c.Detail})")}");
+        }
+        var unchanged = changes.Count(c => c.Step == InstallStep.Unchanged);
+        Console.WriteLine($"{changes.Count - unchanged} change(s){(dryRun ? " (dry run: nothing changed)" : "")}, {unchanged} link(s) already in place");
+    }
+
+    private static string StepName(InstallStep step) => step switch
+    {
+        InstallStep.CreateDirectory => "create-dir",
+        InstallStep.Link => "link",
+        InstallStep.Relink => "relink",
+        InstallStep.Unchanged => "unchanged",
+        InstallStep.RemoveStaleLink => "remove-link",
+        InstallStep.RemoveDirectory => "remove-dir",
+        _ => "conflict",
+    };
+}

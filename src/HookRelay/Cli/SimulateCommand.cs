@@ -1,0 +1,178 @@
+using System.CommandLine;
+using System.Text.Json;
+using HookRelay.Events;
+using HookRelay.Rules;
+
+namespace HookRelay.Cli;
+
+/// <summary>
+/// `hookrelay simulate`: what the hook would do for an environment on a node (the event, the
+/// node's roles, which routes, gates and actions apply and why, what would be sent), with no side effects.
+/// </summary>
+public static class SimulateCommand
+{
+    public static Command Create(Option<string> configOption)
+    {
+        var hook = new Argument<string>("hooks-path") { Description = "The hooks path, e.g. instance-migrate" };
+        var phase = new Option<string>("--phase") { Description = "pre or post (default: from the env file, else post)" };
+        phase.AcceptOnlyFromAmong("pre", "post");
+        var envFile = new Option<string>("--env-file")
+        {
+            Description = "Environment to use: a Ganeti lab capture (JSON), a JSON object, or KEY=VALUE lines. Default: a built-in sample",
+        };
+        var set = new Option<string[]>("--set") { Description = "Override a variable: KEY=VALUE (GANETI_ may be left out); repeatable", AllowMultipleArgumentsPerToken = false };
+        var node = new Option<string>("--node") { Description = "Simulate on this node (FQDN). Default: this host, as the hook would" };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
+        var command = new Command("simulate", "Show what the hook would do for one hooks path and phase, without doing it")
+        {
+            hook, phase, envFile, set, node, json,
+        };
+        command.SetAction(result => Run(new Request(
+            result.GetValue(configOption)!, result.GetValue(hook)!, result.GetValue(phase), result.GetValue(envFile),
+            result.GetValue(set) ?? [], result.GetValue(node), result.GetValue(json)), Console.Out, Console.Error));
+        return command;
+    }
+
+    public sealed record Request(string Config, string Hook, string? Phase, string? EnvFile, string[] Sets, string? Node, bool Json);
+
+    public static int Run(Request request, TextWriter output, TextWriter err)
+    {
+        var config = ConfigOption.LoadOrReport(request.Config, err);
+        if (config is null)
+        {
+            return ExitCodes.Failed;
+        }
+        SortedDictionary<string, string> vars;
+        try
+        {
+            vars = request.EnvFile is null
+                ? Samples.For(request.Hook, request.Phase ?? "post")
+                : EnvFile.Read(request.EnvFile);
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+        {
+            err.WriteLine($"hookrelay: cannot read the environment: {e.Message}");
+            return ExitCodes.Failed;
+        }
+        if (vars.TryGetValue("GANETI_HOOKS_PATH", out var fileHook) && fileHook != request.Hook)
+        {
+            err.WriteLine($"hookrelay: note: the environment is of hooks path '{fileHook}'; simulating it as '{request.Hook}'");
+        }
+        vars["GANETI_HOOKS_PATH"] = request.Hook;
+        vars["GANETI_HOOKS_PHASE"] = request.Phase ?? vars.GetValueOrDefault("GANETI_HOOKS_PHASE") ?? "post";
+        foreach (var assignment in request.Sets)
+        {
+            var eq = assignment.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                err.WriteLine($"hookrelay: --set '{assignment}': expected KEY=VALUE");
+                return ExitCodes.Usage;
+            }
+            var key = assignment[..eq];
+            vars[key.StartsWith(HookEventParser.Prefix, StringComparison.Ordinal) ? key : HookEventParser.Prefix + key] = assignment[(eq + 1)..];
+        }
+        vars = HookEventParser.GanetiVariables((IEnumerable<KeyValuePair<string, string>>)vars);
+        var ev = HookEventParser.Parse(vars, request.Node ?? NodeNames.Local(config.NodeName));
+        var plan = Planner.Plan(config, ev);
+        var cloudEvent = CloudEvent.For(ev, DateTimeOffset.UtcNow);
+        if (request.Json)
+        {
+            WriteJson(plan, cloudEvent, config);
+        }
+        else
+        {
+            WriteText(plan, cloudEvent, config, output);
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static void WriteText(Plan plan, CloudEvent cloudEvent, HookRelayConfig config, TextWriter output)
+    {
+        var ev = plan.Event;
+        output.WriteLine($"event    {cloudEvent.Type}  subject {ev.Target ?? "-"}  cluster {ev.Cluster ?? "-"}{(ev.KnownHook ? "" : "  (not in the catalog: generic event)")}");
+        foreach (var fact in EventFacts.Describe(ev))
+        {
+            output.WriteLine($"         {fact}");
+        }
+        output.WriteLine($"opkey    {cloudEvent.OpKey}");
+        output.WriteLine($"node     {ev.Node.Name}  roles: {(ev.Node.Roles.Count == 0 ? "none" : string.Join(", ", ev.Node.Roles))}");
+        WriteDecisions(output, "routes", plan.Routes);
+        WriteDecisions(output, "gates", plan.Gates);
+        WriteDecisions(output, "actions", plan.Actions);
+        output.WriteLine("would send");
+        if (plan.Deliveries.Count == 0)
+        {
+            output.WriteLine("  nothing");
+        }
+        foreach (var delivery in plan.Deliveries)
+        {
+            var sink = config.Sinks[delivery.Sink];
+            var where = sink.Settings.TryGetValue("path", out var path) ? $" ({path})" : "";
+            output.WriteLine($"  {delivery.Route} → {sink.Type} sink '{sink.Name}'{where}: {cloudEvent.Type}, {cloudEvent.ToJsonUtf8().Length} bytes of CloudEvents JSON");
+        }
+        var gates = plan.Gates.Where(g => g.Applies).ToList();
+        output.WriteLine(gates.Count == 0
+            ? "would deny  nothing (no gate applies)"
+            : $"would deny  not decided: gates {string.Join(", ", gates.Select(g => g.Name))} apply, but this version does not evaluate gates yet");
+    }
+
+    private static void WriteDecisions(TextWriter output, string title, IReadOnlyList<Decision> decisions)
+    {
+        output.WriteLine(title);
+        if (decisions.Count == 0)
+        {
+            output.WriteLine("  none configured");
+        }
+        foreach (var d in decisions)
+        {
+            output.WriteLine($"  {(d.Applies ? "yes" : "no ")}  {d.Name}: {d.Reason}");
+        }
+    }
+
+    private static void WriteJson(Plan plan, CloudEvent cloudEvent, HookRelayConfig config)
+    {
+        using var stream = Console.OpenStandardOutput();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("node", plan.Event.Node.Name);
+            writer.WriteStartArray("roles");
+            foreach (var role in plan.Event.Node.Roles)
+            {
+                writer.WriteStringValue(role);
+            }
+            writer.WriteEndArray();
+            WriteDecisionsJson(writer, "routes", plan.Routes);
+            WriteDecisionsJson(writer, "gates", plan.Gates);
+            WriteDecisionsJson(writer, "actions", plan.Actions);
+            writer.WriteStartArray("deliveries");
+            foreach (var d in plan.Deliveries)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("route", d.Route);
+                writer.WriteString("sink", d.Sink);
+                writer.WriteString("sink_type", config.Sinks[d.Sink].Type);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WritePropertyName("event");
+            cloudEvent.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+        stream.WriteByte((byte)'\n');
+    }
+
+    private static void WriteDecisionsJson(Utf8JsonWriter writer, string name, IReadOnlyList<Decision> decisions)
+    {
+        writer.WriteStartArray(name);
+        foreach (var d in decisions)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", d.Name);
+            writer.WriteBoolean("applies", d.Applies);
+            writer.WriteString("reason", d.Reason);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+    }
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+
+namespace HookRelay.Events;
+
+/// <summary>
+/// A hook event as a CloudEvents 1.0 structured-mode JSON document. Extension attribute names
+/// must be lower-case alphanumerics, hence "opkey".
+/// </summary>
+public sealed record CloudEvent(string Id, DateTimeOffset Time, string OpKey, HookEvent Data)
+{
+    public const string SpecVersion = "1.0";
+
+    public static CloudEvent For(HookEvent ev, DateTimeOffset now) =>
+        new(Guid.CreateVersion7(now).ToString(), now, Events.OpKey.Compute(ev.Env), ev);
+
+    public string Type => $"org.ganeti.{Safe(Data.Hook)}.{Safe(Data.Phase)}";
+
+    public string Source => $"ganeti://{Safe(Data.Cluster)}";
+
+    public string? Subject => Data.Target;
+
+    public void WriteTo(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("specversion", SpecVersion);
+        writer.WriteString("id", Id);
+        writer.WriteString("source", Source);
+        writer.WriteString("type", Type);
+        if (Subject is not null)
+        {
+            writer.WriteString("subject", Subject);
+        }
+        writer.WriteString("time", Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        writer.WriteString("datacontenttype", "application/json");
+        writer.WriteString("opkey", OpKey);
+        writer.WritePropertyName("data");
+        JsonSerializer.Serialize(writer, Data, EventJsonContext.Default.HookEvent);
+        writer.WriteEndObject();
+    }
+
+    public byte[] ToJsonUtf8()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            WriteTo(writer);
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    // Hooks paths and cluster names are Ganeti's, but a hostile or empty one must not make an invalid type or URI.
+    private static string Safe(string? part)
+    {
+        if (string.IsNullOrEmpty(part))
+        {
+            return "unknown";
+        }
+        Span<char> buffer = part.Length <= 256 ? stackalloc char[part.Length] : new char[part.Length];
+        for (var i = 0; i < part.Length; i++)
+        {
+            var c = part[i];
+            buffer[i] = char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' ? c : '_';
+        }
+        return new string(buffer);
+    }
+}

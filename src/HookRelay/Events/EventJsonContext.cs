@@ -1,0 +1,12 @@
+using System.Text.Json.Serialization;
+
+namespace HookRelay.Events;
+
+/// <summary>Source-generated JSON for events: no reflection, so the hook stays NativeAOT-clean.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = false)]
+[JsonSerializable(typeof(HookEvent))]
+[JsonSerializable(typeof(SortedDictionary<string, string>))]
+internal sealed partial class EventJsonContext : JsonSerializerContext;

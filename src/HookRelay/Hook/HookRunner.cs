@@ -1,0 +1,79 @@
+using HookRelay.Delivery;
+using HookRelay.Events;
+using HookRelay.Logging;
+using HookRelay.Rules;
+
+namespace HookRelay.Hook;
+
+/// <summary>
+/// Hook mode: what runs when Ganeti executes hookrelay from a hooks directory. It turns the
+/// environment into an event, plans, hands deliveries over, and exits by the phase rules: a
+/// post hook exits 0 whatever the sinks do; a pre hook exits non-zero only to deny.
+/// </summary>
+public static class HookRunner
+{
+    public const string ConfigVariable = "HOOKRELAY_CONFIG";
+
+    public static int Run()
+    {
+        var vars = HookEventParser.GanetiVariables(Environment.GetEnvironmentVariables());
+        var phase = vars.GetValueOrDefault("GANETI_HOOKS_PHASE") ?? "";
+        var label = $"{vars.GetValueOrDefault("GANETI_HOOKS_PATH") ?? "?"}-{phase}";
+        var policy = ErrorPolicy.Allow;
+        using var budget = new HookBudget(HookSettings.DefaultBudget, label, () => InternalErrorExit(phase, policy));
+        try
+        {
+            var configPath = Environment.GetEnvironmentVariable(ConfigVariable) is { Length: > 0 } p ? p : HookRelayConfig.DefaultPath;
+            HookRelayConfig config;
+            try
+            {
+                config = ConfigLoader.Load(configPath);
+            }
+            catch (ConfigException e)
+            {
+                var more = e.Errors.Count > 1 ? $" (and {e.Errors.Count - 1} more; run 'hookrelay config check')" : "";
+                return Fail(phase, policy, $"{label}: configuration unusable, nothing done: {e.Errors[0]}{more}");
+            }
+            policy = config.Hook.OnInternalError;
+            budget.Reset(config.Hook.Budget);
+            return RunWith(config, vars, label, budget.Token);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Fail(phase, policy, $"{label}: internal error, nothing done: {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private static int RunWith(HookRelayConfig config, SortedDictionary<string, string> vars, string label, CancellationToken token)
+    {
+        var ev = HookEventParser.Parse(vars, NodeNames.Local(config.NodeName));
+        if (!ev.KnownHook)
+        {
+            HookLog.Warning($"{label}: hooks path '{ev.Hook}' version '{ev.HooksVersion}' is not in the catalog; handled as a generic event");
+        }
+        var plan = Planner.Plan(config, ev);
+        if (plan.Deliveries.Count == 0)
+        {
+            return HookExitCodes.Ok;
+        }
+        var cloudEvent = CloudEvent.For(ev, DateTimeOffset.UtcNow);
+        var handoff = new DirectDelivery(config);
+        var problems = handoff.EnqueueAsync(cloudEvent, plan.Deliveries, token).AsTask().GetAwaiter().GetResult();
+        foreach (var problem in problems)
+        {
+            // Never fail the operation for a sink: say so once, in the job log and in syslog.
+            HookLog.Error($"{label}: event {cloudEvent.Id} not delivered to sink '{problem.Sink}': {problem.Reason}");
+        }
+        return HookExitCodes.Ok;
+    }
+
+    private static int Fail(string phase, ErrorPolicy policy, string message)
+    {
+        HookLog.Error(message);
+        return InternalErrorExit(phase, policy);
+    }
+
+    /// <summary>Post hooks never fail the operator; pre hooks follow on_internal_error (default allow).</summary>
+    private static int InternalErrorExit(string phase, ErrorPolicy policy) =>
+        phase == "pre" && policy == ErrorPolicy.Deny ? HookExitCodes.InternalErrorDenied : HookExitCodes.Ok;
+}

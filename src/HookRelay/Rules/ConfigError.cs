@@ -1,0 +1,15 @@
+namespace HookRelay.Rules;
+
+/// <summary>One problem in a configuration file, with where it is and what was expected.</summary>
+public sealed record ConfigError(string File, long Line, long Column, string Message, bool IsWarning = false)
+{
+    public override string ToString() =>
+        $"{File}:{Line}:{Column}: {(IsWarning ? "warning" : "error")}: {Message}";
+}
+
+/// <summary>A configuration that cannot be used; carries every error found, not just the first.</summary>
+public sealed class ConfigException(IReadOnlyList<ConfigError> errors)
+    : Exception(errors.Count > 0 ? errors[0].ToString() : "invalid configuration")
+{
+    public IReadOnlyList<ConfigError> Errors { get; } = errors;
+}

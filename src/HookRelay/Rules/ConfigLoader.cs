@@ -1,0 +1,330 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace HookRelay.Rules;
+
+/// <summary>
+/// Reads hookrelay.yaml: YAML → schema check (structure, with line and column) → model with
+/// semantic checks (matchers, regexes, sink references, secret syntax). Collects every error.
+/// </summary>
+public static class ConfigLoader
+{
+    private static JsonDocument? _schema;
+
+    public static JsonElement Schema
+    {
+        get
+        {
+            if (_schema is null)
+            {
+                using var stream = typeof(ConfigLoader).Assembly.GetManifestResourceStream("hookrelay.schema.json")
+                    ?? throw new InvalidOperationException("the embedded configuration schema is missing from this build");
+                _schema = JsonDocument.Parse(stream);
+            }
+            return _schema.RootElement;
+        }
+    }
+
+    /// <summary>Loads and validates a file; throws <see cref="ConfigException"/> with every problem found.</summary>
+    public static HookRelayConfig Load(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException([new ConfigError(path, 0, 0, $"cannot read the configuration: {e.Message}")]);
+        }
+        return Parse(bytes, path);
+    }
+
+    public static HookRelayConfig Parse(byte[] bytes, string path)
+    {
+        var errors = new List<ConfigError>();
+        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        YamlNode? root = null;
+        try
+        {
+            var stream = new YamlStream();
+            using var reader = new StreamReader(new MemoryStream(bytes), new UTF8Encoding(false, true));
+            stream.Load(reader);
+            if (stream.Documents.Count > 1)
+            {
+                var second = stream.Documents[1].RootNode;
+                errors.Add(new ConfigError(path, second.Start.Line, second.Start.Column, "the file holds more than one YAML document; put everything in one"));
+            }
+            root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+        }
+        catch (YamlException e)
+        {
+            errors.Add(new ConfigError(path, e.Start.Line, e.Start.Column, $"not valid YAML: {YamlMessage(e)}"));
+        }
+        catch (DecoderFallbackException)
+        {
+            errors.Add(new ConfigError(path, 0, 0, "the file is not valid UTF-8"));
+        }
+        if (root is null || YamlScalars.IsNull(root))
+        {
+            return errors.Count > 0
+                ? throw new ConfigException(errors)
+                : new HookRelayConfig { SourcePath = path, Hash = hash, Warnings = [new ConfigError(path, 1, 1, "the configuration is empty: no event will be routed anywhere", true)] };
+        }
+        SchemaValidator.Validate(Schema, root, path, errors);
+        if (errors.Count > 0)
+        {
+            throw new ConfigException(errors);
+        }
+        var config = new Binder(path, errors).Bind((YamlMappingNode)root, hash);
+        return errors.Count > 0 ? throw new ConfigException(errors) : config;
+    }
+
+    // YamlDotNet prefixes messages with the position we already report.
+    private static string YamlMessage(YamlException e)
+    {
+        var message = e.InnerException?.Message ?? e.Message;
+        var close = message.IndexOf("): ", StringComparison.Ordinal);
+        return message.StartsWith("(Line:", StringComparison.Ordinal) && close > 0 ? message[(close + 3)..] : message;
+    }
+
+    /// <summary>Maps a schema-valid document onto the model; only semantic problems remain to be found here.</summary>
+    private sealed class Binder(string file, List<ConfigError> errors)
+    {
+        private readonly List<ConfigError> _warnings = [];
+
+        public HookRelayConfig Bind(YamlMappingNode root, string hash)
+        {
+            var sinks = Sinks(Child(root, "sinks") as YamlMappingNode);
+            var routes = Routes(Child(root, "routes") as YamlSequenceNode, sinks);
+            var gates = Gates(Child(root, "gates") as YamlSequenceNode);
+            var actions = Actions(Child(root, "actions") as YamlMappingNode);
+            if (routes.Count == 0 && gates.Count == 0 && actions.Count == 0)
+            {
+                _warnings.Add(new ConfigError(file, root.Start.Line, root.Start.Column, "no routes, gates or actions: every hook run will do nothing", true));
+            }
+            return new HookRelayConfig
+            {
+                SourcePath = file,
+                Hash = hash,
+                StateDir = Text(root, "state_dir") ?? HookRelayConfig.DefaultStateDir,
+                NodeName = Text(root, "node_name"),
+                Hook = HookSettings(Child(root, "hook") as YamlMappingNode),
+                Sinks = sinks,
+                Routes = routes,
+                Gates = gates,
+                Actions = actions,
+                Warnings = _warnings,
+            };
+        }
+
+        private HookSettings HookSettings(YamlMappingNode? node)
+        {
+            var settings = new HookSettings();
+            if (node is null)
+            {
+                return settings;
+            }
+            return settings with
+            {
+                Budget = Duration(node, "budget") ?? settings.Budget,
+                OnInternalError = Policy(Text(node, "on_internal_error")) ?? settings.OnInternalError,
+            };
+        }
+
+        private Dictionary<string, SinkConfig> Sinks(YamlMappingNode? node)
+        {
+            var sinks = new Dictionary<string, SinkConfig>(StringComparer.Ordinal);
+            foreach (var (key, value) in (IEnumerable<KeyValuePair<YamlNode, YamlNode>>?)node?.Children ?? [])
+            {
+                var name = ((YamlScalarNode)key).Value!;
+                var map = (YamlMappingNode)value;
+                var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
+                Flatten(map, "", settings, name);
+                settings.Remove("type");
+                sinks[name] = new SinkConfig(name, Text(map, "type")!, settings, Pos(key));
+            }
+            return sinks;
+        }
+
+        private void Flatten(YamlNode node, string prefix, SortedDictionary<string, string> into, string sink)
+        {
+            switch (node)
+            {
+                case YamlMappingNode map:
+                    foreach (var (k, v) in map.Children)
+                    {
+                        Flatten(v, prefix.Length == 0 ? ((YamlScalarNode)k).Value! : $"{prefix}.{((YamlScalarNode)k).Value}", into, sink);
+                    }
+                    break;
+                case YamlSequenceNode seq:
+                    for (var i = 0; i < seq.Children.Count; i++)
+                    {
+                        Flatten(seq.Children[i], $"{prefix}[{i}]", into, sink);
+                    }
+                    break;
+                case YamlScalarNode scalar:
+                    var value = scalar.Value ?? "";
+                    if (SecretReferences.SyntaxError(value) is { } problem)
+                    {
+                        Error(scalar, $"sink '{sink}', {prefix}: {problem}");
+                    }
+                    into[prefix] = value;
+                    break;
+            }
+        }
+
+        private List<RouteConfig> Routes(YamlSequenceNode? node, Dictionary<string, SinkConfig> sinks)
+        {
+            var routes = new List<RouteConfig>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var item in node?.Children.Cast<YamlMappingNode>() ?? [])
+            {
+                var name = Text(item, "name")!;
+                if (!seen.Add(name))
+                {
+                    Error(Child(item, "name")!, $"route name '{name}' is used twice; route names must be unique");
+                }
+                var to = new List<string>();
+                foreach (var target in ((YamlSequenceNode)Child(item, "to")!).Children.Cast<YamlScalarNode>())
+                {
+                    if (!sinks.ContainsKey(target.Value!))
+                    {
+                        var known = sinks.Count == 0 ? "no sinks are defined" : "defined sinks: " + string.Join(", ", sinks.Keys.Order(StringComparer.Ordinal));
+                        Error(target, $"route '{name}' sends to sink '{target.Value}', which is not defined ({known})");
+                    }
+                    to.Add(target.Value!);
+                }
+                routes.Add(new RouteConfig(name, OnNodeOf(item, Rules.OnNode.Once), Matchers(item), to, Text(item, "text"), Pos(item)));
+            }
+            return routes;
+        }
+
+        private List<GateConfig> Gates(YamlSequenceNode? node)
+        {
+            var gates = new List<GateConfig>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var item in node?.Children.Cast<YamlMappingNode>() ?? [])
+            {
+                var name = Text(item, "name")!;
+                if (!seen.Add(name))
+                {
+                    Error(Child(item, "name")!, $"gate name '{name}' is used twice; gate names must be unique");
+                }
+                var denyUnless = new Dictionary<string, Regex>(StringComparer.Ordinal);
+                foreach (var (key, value) in (IEnumerable<KeyValuePair<YamlNode, YamlNode>>?)(Child(item, "deny_unless") as YamlMappingNode)?.Children ?? [])
+                {
+                    var attribute = ((YamlScalarNode)key).Value!;
+                    var pattern = ((YamlScalarNode)value).Value ?? "";
+                    try
+                    {
+                        denyUnless[attribute] = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+                    }
+                    catch (ArgumentException e)
+                    {
+                        Error(value, $"gate '{name}', deny_unless.{attribute}: invalid regular expression: {e.Message}");
+                    }
+                }
+                HttpPolicyConfig? http = null;
+                if (Child(item, "http") is YamlMappingNode httpNode)
+                {
+                    http = new HttpPolicyConfig(Text(httpNode, "url")!, Duration(httpNode, "timeout") ?? TimeSpan.FromSeconds(2));
+                }
+                if (denyUnless.Count == 0 && http is null)
+                {
+                    Error(item, $"gate '{name}' has no policy: give it deny_unless or http");
+                }
+                gates.Add(new GateConfig(name, OnNodeOf(item, Rules.OnNode.Master), Matchers(item), denyUnless, http,
+                    Policy(Text(item, "on_error"))!.Value, Pos(item)));
+                _warnings.Add(new ConfigError(file, item.Start.Line, item.Start.Column,
+                    $"gate '{name}' is checked and shown by 'simulate', but this version does not enforce gates yet", true));
+            }
+            return gates;
+        }
+
+        private List<ActionConfig> Actions(YamlMappingNode? node)
+        {
+            var actions = new List<ActionConfig>();
+            foreach (var (key, value) in (IEnumerable<KeyValuePair<YamlNode, YamlNode>>?)node?.Children ?? [])
+            {
+                var name = ((YamlScalarNode)key).Value!;
+                var map = (YamlMappingNode)value;
+                var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
+                Flatten(map, "", settings, name);
+                var enabled = Child(map, "enabled") is not YamlScalarNode flag || YamlScalars.Bool(flag) != false;
+                settings.Remove("enabled");
+                actions.Add(new ActionConfig(name, enabled, settings, Pos(key)));
+                if (enabled)
+                {
+                    _warnings.Add(new ConfigError(file, key.Start.Line, key.Start.Column,
+                        $"action '{name}' is shown by 'simulate', but this version does not run node actions yet", true));
+                }
+            }
+            return actions;
+        }
+
+        private List<Matcher> Matchers(YamlMappingNode item)
+        {
+            var matchers = new List<Matcher>();
+            foreach (var text in (Child(item, "matchers") as YamlSequenceNode)?.Children.Cast<YamlScalarNode>() ?? [])
+            {
+                if (Matcher.TryParse(text.Value ?? "", out var matcher, out var problem))
+                {
+                    matchers.Add(matcher!);
+                }
+                else
+                {
+                    Error(text, problem);
+                }
+            }
+            return matchers;
+        }
+
+        private static OnNode OnNodeOf(YamlMappingNode item, OnNode fallback) => Text(item, "on_node") switch
+        {
+            "once" => Rules.OnNode.Once,
+            "master" => Rules.OnNode.Master,
+            "primary" => Rules.OnNode.Primary,
+            "secondaries" => Rules.OnNode.Secondaries,
+            "old_primary" => Rules.OnNode.OldPrimary,
+            "new_primary" => Rules.OnNode.NewPrimary,
+            "all" => Rules.OnNode.All,
+            _ => fallback,
+        };
+
+        private static ErrorPolicy? Policy(string? text) => text switch
+        {
+            "allow" => ErrorPolicy.Allow,
+            "deny" => ErrorPolicy.Deny,
+            _ => null,
+        };
+
+        private TimeSpan? Duration(YamlMappingNode node, string key)
+        {
+            if (Child(node, key) is not YamlScalarNode scalar)
+            {
+                return null;
+            }
+            if (Durations.TryParse(scalar.Value ?? "", out var value))
+            {
+                return value;
+            }
+            Error(scalar, $"'{key}' is '{scalar.Value}', expected a duration such as 500ms, 2s or 1m");
+            return null;
+        }
+
+        private static YamlNode? Child(YamlMappingNode node, string key) =>
+            node.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : null;
+
+        private static string? Text(YamlMappingNode node, string key) => (Child(node, key) as YamlScalarNode)?.Value;
+
+        private SourcePosition Pos(YamlNode node) => new(file, node.Start.Line, node.Start.Column);
+
+        private void Error(YamlNode node, string message) =>
+            errors.Add(new ConfigError(file, node.Start.Line, node.Start.Column, message));
+    }
+}

@@ -1,0 +1,76 @@
+namespace HookRelay.Rules;
+
+/// <summary>Where in the configuration file something was written, for messages that point at it.</summary>
+public readonly record struct SourcePosition(string File, long Line, long Column)
+{
+    public override string ToString() => $"{File}:{Line}:{Column}";
+}
+
+public enum OnNode
+{
+    Once,
+    Master,
+    Primary,
+    Secondaries,
+    OldPrimary,
+    NewPrimary,
+    All,
+}
+
+public enum ErrorPolicy
+{
+    Allow,
+    Deny,
+}
+
+public sealed record HookSettings
+{
+    public static readonly TimeSpan DefaultBudget = TimeSpan.FromSeconds(10);
+
+    public TimeSpan Budget { get; init; } = DefaultBudget;
+    public ErrorPolicy OnInternalError { get; init; } = ErrorPolicy.Allow;
+}
+
+/// <summary>A named sink. Settings stay raw (secret references unresolved) until a sink is built.</summary>
+public sealed record SinkConfig(string Name, string Type, IReadOnlyDictionary<string, string> Settings, SourcePosition Position);
+
+public sealed record RouteConfig(
+    string Name,
+    OnNode OnNode,
+    IReadOnlyList<Matcher> Matchers,
+    IReadOnlyList<string> To,
+    string? Text,
+    SourcePosition Position);
+
+public sealed record HttpPolicyConfig(string Url, TimeSpan Timeout);
+
+public sealed record GateConfig(
+    string Name,
+    OnNode OnNode,
+    IReadOnlyList<Matcher> Matchers,
+    IReadOnlyDictionary<string, System.Text.RegularExpressions.Regex> DenyUnless,
+    HttpPolicyConfig? Http,
+    ErrorPolicy OnError,
+    SourcePosition Position);
+
+/// <summary>A node-local action (disk_resize, cpu_pinning, shaping) and its raw settings.</summary>
+public sealed record ActionConfig(string Name, bool Enabled, IReadOnlyDictionary<string, string> Settings, SourcePosition Position);
+
+public sealed record HookRelayConfig
+{
+    public const string DefaultPath = "/etc/hookrelay/hookrelay.yaml";
+    public const string DefaultStateDir = "/var/lib/hookrelay";
+
+    public required string SourcePath { get; init; }
+    /// <summary>SHA-256 of the file's bytes, so every node can be checked to run the same configuration.</summary>
+    public required string Hash { get; init; }
+    public string StateDir { get; init; } = DefaultStateDir;
+    public string? NodeName { get; init; }
+    public HookSettings Hook { get; init; } = new();
+    public IReadOnlyDictionary<string, SinkConfig> Sinks { get; init; } = new Dictionary<string, SinkConfig>();
+    public IReadOnlyList<RouteConfig> Routes { get; init; } = [];
+    public IReadOnlyList<GateConfig> Gates { get; init; } = [];
+    public IReadOnlyList<ActionConfig> Actions { get; init; } = [];
+    /// <summary>Things that are valid but worth saying (features configured that this version does not run yet).</summary>
+    public IReadOnlyList<ConfigError> Warnings { get; init; } = [];
+}

@@ -1,0 +1,36 @@
+using System.Globalization;
+
+namespace HookRelay.Rules;
+
+/// <summary>Durations as the schema writes them: 500ms, 2s, 1m, 1h.</summary>
+public static class Durations
+{
+    public static bool TryParse(string text, out TimeSpan value)
+    {
+        value = default;
+        var unitStart = 0;
+        while (unitStart < text.Length && char.IsAsciiDigit(text[unitStart]))
+        {
+            unitStart++;
+        }
+        if (unitStart == 0 || !long.TryParse(text.AsSpan(0, unitStart), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            || n > 86_400_000)
+        {
+            return false;
+        }
+        TimeSpan? parsed = text[unitStart..] switch
+        {
+            "ms" => TimeSpan.FromMilliseconds(n),
+            "s" => TimeSpan.FromSeconds(n),
+            "m" => TimeSpan.FromMinutes(n),
+            "h" => TimeSpan.FromHours(n),
+            _ => null,
+        };
+        if (parsed is not { } v)
+        {
+            return false;
+        }
+        value = v;
+        return true;
+    }
+}

@@ -1,0 +1,159 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace HookRelay.Rules;
+
+public enum MatchOp
+{
+    Equal,
+    NotEqual,
+    Regex,
+    NotRegex,
+}
+
+/// <summary>
+/// One Prometheus/Alertmanager matcher: name=\"v\", name!=\"v\", name=~\"re\", name!~\"re\".
+/// As in Alertmanager, regular expressions are anchored at both ends and a missing attribute
+/// reads as the empty string. An attribute may hold several values (tag, role): a positive
+/// matcher needs one value to match, a negative one needs none to.
+/// </summary>
+public sealed partial class Matcher
+{
+    private readonly Regex? _regex;
+
+    private Matcher(string name, MatchOp op, string value, Regex? regex)
+    {
+        Name = name;
+        Op = op;
+        Value = value;
+        _regex = regex;
+    }
+
+    public string Name { get; }
+    public MatchOp Op { get; }
+    public string Value { get; }
+
+    public bool Matches(IReadOnlyList<string> values)
+    {
+        if (values.Count == 0)
+        {
+            values = [""];
+        }
+        return Op switch
+        {
+            MatchOp.Equal => values.Any(v => v == Value),
+            MatchOp.NotEqual => values.All(v => v != Value),
+            MatchOp.Regex => values.Any(v => _regex!.IsMatch(v)),
+            MatchOp.NotRegex => values.All(v => !_regex!.IsMatch(v)),
+            _ => false,
+        };
+    }
+
+    public override string ToString() => $"{Name}{OpText(Op)}\"{Escape(Value)}\"";
+
+    /// <summary>Parses one matcher; on failure says what was wrong and what was expected.</summary>
+    public static bool TryParse(string text, out Matcher? matcher, out string error)
+    {
+        matcher = null;
+        var match = Syntax().Match(text);
+        if (!match.Success)
+        {
+            error = $"'{text}' is not a matcher: expected name=\"value\", name!=\"value\", name=~\"regex\" or name!~\"regex\" with a name of letters, digits and _";
+            return false;
+        }
+        var name = match.Groups["name"].Value;
+        var op = match.Groups["op"].Value switch
+        {
+            "=" => MatchOp.Equal,
+            "!=" => MatchOp.NotEqual,
+            "=~" => MatchOp.Regex,
+            _ => MatchOp.NotRegex,
+        };
+        var raw = match.Groups["value"].Value.Trim();
+        string value;
+        if (raw.Length >= 2 && raw[0] == '"' && raw[^1] == '"')
+        {
+            if (!TryUnquote(raw[1..^1], out value))
+            {
+                error = $"'{text}': the quoted value has an unfinished escape or an unescaped \" (write \\\" inside quotes)";
+                return false;
+            }
+        }
+        else if (raw.Contains('"', StringComparison.Ordinal))
+        {
+            error = $"'{text}': the value's quotes are unbalanced";
+            return false;
+        }
+        else
+        {
+            value = raw;
+        }
+        Regex? regex = null;
+        if (op is MatchOp.Regex or MatchOp.NotRegex)
+        {
+            try
+            {
+                regex = new Regex($"^(?:{value})$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+            }
+            catch (ArgumentException e)
+            {
+                error = $"'{text}': invalid regular expression: {e.Message}";
+                return false;
+            }
+        }
+        matcher = new Matcher(name, op, value, regex);
+        error = "";
+        return true;
+    }
+
+    private static bool TryUnquote(string inner, out string value)
+    {
+        var sb = new StringBuilder(inner.Length);
+        for (var i = 0; i < inner.Length; i++)
+        {
+            var c = inner[i];
+            if (c == '"')
+            {
+                value = "";
+                return false;
+            }
+            if (c != '\\')
+            {
+                sb.Append(c);
+                continue;
+            }
+            if (++i == inner.Length)
+            {
+                value = "";
+                return false;
+            }
+            // Like Go's strconv.Unquote for the common escapes; anything else keeps its backslash,
+            // so regular expressions such as "\d+" mean what they say.
+            sb.Append(inner[i] switch
+            {
+                'n' => "\n",
+                't' => "\t",
+                '"' => "\"",
+                '\\' => "\\",
+                var other => "\\" + other,
+            });
+        }
+        value = sb.ToString();
+        return true;
+    }
+
+    private static string OpText(MatchOp op) => op switch
+    {
+        MatchOp.Equal => "=",
+        MatchOp.NotEqual => "!=",
+        MatchOp.Regex => "=~",
+        _ => "!~",
+    };
+
+    private static string Escape(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
+            .Replace("\n", "\\n", StringComparison.Ordinal);
+
+    [GeneratedRegex(@"^\s*(?<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?<op>=~|!~|!=|=)(?<value>.*)$", RegexOptions.Singleline)]
+    private static partial Regex Syntax();
+}

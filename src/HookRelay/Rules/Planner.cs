@@ -1,0 +1,54 @@
+using HookRelay.Events;
+
+namespace HookRelay.Rules;
+
+/// <summary>Decides, for one event on one node, which routes, gates and actions apply. Pure: no I/O.</summary>
+public static class Planner
+{
+    public static Plan Plan(HookRelayConfig config, HookEvent ev)
+    {
+        var attributes = new EventAttributes(ev);
+        var routes = config.Routes.Select(r => Decide("route", r.Name, r.OnNode, r.Matchers, ev, attributes)).ToList();
+        var gates = config.Gates.Select(g => Decide("gate", g.Name, g.OnNode, g.Matchers, ev, attributes) is var d
+            && d.Applies && ev.Phase != "pre"
+                ? d with { Applies = false, Reason = "gates only run in the pre phase" }
+                : d).ToList();
+        var actions = config.Actions.Select(a => DecideAction(a, ev, attributes)).ToList();
+        var deliveries = new List<Delivery>();
+        for (var i = 0; i < routes.Count; i++)
+        {
+            if (routes[i].Applies)
+            {
+                deliveries.AddRange(config.Routes[i].To.Select(sink => new Delivery(config.Routes[i].Name, sink)));
+            }
+        }
+        return new Plan(ev, routes, gates, actions, deliveries);
+    }
+
+    private static Decision Decide(string kind, string name, OnNode onNode, IReadOnlyList<Matcher> matchers,
+        HookEvent ev, EventAttributes attributes)
+    {
+        foreach (var matcher in matchers)
+        {
+            if (!matcher.Matches(attributes.Get(matcher.Name)))
+            {
+                return new Decision(kind, name, false, $"{matcher} does not match ({matcher.Name} is \"{attributes.GetText(matcher.Name)}\")");
+            }
+        }
+        var (onThisNode, why) = NodeSelection.Check(onNode, ev);
+        return new Decision(kind, name, onThisNode, why);
+    }
+
+    private static Decision DecideAction(ActionConfig action, HookEvent ev, EventAttributes attributes)
+    {
+        if (!action.Enabled)
+        {
+            return new Decision("action", action.Name, false, "disabled");
+        }
+        if (NodeActionTriggers.Find(action.Name) is not { } trigger)
+        {
+            return new Decision("action", action.Name, false, "unknown action");
+        }
+        return Decide("action", action.Name, trigger.OnNode, trigger.Matchers, ev, attributes);
+    }
+}

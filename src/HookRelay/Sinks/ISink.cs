@@ -1,0 +1,27 @@
+namespace HookRelay.Sinks;
+
+/// <summary>One event on its way to one sink: the CloudEvents JSON document and what it came from.</summary>
+public sealed record SinkMessage(string EventId, string Route, string EventType, ReadOnlyMemory<byte> CloudEventJson);
+
+/// <summary>
+/// What a delivery attempt came to. A sink only says whether a failure is worth retrying;
+/// backoff, ordering and dead letters belong to whoever drives the sink.
+/// </summary>
+public abstract record DeliveryResult
+{
+    public sealed record Delivered : DeliveryResult;
+
+    public sealed record Retry(string Reason, TimeSpan? After = null) : DeliveryResult;
+
+    public sealed record Failed(string Reason) : DeliveryResult;
+
+    public static readonly DeliveryResult Ok = new Delivered();
+}
+
+/// <summary>A destination for events. One file per sink type, built from its configuration by <see cref="SinkFactory"/>.</summary>
+public interface ISink
+{
+    string Name { get; }
+
+    ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken);
+}
