@@ -8,7 +8,7 @@ namespace HookRelay.Delivery;
 public sealed class DirectDelivery(HookRelayConfig config) : IEventHandoff
 {
     public async ValueTask<IReadOnlyList<DeliveryProblem>> EnqueueAsync(CloudEvent ev,
-        IReadOnlyList<Rules.Delivery> deliveries, CancellationToken cancellationToken)
+        IReadOnlyList<PlannedDelivery> deliveries, CancellationToken cancellationToken)
     {
         var problems = new List<DeliveryProblem>();
         var body = ev.ToJsonUtf8();

@@ -12,6 +12,6 @@ public sealed record DeliveryProblem(string Sink, string Reason);
 /// </summary>
 public interface IEventHandoff
 {
-    ValueTask<IReadOnlyList<DeliveryProblem>> EnqueueAsync(CloudEvent ev, IReadOnlyList<Rules.Delivery> deliveries,
+    ValueTask<IReadOnlyList<DeliveryProblem>> EnqueueAsync(CloudEvent ev, IReadOnlyList<PlannedDelivery> deliveries,
         CancellationToken cancellationToken);
 }

@@ -35,8 +35,11 @@ public static class HookEventParser
         return GanetiVariables(pairs);
     }
 
-    public static HookEvent Parse(SortedDictionary<string, string> ganetiVars, string localNode)
+    public static HookEvent Parse(SortedDictionary<string, string> variables, string localNode)
     {
+        var ganetiVars = variables.Keys.All(k => k.StartsWith(Prefix, StringComparison.Ordinal))
+            ? variables
+            : GanetiVariables((IEnumerable<KeyValuePair<string, string>>)variables);
         var env = new EnvReader(ganetiVars);
         var version = env.Get("GANETI_HOOKS_VERSION") ?? "";
         var hook = env.Get("GANETI_HOOKS_PATH") ?? "";

@@ -6,7 +6,7 @@ namespace HookRelay.Rules;
 public sealed record Decision(string Kind, string Name, bool Applies, string Reason);
 
 /// <summary>One event to hand to one sink because a route said so.</summary>
-public sealed record Delivery(string Route, string Sink);
+public sealed record PlannedDelivery(string Route, string Sink);
 
 /// <summary>What HookRelay will do for one event on one node: deterministic and explainable.</summary>
 public sealed record Plan(
@@ -14,7 +14,7 @@ public sealed record Plan(
     IReadOnlyList<Decision> Routes,
     IReadOnlyList<Decision> Gates,
     IReadOnlyList<Decision> Actions,
-    IReadOnlyList<Delivery> Deliveries)
+    IReadOnlyList<PlannedDelivery> Deliveries)
 {
     public IEnumerable<Decision> All => Routes.Concat(Gates).Concat(Actions);
 

@@ -14,12 +14,12 @@ public static class Planner
                 ? d with { Applies = false, Reason = "gates only run in the pre phase" }
                 : d).ToList();
         var actions = config.Actions.Select(a => DecideAction(a, ev, attributes)).ToList();
-        var deliveries = new List<Delivery>();
+        var deliveries = new List<PlannedDelivery>();
         for (var i = 0; i < routes.Count; i++)
         {
             if (routes[i].Applies)
             {
-                deliveries.AddRange(config.Routes[i].To.Select(sink => new Delivery(config.Routes[i].Name, sink)));
+                deliveries.AddRange(config.Routes[i].To.Select(sink => new PlannedDelivery(config.Routes[i].Name, sink)));
             }
         }
         return new Plan(ev, routes, gates, actions, deliveries);

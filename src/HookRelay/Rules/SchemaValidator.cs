@@ -93,7 +93,8 @@ internal sealed class SchemaValidator
         if (schema.TryGetProperty("pattern", out var pattern) && !Regex.IsMatch(value, pattern.GetString()!))
         {
             var hint = schema.TryGetProperty("description", out var d) ? $" ({d.GetString()})" : "";
-            Error(node, $"{Where(path)} is '{value}', which does not match {pattern.GetString()}{hint}");
+            // The value is not echoed: URLs and tokens are often secrets, and line:column points at it.
+            Error(node, $"{Where(path)} does not match {pattern.GetString()}{hint}");
         }
         if (schema.TryGetProperty("minLength", out var minLength) && value.Length < minLength.GetInt32())
         {

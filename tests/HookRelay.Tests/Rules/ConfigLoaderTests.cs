@@ -1,0 +1,170 @@
+using System.Text;
+using HookRelay.Rules;
+
+namespace HookRelay.Tests.Rules;
+
+public class ConfigLoaderTests
+{
+    private const string Valid = """
+        sinks:
+          timeline: { type: file, path: /tmp/events.jsonl }
+        routes:
+          - name: live
+            on_node: master
+            matchers: ['hook="instance-migrate"', 'phase="post"', 'migrate_live="true"']
+            to: [timeline]
+        """;
+
+    private static IReadOnlyList<ConfigError> ErrorsOf(string yaml)
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(Encoding.UTF8.GetBytes(yaml), "test.yaml"));
+        return e.Errors;
+    }
+
+    private static void AssertError(string yaml, long line, long column, string expected)
+    {
+        var errors = ErrorsOf(yaml);
+        Assert.True(errors.Any(e => e.Line == line && e.Column == column && e.Message.Contains(expected, StringComparison.Ordinal)
+            && e.File == "test.yaml"), $"expected {line}:{column} '{expected}', got:\n{string.Join("\n", errors)}");
+    }
+
+    [Fact]
+    public void Valid_config_loads_with_its_routes_and_sinks()
+    {
+        var config = ConfigLoader.Parse(Encoding.UTF8.GetBytes(Valid), "test.yaml");
+        var route = Assert.Single(config.Routes);
+        Assert.Equal("live", route.Name);
+        Assert.Equal(OnNode.Master, route.OnNode);
+        Assert.Equal(3, route.Matchers.Count);
+        Assert.Equal("file", config.Sinks["timeline"].Type);
+        Assert.Equal("/tmp/events.jsonl", config.Sinks["timeline"].Settings["path"]);
+        Assert.Equal(HookRelayConfig.DefaultStateDir, config.StateDir);
+        Assert.Equal(64, config.Hash.Length);
+    }
+
+    [Fact]
+    public void Route_defaults_to_once_and_gate_to_master()
+    {
+        var config = ConfigLoader.Parse(Encoding.UTF8.GetBytes("""
+            sinks: { f: { type: file, path: /tmp/x } }
+            routes: [ { name: r, to: [f] } ]
+            gates: [ { name: g, deny_unless: { instance: '^[a-z]+$' }, on_error: deny } ]
+            """), "test.yaml");
+        Assert.Equal(OnNode.Once, config.Routes[0].OnNode);
+        Assert.Equal(OnNode.Master, config.Gates[0].OnNode);
+        Assert.Equal(ErrorPolicy.Deny, config.Gates[0].OnError);
+    }
+
+    [Fact]
+    public void Invalid_yaml_names_line_and_column() =>
+        AssertError("routes:\n  - name: x\n    to: [a\n", 4, 1, "not valid YAML");
+
+    [Fact]
+    public void Unknown_key_names_its_place_and_the_expected_keys() =>
+        AssertError("routes:\n  - name: x\n    to: [f]\n    matchrs: []\n", 4, 5, "unknown key 'matchrs' in 'routes[0]' (expected one of: name, on_node, matchers, to, text)");
+
+    [Fact]
+    public void Wrong_enum_value_lists_the_allowed_ones() =>
+        AssertError("routes:\n  - name: x\n    on_node: everywhere\n    to: [f]\n", 3, 14, "expected one of: once, master, primary, secondaries, old_primary, new_primary, all");
+
+    [Fact]
+    public void Missing_required_key_is_named() =>
+        AssertError("routes:\n  - name: x\n", 2, 5, "missing the required key 'to'");
+
+    [Fact]
+    public void Bad_matcher_is_reported_at_its_line() =>
+        AssertError("sinks: { f: { type: file, path: /x } }\nroutes:\n  - name: x\n    to: [f]\n    matchers: ['hook==\"x\"']\n", 5, 16, "unbalanced");
+
+    [Fact]
+    public void Route_to_an_undefined_sink_names_the_defined_ones() =>
+        AssertError("sinks: { f: { type: file, path: /x } }\nroutes:\n  - name: x\n    to: [chat]\n", 4, 10, "sink 'chat', which is not defined (defined sinks: f)");
+
+    [Fact]
+    public void Unknown_sink_type_is_an_error() =>
+        AssertError("sinks:\n  chat: { type: carrier-pigeon }\n", 2, 17, "expected one of: file");
+
+    [Fact]
+    public void File_sink_needs_a_path() =>
+        AssertError("sinks:\n  f: { type: file }\n", 2, 6, "missing the required key 'path'");
+
+    [Fact]
+    public void File_sink_rejects_keys_of_other_sinks() =>
+        AssertError("sinks:\n  f: { type: file, path: /x, url: http://x }\n", 2, 30, "unknown key 'url'");
+
+    [Fact]
+    public void Number_where_a_string_is_expected_says_to_quote_it() =>
+        AssertError("state_dir: 12\n", 1, 12, "quote it");
+
+    [Fact]
+    public void Bad_duration_is_explained() =>
+        AssertError("hook: { budget: 10 seconds }\n", 1, 17, "duration such as 500ms, 2s, 1m");
+
+    [Fact]
+    public void Gate_needs_an_explicit_on_error() =>
+        AssertError("gates:\n  - name: g\n    deny_unless: { instance: x }\n", 2, 5, "missing the required key 'on_error'");
+
+    [Fact]
+    public void Gate_with_a_bad_regex_is_reported() =>
+        AssertError("gates:\n  - name: g\n    deny_unless: { instance: '(' }\n    on_error: deny\n", 3, 30, "invalid regular expression");
+
+    [Fact]
+    public void Duplicate_route_names_are_reported() =>
+        AssertError("sinks: { f: { type: file, path: /x } }\nroutes:\n  - { name: a, to: [f] }\n  - { name: a, to: [f] }\n", 4, 13, "used twice");
+
+    [Fact]
+    public void Bad_secret_reference_syntax_is_reported() =>
+        AssertError("sinks:\n  f: { type: file, path: '${vault:x}' }\n", 2, 26, "not a secret reference");
+
+    [Fact]
+    public void Every_error_is_reported_not_only_the_first()
+    {
+        var errors = ErrorsOf("routes:\n  - name: x\n    on_node: nowhere\n    to: [f]\n    extra: 1\nbogus: 2\n");
+        Assert.True(errors.Count >= 3, string.Join("\n", errors));
+    }
+
+    [Fact]
+    public void Invalid_utf8_is_an_error_not_a_crash()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse([0x72, 0x3a, 0x20, 0xff, 0xfe, 0x0a], "test.yaml"));
+        Assert.Contains("UTF-8", e.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Empty_config_is_valid_and_warns()
+    {
+        var config = ConfigLoader.Parse([], "test.yaml");
+        Assert.Empty(config.Routes);
+        Assert.Contains(config.Warnings, w => w.IsWarning);
+    }
+
+    [Fact]
+    public void Missing_file_is_a_config_error_naming_the_path()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load("/nonexistent/hookrelay.yaml"));
+        Assert.Contains("/nonexistent/hookrelay.yaml", e.Errors[0].ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Gates_and_actions_load_and_say_they_are_not_enforced_yet()
+    {
+        var config = ConfigLoader.Parse(Encoding.UTF8.GetBytes("""
+            gates:
+              - name: naming
+                matchers: ['hook="instance-add"', 'phase="pre"']
+                deny_unless: { instance: '^[a-z0-9-]+\.example\.org$' }
+                on_error: deny
+              - name: policy
+                http: { url: "http://127.0.0.1:8181/v1/data/ganeti/allow", timeout: 2s }
+                on_error: allow
+            actions:
+              disk_resize: { enabled: true }
+              cpu_pinning: { mode: numa-1to1, reserve_cpus: [0] }
+              shaping: { device: bond1, default_egress: 600mbit }
+            """), "test.yaml");
+        Assert.Equal(2, config.Gates.Count);
+        Assert.Equal(TimeSpan.FromSeconds(2), config.Gates[1].Http!.Timeout);
+        Assert.Equal(3, config.Actions.Count);
+        Assert.Equal("bond1", config.Actions.Single(a => a.Name == "shaping").Settings["device"]);
+        Assert.Equal(5, config.Warnings.Count(w => w.Message.Contains("not", StringComparison.Ordinal)));
+    }
+}

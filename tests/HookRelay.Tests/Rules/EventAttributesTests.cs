@@ -1,0 +1,42 @@
+using HookRelay.Events;
+using HookRelay.Rules;
+using HookRelay.Tests.Support;
+
+namespace HookRelay.Tests.Rules;
+
+public class EventAttributesTests
+{
+    private static EventAttributes For(string capture, string node) =>
+        new(HookEventParser.Parse(Fixtures.Env(capture), node));
+
+    [Fact]
+    public void Python_booleans_read_as_lower_case()
+    {
+        var attributes = For("instance-migrate-post-node1-01", "node1.lab.example");
+        Assert.Equal(["true"], attributes.Get("migrate_live"));
+        Assert.Equal(["false"], attributes.Get("migrate_cleanup"));
+    }
+
+    [Fact]
+    public void Every_ganeti_variable_is_an_attribute_by_its_lower_case_name()
+    {
+        var attributes = For("instance-migrate-post-node1-01", "node1.lab.example");
+        Assert.Equal(["512"], attributes.Get("instance_be_maxmem"));
+        Assert.Equal(["node2.lab.example"], attributes.Get("post_instance_primary"));
+        Assert.Equal(["OP_INSTANCE_MIGRATE"], attributes.Get("op_code"));
+        Assert.Empty(attributes.Get("no_such_variable"));
+    }
+
+    [Fact]
+    public void Curated_names_cover_hook_phase_instance_tags_and_roles()
+    {
+        var attributes = For("instance-migrate-post-node1-01", "node1.lab.example");
+        Assert.Equal(["instance-migrate"], attributes.Get("hook"));
+        Assert.Equal(["post"], attributes.Get("phase"));
+        Assert.Equal(["web-1.lab.example"], attributes.Get("instance"));
+        Assert.Equal(["env:prod", "web"], attributes.Get("tag"));
+        Assert.Equal(["master", "old_primary"], attributes.Get("role"));
+        Assert.Equal(["node1.lab.example"], attributes.Get("node"));
+        Assert.Equal(["true"], attributes.Get("known_hook"));
+    }
+}

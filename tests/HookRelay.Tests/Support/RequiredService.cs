@@ -1,0 +1,30 @@
+namespace HookRelay.Tests.Support;
+
+/// <summary>
+/// A test that needs something outside the process (the published AOT binary, a server) may
+/// skip on a developer machine that lacks it, but under CI=true a missing dependency fails.
+/// </summary>
+public static class RequiredService
+{
+    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    public static void SkipOrFail(string what)
+    {
+        if (InCi)
+        {
+            Assert.Fail($"{what} is required under CI=true");
+        }
+        Assert.Skip($"{what} is missing on this machine");
+    }
+
+    /// <summary>The published NativeAOT binary (HOOKRELAY_BIN, as `make test` sets it).</summary>
+    public static string HookRelayBinary()
+    {
+        var path = Environment.GetEnvironmentVariable("HOOKRELAY_BIN");
+        if (string.IsNullOrEmpty(path) || !File.Exists(path))
+        {
+            SkipOrFail($"the published hookrelay binary (HOOKRELAY_BIN='{path}'; run `make publish`)");
+        }
+        return path!;
+    }
+}
