@@ -18,7 +18,7 @@ publish:
 # The AOT binary is built first: the tests run it as Ganeti would.
 test: deps publish
 	dotnet format --verify-no-changes
-	HOOKRELAY_BIN=$(abspath $(BIN)) dotnet test tests/HookRelay.Tests/HookRelay.Tests.csproj -c Release
+	./scripts/test.sh $(BIN)
 
 demo: deps publish
 	./scripts/demo.sh $(BIN)

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs the test suite against the published AOT binary and ends with one plain summary line
+# ("N passed, N failed, N skipped") that CI reads. Exit code: the test runner's.
+set -uo pipefail
+bin=${1:?usage: test.sh PATH_TO_PUBLISHED_HOOKRELAY}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+HOOKRELAY_BIN=$(readlink -f "$bin") dotnet test --project tests/HookRelay.Tests/HookRelay.Tests.csproj -c Release 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+count() { grep -E "^\s*$1:\s*[0-9]+" "$log" | tail -1 | grep -oE '[0-9]+' || echo 0; }
+passed=$(count succeeded); failed=$(count failed); skipped=$(count skipped)
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi   # build or runner failure
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+exit "$status"
