@@ -5,10 +5,8 @@ public enum HookNodes
 {
     /// <summary>The master is always among the nodes that run it.</summary>
     IncludesMaster,
-    /// <summary>Runs on the instance's nodes (primary, secondaries), the master only when it is one of them.</summary>
-    InstanceNodes,
-    /// <summary>Runs on the node(s) named by the operation only.</summary>
-    OperationNodes,
+    /// <summary>Runs on the nodes of one node group, which holds the master only if it is the master's group.</summary>
+    GroupNodes,
 }
 
 /// <summary>One hooks path as Ganeti 3.0/3.1 fires it.</summary>

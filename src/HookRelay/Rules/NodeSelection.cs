@@ -4,8 +4,8 @@ namespace HookRelay.Rules;
 
 /// <summary>
 /// Ganeti runs one hook on several nodes with the same environment. on_node picks the copies
-/// that act. "once" picks exactly one node per operation: the master where Ganeti runs the
-/// hook there (most paths), else the instance's primary (disk-grow runs on the instance's nodes only).
+/// that act. "once" picks exactly one node per operation: the master, which Ganeti includes
+/// for every hooks path except group-scoped ones (see <see cref="Once"/>).
 /// </summary>
 public static class NodeSelection
 {
@@ -28,12 +28,23 @@ public static class NodeSelection
 
     private static (bool, string) Once(HookEvent ev)
     {
-        var masterRunsIt = HooksCatalog.Find(ev.Hook)?.Nodes is null or HookNodes.IncludesMaster;
-        if (masterRunsIt || (ev.Post?.Instance ?? ev.Instance) is null)
+        if (HooksCatalog.Find(ev.Hook)?.Nodes is not HookNodes.GroupNodes)
         {
+            // Every other hooks path runs on the master, and so do unknown ones as far as we know.
             return Need(ev.Node.Roles, NodeRoles.Master, ev.Node.Name, "the master (on_node: once)");
         }
-        return Need(ev.Node.Roles, NodeRoles.Primary, ev.Node.Name, "the instance's primary (on_node: once; Ganeti does not run this hook on the master)");
+        // Group operations run on one group's nodes, which include the master only in its own
+        // group. cluster-verify names the group's nodes (GANETI_NODE_TAGS_<node>): take the
+        // master if it is one of them, else the first by name.
+        var groupNodes = ev.ClusterInfo?.NodeTags.Keys.ToList() ?? [];
+        if (groupNodes.Count == 0)
+        {
+            return (true, "matched (on_node: once, but Ganeti does not say which nodes run this group hook: every node acts, with the same opkey)");
+        }
+        var chosen = groupNodes.FirstOrDefault(n => NodeNames.Same(n, ev.Master)) ?? groupNodes.Min(StringComparer.Ordinal)!;
+        return NodeNames.Same(chosen, ev.Node.Name)
+            ? (true, $"matched (on_node: once: this node {ev.Node.Name} is the one chosen among the group's nodes)")
+            : (false, $"on_node: once: {chosen} acts for this group, not this node {ev.Node.Name}");
     }
 
     private static (bool, string) Need(IReadOnlyList<string> roles, string role, string node, string what) =>

@@ -58,17 +58,28 @@ public class PlannerTests
     }
 
     [Fact]
-    public void Once_picks_the_primary_for_disk_grow_which_ganeti_does_not_run_on_the_master()
+    public void Once_picks_the_master_for_disk_grow_even_when_the_instance_lives_elsewhere()
     {
+        // Ganeti runs disk-grow on the master and the instance's nodes (LUInstanceGrowDisk.BuildHooksNodes).
         var env = Fixtures.Env("disk-grow-post-node1-01");
-        // The same operation with the instance on node2: Ganeti runs disk-grow on node2 only.
         foreach (var key in env.Keys.Where(k => k.EndsWith("INSTANCE_PRIMARY", StringComparison.Ordinal)).ToList())
         {
             env[key] = "node2.lab.example";
         }
         var config = Config("sinks: { f: { type: file, path: /x } }\nroutes: [ { name: r, to: [f] } ]\n");
+        Assert.True(Planner.Plan(config, HookEventParser.Parse(env, "node1.lab.example")).Routes[0].Applies);
+        Assert.False(Planner.Plan(config, HookEventParser.Parse(env, "node2.lab.example")).Routes[0].Applies);
+    }
+
+    [Fact]
+    public void Once_picks_one_node_of_a_verified_group_without_the_master()
+    {
+        var env = Fixtures.Env("cluster-verify-post-node2-01");
+        env.Remove("GANETI_NODE_TAGS_node1.lab.example");
+        env["GANETI_NODE_TAGS_node3.lab.example"] = "";
+        var config = Config("sinks: { f: { type: file, path: /x } }\nroutes: [ { name: r, to: [f] } ]\n");
         Assert.True(Planner.Plan(config, HookEventParser.Parse(env, "node2.lab.example")).Routes[0].Applies);
-        Assert.False(Planner.Plan(config, HookEventParser.Parse(env, "node1.lab.example")).Routes[0].Applies);
+        Assert.False(Planner.Plan(config, HookEventParser.Parse(env, "node3.lab.example")).Routes[0].Applies);
     }
 
     [Fact]
