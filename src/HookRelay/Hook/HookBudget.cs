@@ -5,22 +5,25 @@ namespace HookRelay.Hook;
 /// <summary>
 /// The hook's total time budget. A hook holds Ganeti's locks while it runs, so when the budget is
 /// spent the process says so in one line and exits by the phase rules, whatever it was waiting on.
+/// A plain background thread watches the clock: a System.Threading.Timer would start the thread
+/// pool, which costs the hook a measurable part of its start-up.
 /// </summary>
 public sealed class HookBudget : IDisposable
 {
     private readonly CancellationTokenSource _cancellation = new();
     private readonly string _label;
     private readonly Func<int> _exitCode;
-    private readonly Timer _timer;
     private readonly long _startedAt = Environment.TickCount64;
+    private readonly object _gate = new();
     private TimeSpan _budget;
+    private bool _done;
 
     public HookBudget(TimeSpan budget, string label, Func<int> exitCode)
     {
         _label = label;
         _exitCode = exitCode;
         _budget = budget;
-        _timer = new Timer(_ => Expire(), null, budget, Timeout.InfiniteTimeSpan);
+        new Thread(Watch) { IsBackground = true, Name = "hook budget" }.Start();
     }
 
     public CancellationToken Token => _cancellation.Token;
@@ -28,25 +31,42 @@ public sealed class HookBudget : IDisposable
     /// <summary>Sets the total budget, counted from the start of the run, once the configuration says what it is.</summary>
     public void Reset(TimeSpan budget)
     {
-        _budget = budget;
-        var remaining = budget - TimeSpan.FromMilliseconds(Environment.TickCount64 - _startedAt);
-        if (remaining < TimeSpan.Zero)
+        lock (_gate)
         {
-            remaining = TimeSpan.Zero;
+            _budget = budget;
+            Monitor.PulseAll(_gate);
         }
-        _timer.Change(remaining, Timeout.InfiniteTimeSpan);
-        _cancellation.CancelAfter(remaining);
     }
 
-    private void Expire()
+    private void Watch()
     {
+        lock (_gate)
+        {
+            while (!_done)
+            {
+                var remaining = (long)_budget.TotalMilliseconds - (Environment.TickCount64 - _startedAt);
+                if (remaining <= 0)
+                {
+                    break;
+                }
+                Monitor.Wait(_gate, TimeSpan.FromMilliseconds(Math.Min(remaining, int.MaxValue)));
+            }
+            if (_done)
+            {
+                return;
+            }
+        }
+        _cancellation.Cancel();
         HookLog.Error($"{_label}: gave up after the hook budget of {_budget.TotalSeconds:0.###}s; nothing more was done");
         Environment.Exit(_exitCode());
     }
 
     public void Dispose()
     {
-        _timer.Dispose();
-        _cancellation.Dispose();
+        lock (_gate)
+        {
+            _done = true;
+            Monitor.PulseAll(_gate);
+        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -47,7 +46,6 @@ public static class ConfigLoader
     public static HookRelayConfig Parse(byte[] bytes, string path)
     {
         var errors = new List<ConfigError>();
-        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
         YamlNode? root = null;
         try
         {
@@ -73,14 +71,14 @@ public static class ConfigLoader
         {
             return errors.Count > 0
                 ? throw new ConfigException(errors)
-                : new HookRelayConfig { SourcePath = path, Hash = hash, Warnings = [new ConfigError(path, 1, 1, "the configuration is empty: no event will be routed anywhere", true)] };
+                : new HookRelayConfig { SourcePath = path, Content = bytes, Warnings = [new ConfigError(path, 1, 1, "the configuration is empty: no event will be routed anywhere", true)] };
         }
         SchemaValidator.Validate(Schema, root, path, errors);
         if (errors.Count > 0)
         {
             throw new ConfigException(errors);
         }
-        var config = new Binder(path, errors).Bind((YamlMappingNode)root, hash);
+        var config = new Binder(path, errors).Bind((YamlMappingNode)root, bytes);
         return errors.Count > 0 ? throw new ConfigException(errors) : config;
     }
 
@@ -97,7 +95,7 @@ public static class ConfigLoader
     {
         private readonly List<ConfigError> _warnings = [];
 
-        public HookRelayConfig Bind(YamlMappingNode root, string hash)
+        public HookRelayConfig Bind(YamlMappingNode root, byte[] content)
         {
             var sinks = Sinks(Child(root, "sinks") as YamlMappingNode);
             var routes = Routes(Child(root, "routes") as YamlSequenceNode, sinks);
@@ -110,7 +108,7 @@ public static class ConfigLoader
             return new HookRelayConfig
             {
                 SourcePath = file,
-                Hash = hash,
+                Content = content,
                 StateDir = Text(root, "state_dir") ?? HookRelayConfig.DefaultStateDir,
                 NodeName = Text(root, "node_name"),
                 Hook = HookSettings(Child(root, "hook") as YamlMappingNode),

@@ -62,8 +62,14 @@ public sealed record HookRelayConfig
     public const string DefaultStateDir = "/var/lib/hookrelay";
 
     public required string SourcePath { get; init; }
-    /// <summary>SHA-256 of the file's bytes, so every node can be checked to run the same configuration.</summary>
-    public required string Hash { get; init; }
+    /// <summary>The file's bytes as loaded.</summary>
+    public required byte[] Content { get; init; }
+
+    /// <summary>
+    /// SHA-256 of the file's bytes, so every node can be checked to run the same configuration.
+    /// Computed on demand: it loads OpenSSL, which the hook path does not need.
+    /// </summary>
+    public string Hash => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Content));
     public string StateDir { get; init; } = DefaultStateDir;
     public string? NodeName { get; init; }
     public HookSettings Hook { get; init; } = new();
