@@ -182,11 +182,7 @@ public static class ConfigLoader
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var item in node?.Children.Cast<YamlMappingNode>() ?? [])
             {
-                var name = Text(item, "name")!;
-                if (!seen.Add(name))
-                {
-                    Error(Child(item, "name")!, $"route name '{name}' is used twice; route names must be unique");
-                }
+                var name = UniqueName(item, "route", seen);
                 var to = new List<string>();
                 foreach (var target in ((YamlSequenceNode)Child(item, "to")!).Children.Cast<YamlScalarNode>())
                 {
@@ -208,11 +204,7 @@ public static class ConfigLoader
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var item in node?.Children.Cast<YamlMappingNode>() ?? [])
             {
-                var name = Text(item, "name")!;
-                if (!seen.Add(name))
-                {
-                    Error(Child(item, "name")!, $"gate name '{name}' is used twice; gate names must be unique");
-                }
+                var name = UniqueName(item, "gate", seen);
                 var denyUnless = new Dictionary<string, Regex>(StringComparer.Ordinal);
                 foreach (var (key, value) in (IEnumerable<KeyValuePair<YamlNode, YamlNode>>?)(Child(item, "deny_unless") as YamlMappingNode)?.Children ?? [])
                 {
@@ -280,6 +272,17 @@ public static class ConfigLoader
                 }
             }
             return matchers;
+        }
+
+        /// <summary>Routes and gates are referred to by name in logs and events, so a name may be used once.</summary>
+        private string UniqueName(YamlMappingNode item, string kind, HashSet<string> seen)
+        {
+            var name = Text(item, "name")!;
+            if (!seen.Add(name))
+            {
+                Error(Child(item, "name")!, $"{kind} name '{name}' is used twice; {kind} names must be unique");
+            }
+            return name;
         }
 
         private static OnNode OnNodeOf(YamlMappingNode item, OnNode fallback) => Text(item, "on_node") switch
