@@ -11,10 +11,14 @@ public sealed record HookRun(int ExitCode, string Stdout, string Stderr, TimeSpa
 /// </summary>
 public static class HookProcess
 {
-    public static async Task<HookRun> RunAsync(string binary, IReadOnlyDictionary<string, string> ganetiVars,
+    public static Task<HookRun> RunAsync(string binary, IReadOnlyDictionary<string, string> ganetiVars,
+        IReadOnlyDictionary<string, string> extra, TimeSpan timeout) => RunAsync(binary, [], ganetiVars, extra, timeout);
+
+    /// <summary>The same emptied environment, with arguments: how the CLI is tested as shipped.</summary>
+    public static async Task<HookRun> RunAsync(string binary, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> ganetiVars,
         IReadOnlyDictionary<string, string> extra, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo(binary)
+        var start = new ProcessStartInfo(binary, arguments)
         {
             WorkingDirectory = "/",
             RedirectStandardInput = true,

@@ -1,0 +1,164 @@
+using System.Text;
+using HookRelay.Cli;
+using HookRelay.Events;
+using HookRelay.Rules;
+using HookRelay.Tests.Support;
+
+namespace HookRelay.Tests.Cli;
+
+public sealed class HookInstallerTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+    private readonly string _root;
+    private readonly string _binary;
+
+    public HookInstallerTests()
+    {
+        _root = Path.Combine(_dir.Path, "hooks");
+        Directory.CreateDirectory(_root);
+        _binary = _dir.File("hookrelay", "#!/bin/sh\n");
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private static HookRelayConfig Config(string routes) =>
+        ConfigLoader.Parse(Encoding.UTF8.GetBytes($"sinks: {{ f: {{ type: file, path: /x }} }}\nroutes:\n{routes}"), "t.yaml");
+
+    private static readonly HookRelayConfig LiveMigrations =
+        Config("  - { name: r, matchers: ['hook=\"instance-migrate\"', 'phase=\"post\"'], to: [f] }\n");
+
+    private HookInstaller Installer(string linkName = HookInstaller.DefaultLinkName) => new(_root, _binary, linkName);
+
+    private void Install(HookRelayConfig config)
+    {
+        var installer = Installer();
+        installer.Apply(installer.PlanInstall(HookInstaller.NeededDirectories(config)));
+    }
+
+    /// <summary>Every entry below the root with its kind and, for links, the target: what "as found" means.</summary>
+    private List<string> Listing() =>
+        [.. Directory.EnumerateFileSystemEntries(_root, "*", SearchOption.AllDirectories)
+            .Select(p => new FileInfo(p))
+            .Select(f => $"{Path.GetRelativePath(_root, f.FullName)} {(f.LinkTarget is { } t ? "-> " + t : (f.Attributes.HasFlag(FileAttributes.Directory) ? "dir" : "file"))}")
+            .Order(StringComparer.Ordinal)];
+
+    [Fact]
+    public void Needs_exactly_the_directories_the_matchers_allow()
+    {
+        Assert.Equal(["instance-migrate-post.d"], HookInstaller.NeededDirectories(LiveMigrations));
+        var instancePre = Config("  - { name: r, matchers: ['hook=~\"instance-(add|remove)\"', 'phase=\"pre\"', 'tag=\"x\"'], to: [f] }\n");
+        Assert.Equal(["instance-add-pre.d", "instance-remove-pre.d"], HookInstaller.NeededDirectories(instancePre));
+    }
+
+    [Fact]
+    public void A_route_without_matchers_needs_every_catalog_directory()
+    {
+        var needed = HookInstaller.NeededDirectories(Config("  - { name: r, to: [f] }\n"));
+        var all = HooksCatalog.All.SelectMany(p => p.Phases.Select(phase => $"{p.Path}-{phase}.d"));
+        Assert.Equal(all.Order(StringComparer.Ordinal), needed);
+    }
+
+    [Fact]
+    public void Gates_need_only_pre_directories()
+    {
+        var config = ConfigLoader.Parse(Encoding.UTF8.GetBytes(
+            "gates: [ { name: g, matchers: ['hook=\"instance-add\"'], deny_unless: { instance: x }, on_error: deny } ]\n"), "t.yaml");
+        Assert.Equal(["instance-add-pre.d"], HookInstaller.NeededDirectories(config));
+    }
+
+    [Fact]
+    public void Install_links_the_binary_and_is_idempotent()
+    {
+        Install(LiveMigrations);
+        var link = new FileInfo(Path.Combine(_root, "instance-migrate-post.d", "hookrelay"));
+        Assert.Equal(_binary, link.LinkTarget);
+        var second = Installer().PlanInstall(HookInstaller.NeededDirectories(LiveMigrations));
+        Assert.All(second, c => Assert.Equal(InstallStep.Unchanged, c.Step));
+    }
+
+    [Fact]
+    public void A_foreign_file_in_the_way_is_a_conflict_and_nothing_changes()
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(_root, "instance-migrate-post.d")).FullName;
+        File.WriteAllText(Path.Combine(dir, "hookrelay"), "#!/bin/sh\necho site script\n");
+        Directory.CreateDirectory(Path.Combine(_root, "instance-add-post.d"));
+        var before = Listing();
+        var plan = Installer().PlanInstall(HookInstaller.NeededDirectories(
+            Config("  - { name: r, matchers: ['hook=~\"instance-(migrate|add)\"', 'phase=\"post\"'], to: [f] }\n")));
+        Assert.Contains(plan, c => c.Step == InstallStep.Conflict && c.Path.EndsWith("instance-migrate-post.d/hookrelay", StringComparison.Ordinal));
+        var e = Assert.Throws<InvalidOperationException>(() => Installer().Apply(plan));
+        Assert.Contains("instance-migrate-post.d/hookrelay", e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Listing());
+    }
+
+    [Fact]
+    public void A_foreign_symlink_named_hookrelay_is_not_ours()
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(_root, "instance-migrate-post.d")).FullName;
+        File.CreateSymbolicLink(Path.Combine(dir, "hookrelay"), "/usr/local/bin/site-notify");
+        var plan = Installer().PlanInstall(HookInstaller.NeededDirectories(LiveMigrations));
+        Assert.Contains(plan, c => c.Step == InstallStep.Conflict);
+        Assert.Empty(Installer().PlanUninstall());
+    }
+
+    [Fact]
+    public void Other_scripts_survive_install_and_uninstall()
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(_root, "instance-migrate-post.d")).FullName;
+        var site = Path.Combine(dir, "10-site-notify");
+        File.WriteAllText(site, "#!/bin/sh\n");
+        Install(LiveMigrations);
+        Assert.True(File.Exists(site));
+        Installer().Apply(Installer().PlanUninstall());
+        Assert.True(File.Exists(site));
+        Assert.False(File.Exists(Path.Combine(dir, "hookrelay")));
+        Assert.True(Directory.Exists(dir));
+    }
+
+    [Fact]
+    public void A_directory_no_longer_needed_loses_its_link_and_is_removed_only_if_hookrelay_created_it()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "instance-add-post.d"));
+        Install(Config("  - { name: r, matchers: ['hook=~\"instance-(migrate|add)\"', 'phase=\"post\"'], to: [f] }\n"));
+        Assert.True(File.Exists(Path.Combine(_root, "instance-migrate-post.d", "hookrelay")));
+
+        Install(Config("  - { name: r, matchers: ['hook=\"disk-grow\"', 'phase=\"post\"'], to: [f] }\n"));
+        Assert.False(Directory.Exists(Path.Combine(_root, "instance-migrate-post.d")));
+        Assert.True(Directory.Exists(Path.Combine(_root, "instance-add-post.d")));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root, "instance-add-post.d")));
+        Assert.True(File.Exists(Path.Combine(_root, "disk-grow-post.d", "hookrelay")));
+    }
+
+    [Fact]
+    public void Uninstall_leaves_the_hooks_root_as_it_was_found()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "instance-add-pre.d"));
+        Directory.CreateDirectory(Path.Combine(_root, "empty-post.d"));
+        File.WriteAllText(Path.Combine(_root, "instance-add-pre.d", "00-policy"), "#!/bin/sh\n");
+        var before = Listing();
+        Install(Config("  - { name: r, to: [f] }\n"));
+        Assert.NotEqual(before, Listing());
+        Installer().Apply(Installer().PlanUninstall());
+        Assert.Equal(before, Listing());
+    }
+
+    [Fact]
+    public void A_link_to_an_older_binary_is_replaced()
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(_root, "instance-migrate-post.d")).FullName;
+        File.CreateSymbolicLink(Path.Combine(dir, "hookrelay"), "/opt/hookrelay-0.0.1/hookrelay");
+        var plan = Installer().PlanInstall(HookInstaller.NeededDirectories(LiveMigrations));
+        Assert.Contains(plan, c => c.Step == InstallStep.Relink);
+        Installer().Apply(plan);
+        Assert.Equal(_binary, new FileInfo(Path.Combine(dir, "hookrelay")).LinkTarget);
+    }
+
+    [Theory]
+    [InlineData("hookrelay", true)]
+    [InlineData("50-hookrelay", true)]
+    [InlineData("hookrelay.sh", false)]
+    [InlineData("hook relay", false)]
+    [InlineData("", false)]
+    public void Link_names_must_be_ones_ganeti_runs(string name, bool valid) =>
+        Assert.Equal(valid, HookInstaller.IsValidLinkName(name));
+}

@@ -1,0 +1,152 @@
+using System.Text;
+using System.Text.Json;
+using HookRelay.Hook;
+using HookRelay.Tests.Support;
+
+namespace HookRelay.Tests.Hook;
+
+/// <summary>The published NativeAOT binary, run as ganeti-noded runs a hook.</summary>
+public sealed class HookProcessTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+    private readonly string _binary = RequiredService.HookRelayBinary();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string Events => Path.Combine(_dir.Path, "events.jsonl");
+
+    private string WriteConfig(string onNode = "master", string matchers = "['hook=\"instance-migrate\"']", string? sinkPath = null, string extra = "") =>
+        _dir.File("hookrelay.yaml", $"""
+            {extra}
+            sinks: {"{"} timeline: {"{"} type: file, path: "{sinkPath ?? Events}" {"}"} {"}"}
+            routes:
+              - name: migrations
+                on_node: {onNode}
+                matchers: {matchers}
+                to: [timeline]
+            """);
+
+    private Task<HookRun> Run(string capture, string node, string config, Action<SortedDictionary<string, string>>? change = null)
+    {
+        var env = Fixtures.Env(capture);
+        change?.Invoke(env);
+        return HookProcess.RunAsync(_binary, env,
+            new Dictionary<string, string> { ["HOOKRELAY_CONFIG"] = config, ["HOOKRELAY_NODE"] = node }, TimeSpan.FromSeconds(20));
+    }
+
+    private List<JsonElement> WrittenEvents() =>
+        File.Exists(Events)
+            ? [.. File.ReadAllLines(Events).Select(l => JsonDocument.Parse(l).RootElement.Clone())]
+            : [];
+
+    [Fact]
+    public async Task Post_hook_on_the_master_writes_one_cloudevent_and_exits_zero()
+    {
+        var run = await Run("instance-migrate-post-node1-01", "node1.lab.example", WriteConfig());
+        Assert.Equal(HookExitCodes.Ok, run.ExitCode);
+        Assert.Equal("", run.Stdout + run.Stderr);
+        var ev = Assert.Single(WrittenEvents());
+        Assert.Equal("1.0", ev.GetProperty("specversion").GetString());
+        Assert.Equal("org.ganeti.instance-migrate.post", ev.GetProperty("type").GetString());
+        Assert.Equal("web-1.lab.example", ev.GetProperty("subject").GetString());
+        Assert.Equal("ganeti://cluster.lab.example", ev.GetProperty("source").GetString());
+        Assert.Matches("^[0-9a-f]{32}$", ev.GetProperty("opkey").GetString());
+        var data = ev.GetProperty("data");
+        Assert.Equal("node1.lab.example", data.GetProperty("migrate").GetProperty("old_primary").GetString());
+        Assert.Equal("node2.lab.example", data.GetProperty("migrate").GetProperty("new_primary").GetString());
+        Assert.True(data.GetProperty("migrate").GetProperty("live").GetBoolean());
+        Assert.Equal([1280, 2048, 1024], data.GetProperty("instance").GetProperty("disks").EnumerateArray().Select(d => d.GetProperty("size_mib").GetInt32()));
+        Assert.Equal(["master", "old_primary"], data.GetProperty("node").GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    [Fact]
+    public async Task Master_only_route_writes_nothing_on_the_other_node()
+    {
+        var run = await Run("instance-migrate-post-node1-01", "node2.lab.example", WriteConfig());
+        Assert.Equal(HookExitCodes.Ok, run.ExitCode);
+        Assert.Empty(WrittenEvents());
+    }
+
+    [Fact]
+    public async Task Both_nodes_copies_share_the_opkey_and_not_the_id()
+    {
+        var config = WriteConfig(onNode: "all");
+        await Run("instance-migrate-post-node1-01", "node1.lab.example", config);
+        await Run("instance-migrate-post-node2-01", "node2.lab.example", config);
+        var events = WrittenEvents();
+        Assert.Equal(2, events.Count);
+        Assert.Equal(events[0].GetProperty("opkey").GetString(), events[1].GetProperty("opkey").GetString());
+        Assert.NotEqual(events[0].GetProperty("id").GetString(), events[1].GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Pre_hook_with_a_matching_route_exits_zero()
+    {
+        var run = await Run("instance-migrate-pre-node1-01", "node1.lab.example", WriteConfig());
+        Assert.Equal(HookExitCodes.Ok, run.ExitCode);
+        Assert.Equal("org.ganeti.instance-migrate.pre", Assert.Single(WrittenEvents()).GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Post_hook_exits_zero_when_sink_is_down()
+    {
+        var config = WriteConfig(sinkPath: Path.Combine(_dir.Path, "no-such-dir", "events.jsonl"));
+        var run = await Run("instance-migrate-post-node1-01", "node1.lab.example", config);
+        Assert.Equal(HookExitCodes.Ok, run.ExitCode);
+        var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("not delivered to sink 'timeline'", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("instance-migrate-post-node1-01")]
+    [InlineData("instance-migrate-pre-node1-01")]
+    public async Task Broken_config_is_one_line_naming_file_line_and_column_and_does_not_block(string capture)
+    {
+        var config = _dir.File("hookrelay.yaml", "routes:\n  - name: x\n    to: [a\n");
+        var run = await Run(capture, "node1.lab.example", config);
+        Assert.Equal(HookExitCodes.Ok, run.ExitCode);
+        var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"{config}:4:1", line, StringComparison.Ordinal);
+        Assert.Contains("configuration unusable", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_config_says_so_and_exits_zero()
+    {
+        var run = await Run("instance-migrate-post-node1-01", "node1.lab.example", Path.Combine(_dir.Path, "absent.yaml"));
+        Assert.Equal(HookExitCodes.Ok, run.ExitCode);
+        Assert.Contains("absent.yaml", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_hooks_path_still_gives_a_generic_event()
+    {
+        var run = await Run("instance-migrate-post-node1-01", "node1.lab.example", WriteConfig(matchers: "[]"),
+            env => env["GANETI_HOOKS_PATH"] = "made-up-path");
+        Assert.Equal(HookExitCodes.Ok, run.ExitCode);
+        Assert.Contains("made-up-path", Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        var ev = Assert.Single(WrittenEvents());
+        Assert.False(ev.GetProperty("data").GetProperty("known_hook").GetBoolean());
+        Assert.Equal("org.ganeti.made-up-path.post", ev.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Hostile_values_reach_the_event_intact_and_output_stays_utf8()
+    {
+        const string hostile = "web\"; rm -rf / #\n`x` $(y) 名前 \\";
+        var run = await Run("instance-migrate-post-node1-01", "node1.lab.example", WriteConfig(matchers: "[]"),
+            env => env["GANETI_INSTANCE_TAGS"] = hostile);
+        Assert.Equal(HookExitCodes.Ok, run.ExitCode);
+        var ev = Assert.Single(WrittenEvents());
+        Assert.Equal(hostile, ev.GetProperty("data").GetProperty("env").GetProperty("GANETI_INSTANCE_TAGS").GetString());
+        Assert.Equal(Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(run.Stdout + run.Stderr)), run.Stdout + run.Stderr);
+    }
+
+    [Fact]
+    public async Task Without_arguments_or_ganeti_variables_it_prints_help_instead_of_acting()
+    {
+        var run = await HookProcess.RunAsync(_binary, new Dictionary<string, string>(), new Dictionary<string, string>(), TimeSpan.FromSeconds(20));
+        Assert.Contains("Usage:", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("simulate", run.Stdout, StringComparison.Ordinal);
+    }
+}
