@@ -6,7 +6,8 @@ namespace HookRelay.Events;
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    WriteIndented = false)]
+    WriteIndented = false,
+    GenerationMode = JsonSourceGenerationMode.Serialization)]
 [JsonSerializable(typeof(HookEvent))]
 [JsonSerializable(typeof(SortedDictionary<string, string>))]
 internal sealed partial class EventJsonContext : JsonSerializerContext;

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Whole-process start-up of the hook, side by side in one hyperfine run, each command started
+# with an environment emptied as Ganeti's (PATH, LC_CTYPE and the GANETI_* variables of a real
+# capture, through `env -i`, whose own exec every row pays alike), cwd /:
+#   /bin/sh -c true | the empty NativeAOT program (the floor) | the seed's sh+curl hook |
+#   hookrelay with no matching rule | hookrelay matching and writing the file sink
+# then peak RSS with /usr/bin/time. Usage: bench/hook-startup.sh [path/to/hookrelay] [runs]
+# EXTRA_BIN=other/hookrelay adds that build's two hookrelay rows to the same run, to compare build settings.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+bin=$(readlink -f "${1:-$root/artifacts/publish/hookrelay/hookrelay}")
+runs=${2:-300}
+capture=$root/tests/HookRelay.Tests/Fixtures/envs/instance-migrate-post-node1-01.json
+out=$here/results
+work=$(mktemp -d)
+receiver_pid=
+cleanup() { [ -n "$receiver_pid" ] && kill "$receiver_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+mkdir -p "$out"
+
+for p in hyperfine curl time; do
+  command -v "$p" >/dev/null || [ -x "/usr/bin/$p" ] || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null; }
+done
+
+dotnet publish "$here/empty-aot/EmptyAot.csproj" -c Release -r linux-x64 -o "$root/artifacts/bench/empty-aot" >"$work/publish.log" 2>&1 \
+  || { cat "$work/publish.log"; exit 1; }
+empty=$root/artifacts/bench/empty-aot/empty-aot
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 "$here/receiver.py" "$port" & receiver_pid=$!
+for _ in $(seq 50); do curl -s -o /dev/null -X POST "http://127.0.0.1:$port/" && break; sleep 0.1; done
+
+cat >"$work/nomatch.yaml" <<YAML
+sinks: { timeline: { type: file, path: $work/events.jsonl } }
+routes:
+  - { name: adds, on_node: master, matchers: ['hook="instance-add"'], to: [timeline] }
+YAML
+cat >"$work/match.yaml" <<YAML
+sinks: { timeline: { type: file, path: $work/events.jsonl } }
+routes:
+  - name: live-migrations
+    on_node: master
+    matchers: ['hook="instance-migrate"', 'phase="post"', 'migrate_live="true"']
+    to: [timeline]
+YAML
+
+# `env -i` plus the capture's variables, quoted for hyperfine's word splitting.
+ganeti_env=$(python3 - "$capture" <<'PY'
+import json, shlex, sys
+env = json.load(open(sys.argv[1]))["env"]
+print(" ".join(shlex.quote(f"{k}={v}") for k, v in sorted(env.items())))
+PY
+)
+run_env="env -i $ganeti_env HOOK_NODE=node1.lab.example HOOKRELAY_NODE=node1.lab.example SLACK_URL=http://127.0.0.1:$port/"
+
+cd /
+hyperfine -N --warmup 20 --runs "$runs" \
+  --prepare "truncate -s 0 $work/events.jsonl" \
+  --export-json "$out/hook-startup.json" --export-markdown "$out/hook-startup.md" \
+  --command-name "sh -c true" "$run_env /bin/sh -c true" \
+  --command-name "empty NativeAOT program (floor)" "$run_env $empty" \
+  --command-name "seed sh+curl hook, receiver up" "$run_env /bin/sh $here/seed-hook.sh" \
+  --command-name "hookrelay, no matching rule" "$run_env HOOKRELAY_CONFIG=$work/nomatch.yaml $bin" \
+  --command-name "hookrelay, match + file sink (fsync)" "$run_env HOOKRELAY_CONFIG=$work/match.yaml $bin" \
+  ${EXTRA_BIN:+--command-name "variant: no matching rule" "$run_env HOOKRELAY_CONFIG=$work/nomatch.yaml $EXTRA_BIN"} \
+  ${EXTRA_BIN:+--command-name "variant: match + file sink" "$run_env HOOKRELAY_CONFIG=$work/match.yaml $EXTRA_BIN"}
+
+echo
+echo "peak RSS over 20 runs (KiB, max):"
+rss() { local max=0 v; for _ in $(seq 20); do v=$(eval "/usr/bin/time -f %M $1" 2>&1 >/dev/null | tail -1); [ "$v" -gt "$max" ] && max=$v; done; echo "$max"; }
+printf '  %-40s %s\n' "empty NativeAOT program" "$(rss "$run_env $empty")"
+printf '  %-40s %s\n' "hookrelay, no matching rule" "$(rss "$run_env HOOKRELAY_CONFIG=$work/nomatch.yaml $bin")"
+printf '  %-40s %s\n' "hookrelay, match + file sink" "$(rss "$run_env HOOKRELAY_CONFIG=$work/match.yaml $bin")"
+test -s "$work/events.jsonl" || { echo "the matching runs wrote no event" >&2; exit 1; }
