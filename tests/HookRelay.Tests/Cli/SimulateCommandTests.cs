@@ -1,0 +1,87 @@
+using HookRelay.Cli;
+using HookRelay.Tests.Support;
+
+namespace HookRelay.Tests.Cli;
+
+public sealed class SimulateCommandTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+    private readonly string _config;
+
+    public SimulateCommandTests() => _config = _dir.File("hookrelay.yaml", """
+        sinks: { f: { type: file, path: /tmp/never-written.jsonl } }
+        routes:
+          - { name: live, on_node: master, matchers: ['hook="instance-migrate"', 'phase="post"', 'migrate_live="true"'], to: [f] }
+        gates:
+          - { name: naming, matchers: ['hook="instance-migrate"'], deny_unless: { instance: '^web-' }, on_error: deny }
+        """);
+
+    public void Dispose() => _dir.Dispose();
+
+    private (int Exit, string Out, string Err) Simulate(string hook, string? phase = null, string? envFile = null, string[]? sets = null, string node = "node1.lab.example")
+    {
+        var output = new StringWriter();
+        var err = new StringWriter();
+        var exit = SimulateCommand.Run(new SimulateCommand.Request(_config, hook, phase, envFile, sets ?? [], node, false), output, err);
+        return (exit, output.ToString(), err.ToString());
+    }
+
+    [Fact]
+    public void Built_in_sample_shows_roles_the_matching_route_and_what_would_be_sent()
+    {
+        var (exit, output, _) = Simulate("instance-migrate", "post");
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("roles: master, old_primary", output, StringComparison.Ordinal);
+        Assert.Contains("yes  live: matched", output, StringComparison.Ordinal);
+        Assert.Contains("live → file sink 'f'", output, StringComparison.Ordinal);
+        Assert.Contains("migrate  live node1.lab.example → node2.lab.example", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Set_overrides_a_variable_with_or_without_the_prefix()
+    {
+        var (_, a, _) = Simulate("instance-migrate", "post", sets: ["MIGRATE_LIVE=False"]);
+        Assert.Contains("migrate_live=\"true\" does not match (migrate_live is \"false\")", a, StringComparison.Ordinal);
+        var (_, b, _) = Simulate("instance-migrate", "post", sets: ["GANETI_MIGRATE_LIVE=False"]);
+        Assert.Contains("would send\n  nothing", b.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Gates_are_shown_in_the_pre_phase_and_said_not_to_be_enforced_yet()
+    {
+        var (_, output, _) = Simulate("instance-migrate", "pre");
+        Assert.Contains("yes  naming", output, StringComparison.Ordinal);
+        Assert.Contains("does not evaluate gates yet", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Env_files_may_be_captures_json_objects_or_key_value_lines()
+    {
+        var capture = Fixtures.Dir("envs", "instance-migrate-post-node1-01.json");
+        var lines = _dir.File("env.txt", string.Join("\n", Fixtures.Env("instance-migrate-post-node1-01").Select(kv => $"{kv.Key}={kv.Value}")) + "\n");
+        var json = _dir.File("env.json", "{\"GANETI_HOOKS_PATH\": \"instance-migrate\", \"GANETI_HOOKS_PHASE\": \"post\", \"GANETI_MIGRATE_LIVE\": \"True\", \"GANETI_MASTER\": \"node1.lab.example\"}");
+        foreach (var file in new[] { capture, lines, json })
+        {
+            var (exit, output, err) = Simulate("instance-migrate", envFile: file);
+            Assert.True(exit == ExitCodes.Ok, err);
+            Assert.Contains("yes  live: matched", output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_bad_env_file_is_named_with_its_line()
+    {
+        var bad = _dir.File("bad.env", "GANETI_HOOKS_PATH=instance-migrate\nthis is not a variable\n");
+        var (exit, _, err) = Simulate("instance-migrate", envFile: bad);
+        Assert.Equal(ExitCodes.Failed, exit);
+        Assert.Contains($"{bad}:2: expected KEY=VALUE", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Simulating_another_path_than_the_env_file_s_says_so()
+    {
+        var capture = Fixtures.Dir("envs", "instance-migrate-post-node1-01.json");
+        var (_, _, err) = Simulate("instance-reboot", envFile: capture);
+        Assert.Contains("simulating it as 'instance-reboot'", err, StringComparison.Ordinal);
+    }
+}
