@@ -19,7 +19,8 @@ public sealed record InstallChange(InstallStep Step, string Path, string? Detail
 
 /// <summary>
 /// Puts a symlink to the hookrelay binary into exactly the hooks directories the configuration
-/// needs. A link is ours when it is a symlink to a file named "hookrelay"; anything else is
+/// needs. A link is ours when it is a symlink to a file named "hookrelay" (or named as the
+/// binary being installed); anything else is
 /// the operator's and is never replaced or removed. Directories it had to create are listed in
 /// a manifest in the hooks root, so uninstall removes them again (when empty) and only them.
 /// </summary>
@@ -162,8 +163,10 @@ public sealed partial class HookInstaller(string hooksRoot, string binary, strin
         WriteManifest(created);
     }
 
-    private static bool IsOurs(FileInfo file) =>
-        file.LinkTarget is { } target && Path.GetFileName(target) == DefaultLinkName;
+    /// <summary>A symlink to a hookrelay executable: this one, or another build of it (which install replaces).</summary>
+    private bool IsOurs(FileInfo file) =>
+        file.LinkTarget is { } target
+        && (Path.GetFileName(target) == DefaultLinkName || Path.GetFileName(target) == Path.GetFileName(binary));
 
     private SortedSet<string> ReadManifest()
     {

@@ -153,6 +153,16 @@ public sealed class HookInstallerTests : IDisposable
         Assert.Equal(_binary, new FileInfo(Path.Combine(dir, "hookrelay")).LinkTarget);
     }
 
+    [Fact]
+    public void A_binary_with_another_name_still_recognises_its_own_links()
+    {
+        var versioned = _dir.File("hookrelay-0.2.0", "#!/bin/sh\n");
+        var installer = new HookInstaller(_root, versioned, HookInstaller.DefaultLinkName);
+        installer.Apply(installer.PlanInstall(HookInstaller.NeededDirectories(LiveMigrations)));
+        Assert.All(installer.PlanInstall(HookInstaller.NeededDirectories(LiveMigrations)), c => Assert.Equal(InstallStep.Unchanged, c.Step));
+        Assert.Contains(installer.PlanUninstall(), c => c.Step == InstallStep.RemoveStaleLink);
+    }
+
     [Theory]
     [InlineData("hookrelay", true)]
     [InlineData("50-hookrelay", true)]
