@@ -52,6 +52,11 @@ public static class HookRunner
             HookLog.Warning($"{label}: hooks path '{ev.Hook}' version '{ev.HooksVersion}' is not in the catalog; handled as a generic event");
         }
         var plan = Planner.Plan(config, ev);
+        foreach (var pending in plan.Gates.Concat(plan.Actions).Where(d => d.Applies))
+        {
+            // Configured and matching, but not built yet: say so where operators look, not in the job log.
+            Syslog.Write(Syslog.Severity.Warning, $"{label}: {pending.Kind} '{pending.Name}' applies but this version does not run {pending.Kind}s yet");
+        }
         if (plan.Deliveries.Count == 0)
         {
             return HookExitCodes.Ok;
