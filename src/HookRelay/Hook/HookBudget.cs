@@ -28,6 +28,19 @@ public sealed class HookBudget : IDisposable
 
     public CancellationToken Token => _cancellation.Token;
 
+    /// <summary>What is left of the budget, less a moment to report and exit in: how long a lock may be waited for.</summary>
+    public TimeSpan Remaining
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var left = (long)_budget.TotalMilliseconds - (Environment.TickCount64 - _startedAt) - 250;
+                return TimeSpan.FromMilliseconds(Math.Max(100, left));
+            }
+        }
+    }
+
     /// <summary>Sets the total budget, counted from the start of the run, once the configuration says what it is.</summary>
     public void Reset(TimeSpan budget)
     {

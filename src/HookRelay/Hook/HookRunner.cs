@@ -1,4 +1,4 @@
-using HookRelay.Delivery;
+using HookRelay.Outbox;
 using HookRelay.Events;
 using HookRelay.Logging;
 using HookRelay.Rules;
@@ -36,7 +36,7 @@ public static class HookRunner
             }
             policy = config.Hook.OnInternalError;
             budget.Reset(config.Hook.Budget);
-            return RunWith(config, vars, label, budget.Token);
+            return RunWith(config, vars, label, budget);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -44,7 +44,7 @@ public static class HookRunner
         }
     }
 
-    private static int RunWith(HookRelayConfig config, SortedDictionary<string, string> vars, string label, CancellationToken token)
+    private static int RunWith(HookRelayConfig config, SortedDictionary<string, string> vars, string label, HookBudget budget)
     {
         var ev = HookEventParser.Parse(vars, NodeNames.Local(config.NodeName));
         if (!ev.KnownHook)
@@ -62,13 +62,18 @@ public static class HookRunner
             return HookExitCodes.Ok;
         }
         var cloudEvent = CloudEvent.For(ev, DateTimeOffset.UtcNow);
-        var handoff = new DirectDelivery(config);
-        var problems = handoff.EnqueueAsync(cloudEvent, plan.Deliveries, token).AsTask().GetAwaiter().GetResult();
-        foreach (var problem in problems)
+        try
         {
-            // Never fail the operation for a sink: say so once, in the job log and in syslog.
-            HookLog.Error($"{label}: event {cloudEvent.Id} not delivered to sink '{problem.Sink}': {problem.Reason}");
+            OutboxWriter.Enqueue(config.StateDir, new OutboxOptions(FullSync: true, budget.Remaining, config.Delivery.MaxDbBytes), cloudEvent, plan.Deliveries);
         }
+        catch (OutboxException e)
+        {
+            // The event could not be made durable. Say exactly which one, so it can be redone by hand.
+            var sinks = string.Join(", ", plan.Deliveries.Select(d => d.Sink).Distinct(StringComparer.Ordinal));
+            return Fail(ev.Phase, config.Hook.OnInternalError,
+                $"{label}: event {cloudEvent.Id} ({cloudEvent.Type}, {cloudEvent.Subject ?? "no subject"}) NOT queued for {sinks}: {e.Message}");
+        }
+        DeliveryStarter.Kick(config);
         return HookExitCodes.Ok;
     }
 

@@ -25,6 +25,8 @@ public static class HookLog
 
     public static void Warning(string message) => Write(Syslog.Severity.Warning, message);
 
+    public static void Info(string message) => Write(Syslog.Severity.Info, message);
+
     private static void Write(Syslog.Severity severity, string message)
     {
         var line = OneLine(message);

@@ -112,6 +112,7 @@ public static class ConfigLoader
                 StateDir = Text(root, "state_dir") ?? HookRelayConfig.DefaultStateDir,
                 NodeName = Text(root, "node_name"),
                 Hook = HookSettings(Child(root, "hook") as YamlMappingNode),
+                Delivery = DeliverySettings(Child(root, "delivery") as YamlMappingNode),
                 Sinks = sinks,
                 Routes = routes,
                 Gates = gates,
@@ -131,6 +132,24 @@ public static class ConfigLoader
             {
                 Budget = Duration(node, "budget") ?? settings.Budget,
                 OnInternalError = Policy(Text(node, "on_internal_error")) ?? settings.OnInternalError,
+            };
+        }
+
+        private DeliverySettings DeliverySettings(YamlMappingNode? node)
+        {
+            var settings = new DeliverySettings();
+            if (node is null)
+            {
+                return settings;
+            }
+            return settings with
+            {
+                WithoutDaemon = Text(node, "without_daemon") == "keep" ? WithoutDaemon.Keep : settings.WithoutDaemon,
+                KeepDelivered = Duration(node, "keep_delivered") ?? settings.KeepDelivered,
+                KeepDead = Duration(node, "keep_dead") ?? settings.KeepDead,
+                MaxDbBytes = Child(node, "max_db_mb") is YamlScalarNode mb && YamlScalars.Integer(mb) is { } megabytes
+                    ? megabytes * 1024 * 1024
+                    : settings.MaxDbBytes,
             };
         }
 

@@ -31,6 +31,26 @@ public sealed record HookSettings
     public ErrorPolicy OnInternalError { get; init; } = ErrorPolicy.Allow;
 }
 
+/// <summary>What a hook does when it queued an event and no `hookrelay serve` answered its wake-up.</summary>
+public enum WithoutDaemon
+{
+    /// <summary>Start a detached one-shot `hookrelay serve --drain` that delivers what is due and exits.</summary>
+    Spawn,
+    /// <summary>Leave the rows for a daemon started later.</summary>
+    Keep,
+}
+
+/// <summary>The outbox and the daemon: what happens without a daemon, how long finished rows are kept, how big the database may grow.</summary>
+public sealed record DeliverySettings
+{
+    public WithoutDaemon WithoutDaemon { get; init; } = WithoutDaemon.Spawn;
+    /// <summary>Delivered rows are kept this long, for `replay --since`.</summary>
+    public TimeSpan KeepDelivered { get; init; } = TimeSpan.FromDays(7);
+    /// <summary>Dead letters are kept this long unless replayed or dropped.</summary>
+    public TimeSpan KeepDead { get; init; } = TimeSpan.FromDays(30);
+    public long MaxDbBytes { get; init; } = 512L * 1024 * 1024;
+}
+
 /// <summary>A named sink. Settings stay raw (secret references unresolved) until a sink is built.</summary>
 public sealed record SinkConfig(string Name, string Type, IReadOnlyDictionary<string, string> Settings, SourcePosition Position);
 
@@ -73,6 +93,7 @@ public sealed record HookRelayConfig
     public string StateDir { get; init; } = DefaultStateDir;
     public string? NodeName { get; init; }
     public HookSettings Hook { get; init; } = new();
+    public DeliverySettings Delivery { get; init; } = new();
     public IReadOnlyDictionary<string, SinkConfig> Sinks { get; init; } = new Dictionary<string, SinkConfig>();
     public IReadOnlyList<RouteConfig> Routes { get; init; } = [];
     public IReadOnlyList<GateConfig> Gates { get; init; } = [];

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace HookRelay.Rules;
 
-/// <summary>Durations as the schema writes them: 500ms, 2s, 1m, 1h.</summary>
+/// <summary>Durations as the schema writes them: 500ms, 2s, 1m, 1h, 7d.</summary>
 public static class Durations
 {
     public static bool TryParse(string text, out TimeSpan value)
@@ -14,7 +14,7 @@ public static class Durations
             unitStart++;
         }
         if (unitStart == 0 || !long.TryParse(text.AsSpan(0, unitStart), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-            || n > 86_400_000)
+            || n > 86_400_000 || (text[unitStart..] == "d" && n > 36_500))
         {
             return false;
         }
@@ -24,6 +24,7 @@ public static class Durations
             "s" => TimeSpan.FromSeconds(n),
             "m" => TimeSpan.FromMinutes(n),
             "h" => TimeSpan.FromHours(n),
+            "d" => TimeSpan.FromDays(n),
             _ => null,
         };
         if (parsed is not { } v)

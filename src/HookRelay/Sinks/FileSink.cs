@@ -1,11 +1,9 @@
-using HookRelay.Rules;
-
 namespace HookRelay.Sinks;
 
 /// <summary>
 /// Appends each event as one JSON line. The line goes out in a single write on a file opened for
-/// append, so lines from concurrent hook runs never interleave; fsync (default on) makes it durable
-/// before the hook exits.
+/// append, so lines from concurrent writers never interleave; fsync (default on) makes it durable
+/// before the delivery counts as done.
 /// </summary>
 public sealed class FileSink(string name, string path, bool fsync) : ISink
 {
@@ -15,8 +13,8 @@ public sealed class FileSink(string name, string path, bool fsync) : ISink
 
     public string Path => path;
 
-    public static FileSink Create(SinkConfig config, Func<string, string> setting, Func<string, bool?> flag) =>
-        new(config.Name, setting("path"), flag("fsync") ?? true);
+    public static FileSink Create(SinkSettings settings) =>
+        new(settings.SinkName, settings.RequiredSecret("path"), settings.Flag("fsync", true));
 
     public ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken)
     {

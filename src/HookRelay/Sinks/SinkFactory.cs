@@ -7,16 +7,11 @@ public static class SinkFactory
 {
     public static ISink Create(SinkConfig config)
     {
-        string Setting(string key) => config.Settings.TryGetValue(key, out var raw)
-            ? SecretReferences.Resolve(raw)
-            : throw new InvalidOperationException($"sink '{config.Name}' has no '{key}'");
-        bool? Flag(string key) => config.Settings.TryGetValue(key, out var raw)
-            ? raw is "true" or "True" or "TRUE"
-            : null;
-
+        var settings = new SinkSettings(config);
         return config.Type switch
         {
-            FileSink.Type => FileSink.Create(config, Setting, Flag),
+            FileSink.Type => FileSink.Create(settings),
+            WebhookSink.Type => WebhookSink.Create(settings),
             _ => throw new InvalidOperationException($"sink '{config.Name}' has type '{config.Type}', which this version cannot deliver to"),
         };
     }

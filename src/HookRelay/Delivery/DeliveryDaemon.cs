@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using HookRelay.Logging;
+using HookRelay.Outbox;
+using HookRelay.Rules;
+using HookRelay.Sinks;
+
+namespace HookRelay.Delivery;
+
+/// <param name="Drain">Exit once nothing is due within <see cref="IdleHorizon"/> (the one-shot drainer).</param>
+/// <param name="ShutdownGrace">How long SIGTERM waits for deliveries under way before cutting them off.</param>
+public sealed record DaemonOptions(bool Drain, TimeSpan IdleHorizon, TimeSpan ShutdownGrace)
+{
+    public static readonly DaemonOptions Service = new(false, TimeSpan.Zero, TimeSpan.FromSeconds(30));
+    public static readonly DaemonOptions Drainer = new(true, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(30));
+}
+
+/// <summary>
+/// `hookrelay serve`: moves rows from the outbox to the sinks. One thread owns the database: it
+/// records finished groups, schedules new ones and sleeps until woken (a hook's datagram, a
+/// finished group) or something falls due. Deliveries run concurrently, per sink and key.
+/// A row leaves the queue only when its sink acknowledged it; a crash at any point leaves it
+/// pending, so it is delivered again, with the same event id.
+/// </summary>
+public sealed class DeliveryDaemon : IDisposable
+{
+    private const int PageSize = 1000;
+    private const int MaxGroup = 64;
+    private static readonly TimeSpan MaxSleep = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaintenanceEvery = TimeSpan.FromMinutes(1);
+
+    private readonly HookRelayConfig _config;
+    private readonly DaemonOptions _options;
+    private readonly OutboxStore _store;
+    private readonly Dictionary<string, SinkLane> _lanes;
+    private readonly AsyncSignal _signal = new();
+    private readonly ConcurrentQueue<(SinkLane Lane, (string, string) Key, List<Outcome> Outcomes)> _finished = new();
+    private readonly HashSet<(string Sink, string Key)> _inFlight = [];
+    private readonly List<Outcome> _pendingOutcomes = [];
+    private readonly List<Task> _running = [];
+    private readonly string _owner = $"{Environment.ProcessId}@{Environment.MachineName}";
+    private DateTime _nextMaintenance = DateTime.MinValue;
+
+    public DeliveryDaemon(HookRelayConfig config, DaemonOptions options, OutboxStore store, IReadOnlyDictionary<string, SinkLane> lanes)
+    {
+        _config = config;
+        _options = options;
+        _store = store;
+        _lanes = new Dictionary<string, SinkLane>(lanes, StringComparer.Ordinal);
+    }
+
+    /// <summary>The lanes for every configured sink; a sink that cannot be built is reported and its rows wait.</summary>
+    public static Dictionary<string, SinkLane> BuildLanes(HookRelayConfig config)
+    {
+        var lanes = new Dictionary<string, SinkLane>(StringComparer.Ordinal);
+        foreach (var sink in config.Sinks.Values)
+        {
+            try
+            {
+                lanes[sink.Name] = new SinkLane(SinkFactory.Create(sink), DeliveryPolicy.From(new SinkSettings(sink), defaultConcurrency: 4));
+            }
+            catch (Exception e) when (e is InvalidOperationException or SecretException or IOException or System.Security.Cryptography.CryptographicException)
+            {
+                HookLog.Error($"sink '{sink.Name}' cannot be used, its events wait in the outbox: {e.Message}");
+            }
+        }
+        return lanes;
+    }
+
+    /// <summary>The newest delivery row that existed when the daemon last looked for work.</summary>
+    public long HighestSeenId { get; private set; }
+
+    /// <summary>Wakes the loop; the wake socket and tests call this.</summary>
+    public void Wake() => _signal.Raise();
+
+    public static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        var released = _store.ReleaseAllLeases();
+        if (released > 0)
+        {
+            HookLog.Warning($"{released} deliveries were under way when the previous daemon stopped; they will be delivered again (same event ids)");
+        }
+        using var abort = new CancellationTokenSource();
+        var watchdog = SdNotify.WatchdogInterval();
+        SdNotify.Send("READY=1");
+        while (true)
+        {
+            RecordFinished();
+            if (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            Maintain();
+            var nextDue = Schedule(stopping, abort.Token);
+            if (_options.Drain && _running.Count == 0 && (nextDue is null || nextDue.Value - NowMs() > _options.IdleHorizon.TotalMilliseconds))
+            {
+                break;
+            }
+            if (watchdog is not null)
+            {
+                SdNotify.Send("WATCHDOG=1");
+            }
+            var sleep = nextDue is { } due ? TimeSpan.FromMilliseconds(Math.Clamp(due - NowMs(), 0, MaxSleep.TotalMilliseconds)) : MaxSleep;
+            if (watchdog is { } interval && interval / 2 < sleep)
+            {
+                sleep = interval / 2;
+            }
+            await _signal.WaitAsync(sleep, stopping).ConfigureAwait(false);
+        }
+        SdNotify.Send("STOPPING=1");
+        await FinishUnderWayAsync(abort).ConfigureAwait(false);
+    }
+
+    /// <summary>On SIGTERM: let deliveries under way finish, within the grace period, then record them.</summary>
+    private async Task FinishUnderWayAsync(CancellationTokenSource abort)
+    {
+        var all = Task.WhenAll(_running);
+        if (await Task.WhenAny(all, Task.Delay(_options.ShutdownGrace)).ConfigureAwait(false) != all)
+        {
+            HookLog.Warning($"deliveries still under way after {_options.ShutdownGrace.TotalSeconds} s; cutting them off, they stay queued");
+            await abort.CancelAsync().ConfigureAwait(false);
+            await all.ConfigureAwait(false);
+        }
+        RecordFinished();
+    }
+
+    private void RecordFinished()
+    {
+        while (_finished.TryDequeue(out var done))
+        {
+            _pendingOutcomes.AddRange(done.Outcomes);
+            _inFlight.Remove(done.Key);
+            done.Lane.ActiveGroups--;
+        }
+        _running.RemoveAll(t => t.IsCompleted);
+        if (_pendingOutcomes.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            _store.Complete(_pendingOutcomes, NowMs());
+            _pendingOutcomes.Clear();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            // Kept in memory and written next time round; the rows stay leased meanwhile, so
+            // nothing is sent twice by this daemon. A crash now means redelivery, not loss.
+            HookLog.Error($"cannot record {_pendingOutcomes.Count} delivery outcomes yet: {OutboxErrors.Explain(e, _config.StateDir).Message}");
+        }
+    }
+
+    /// <summary>Starts every group that may start now; returns when the next blocked one falls due.</summary>
+    private long? Schedule(CancellationToken stopping, CancellationToken abort)
+    {
+        var now = NowMs();
+        HighestSeenId = _store.HighestDeliveryId();
+        var scheduler = new DeliveryScheduler(now, _lanes.ToDictionary(l => l.Key, l => l.Value.Capacity, StringComparer.Ordinal), _inFlight, MaxGroup);
+        long after = 0;
+        while (scheduler.HasFreeSlots)
+        {
+            var page = _store.ScanPending(after, PageSize);
+            scheduler.Consider(page);
+            if (page.Count < PageSize)
+            {
+                break;
+            }
+            after = page[^1].Id;
+        }
+        // A sink that is configured but could not be built (say, a secret file missing) keeps its
+        // rows waiting; one that was removed from the configuration can never take them.
+        foreach (var row in scheduler.UnknownSink.Where(r => !_config.Sinks.ContainsKey(r.Sink)))
+        {
+            _pendingOutcomes.Add(new Outcome(row.Id, OutcomeKind.Dead, row.Attempts, row.NextMs,
+                $"sink '{row.Sink}' is not in the configuration (any more); replay with 'hookrelay dlq replay' once it is back"));
+        }
+        var groups = scheduler.Groups.ToList();
+        if (groups.Count == 0)
+        {
+            return scheduler.NextDueMs;
+        }
+        _store.Lease(groups.SelectMany(g => g.Value), _owner, now + (long)TimeSpan.FromMinutes(10).TotalMilliseconds);
+        var events = groups.SelectMany(g => g.Value).Select(r => r.EventRow).Distinct().ToDictionary(id => id, _store.LoadEvent);
+        foreach (var (key, rows) in groups)
+        {
+            var lane = _lanes[key.Sink];
+            lane.ActiveGroups++;
+            _inFlight.Add(key);
+            _running.Add(Task.Run(async () =>
+            {
+                List<Outcome> outcomes;
+                try
+                {
+                    outcomes = await lane.RunGroupAsync(rows, events, NowMs, Random.Shared, stopping, abort).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    HookLog.Error($"sink '{key.Sink}': delivery worker failed, its rows stay queued: {e.Message}");
+                    outcomes = rows.Select(Outcome.Released).ToList();
+                }
+                _finished.Enqueue((lane, key, outcomes));
+                _signal.Raise();
+            }, CancellationToken.None));
+        }
+        return scheduler.NextDueMs;
+    }
+
+    private void Maintain()
+    {
+        if (DateTime.UtcNow < _nextMaintenance)
+        {
+            return;
+        }
+        _nextMaintenance = DateTime.UtcNow + MaintenanceEvery;
+        try
+        {
+            OutboxRetention.Prune(_store.Connection, _config.Delivery, NowMs());
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            HookLog.Error($"outbox maintenance failed, will try again: {e.Message}");
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var lane in _lanes.Values)
+        {
+            lane.Dispose();
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using System.Threading.RateLimiting;
+using HookRelay.Logging;
+using HookRelay.Outbox;
+using HookRelay.Sinks;
+
+namespace HookRelay.Delivery;
+
+/// <summary>
+/// One sink as the daemon drives it: its policy, a rate limiter, how many groups are out, a pause
+/// when the far end asked for one (429 Retry-After), and whether it is currently failing, so the
+/// log says "failing" and "recovered" once instead of once per event.
+/// </summary>
+public sealed class SinkLane : IDisposable
+{
+    private readonly RateLimiter? _rate;
+    private long _pausedUntilMs;
+    private int _failing;
+
+    public SinkLane(ISink sink, DeliveryPolicy policy)
+    {
+        Sink = sink;
+        Policy = policy;
+        if (policy.RatePerSecond is { } perSecond)
+        {
+            // Tokens come in small steps (about ten a second) so a limit of 1/s really is one a second.
+            var tokens = Math.Max(1, (int)Math.Round(perSecond / 10));
+            _rate = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = tokens,
+                TokensPerPeriod = tokens,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(tokens / perSecond),
+                QueueLimit = int.MaxValue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                AutoReplenishment = true,
+            });
+        }
+    }
+
+    public ISink Sink { get; }
+
+    public DeliveryPolicy Policy { get; }
+
+    public int ActiveGroups { get; set; }
+
+    public long PausedUntilMs => Interlocked.Read(ref _pausedUntilMs);
+
+    public LaneCapacity Capacity => new(Policy.Concurrency - ActiveGroups, PausedUntilMs);
+
+    /// <summary>Delivers a key's rows in order, stopping at the first that is not delivered.</summary>
+    public async Task<List<Outcome>> RunGroupAsync(IReadOnlyList<PendingDelivery> rows, IReadOnlyDictionary<long, StoredEvent?> events,
+        Func<long> clock, Random random, CancellationToken stopping, CancellationToken abort)
+    {
+        var outcomes = new List<Outcome>(rows.Count);
+        foreach (var row in rows)
+        {
+            if (outcomes.Count > 0 && outcomes[^1].Kind != OutcomeKind.Delivered || stopping.IsCancellationRequested || PausedUntilMs > clock())
+            {
+                outcomes.Add(Outcome.Released(row));
+                continue;
+            }
+            if (events.GetValueOrDefault(row.EventRow) is not { } stored)
+            {
+                outcomes.Add(new Outcome(row.Id, OutcomeKind.Dead, row.Attempts, row.NextMs, "the event's body is missing from the outbox"));
+                continue;
+            }
+            var result = await AttemptAsync(new SinkMessage(stored.EventId, row.Routes, stored.Type, stored.Body), abort).ConfigureAwait(false);
+            if (result is null)
+            {
+                outcomes.Add(Outcome.Released(row));
+                continue;
+            }
+            var now = clock();
+            var outcome = OutcomeRules.Decide(row, result, Policy, now, random);
+            if (result is DeliveryResult.Retry { After: { } after })
+            {
+                Pause(now + (long)Math.Min(after.TotalMilliseconds, Policy.MaxRetryAfter.TotalMilliseconds));
+            }
+            Report(row, stored, outcome);
+            outcomes.Add(outcome);
+        }
+        return outcomes;
+    }
+
+    /// <summary>One attempt; null when it was cut short by shutdown (not counted as an attempt).</summary>
+    private async Task<DeliveryResult?> AttemptAsync(SinkMessage message, CancellationToken abort)
+    {
+        try
+        {
+            if (_rate is not null)
+            {
+                using var lease = await _rate.AcquireAsync(1, abort).ConfigureAwait(false);
+            }
+            return await Sink.DeliverAsync(message, abort).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A sink bug must cost one retry, not the daemon.
+            return new DeliveryResult.Retry($"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private void Pause(long untilMs)
+    {
+        long current;
+        do
+        {
+            current = Interlocked.Read(ref _pausedUntilMs);
+            if (untilMs <= current)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _pausedUntilMs, untilMs, current) != current);
+    }
+
+    private void Report(PendingDelivery row, StoredEvent stored, Outcome outcome)
+    {
+        switch (outcome.Kind)
+        {
+            case OutcomeKind.Delivered when Interlocked.Exchange(ref _failing, 0) == 1:
+                HookLog.Info($"sink '{Sink.Name}' delivers again");
+                break;
+            case OutcomeKind.Retry when Interlocked.Exchange(ref _failing, 1) == 0:
+                HookLog.Warning($"sink '{Sink.Name}' is failing, retrying with backoff: {outcome.Error}");
+                break;
+            case OutcomeKind.Dead:
+                HookLog.Error($"sink '{Sink.Name}': event {stored.EventId} ({stored.Type}, key {row.OrderingKey}) moved to the dead letters: {outcome.Error}");
+                break;
+        }
+    }
+
+    public void Dispose()
+    {
+        _rate?.Dispose();
+        (Sink as IDisposable)?.Dispose();
+    }
+}

@@ -1,0 +1,162 @@
+using HookRelay.Logging;
+using Microsoft.Data.Sqlite;
+
+namespace HookRelay.Outbox;
+
+/// <summary>How a process uses the outbox: the hook wants durability, the daemon throughput.</summary>
+/// <param name="FullSync">
+/// synchronous=FULL: a commit is on disk (WAL fsynced) before it returns. The hook needs that, it
+/// has told Ganeti the event is safe. The daemon only records outcomes; losing the last few to a
+/// power cut means a redelivery with the same id, which at-least-once allows.
+/// </param>
+public sealed record OutboxOptions(bool FullSync, TimeSpan BusyTimeout, long MaxSizeBytes);
+
+/// <summary>
+/// Opens the outbox database (state_dir/outbox.db) ready to use: WAL, migrated to the current
+/// schema, size-bounded. A file that is not a database, or is damaged, is moved aside under a
+/// dated name and replaced by an empty one, so a bad file never turns into a crash loop.
+/// </summary>
+public static class OutboxDatabase
+{
+    public const string FileName = "outbox.db";
+    public const long DefaultMaxSizeBytes = 512L * 1024 * 1024;
+    private const int PageSize = 4096;
+    private static int _providerSet;
+
+    public static string PathIn(string stateDir) => Path.Combine(stateDir, FileName);
+
+    public static SqliteConnection Open(string stateDir, OutboxOptions options)
+    {
+        if (Interlocked.Exchange(ref _providerSet, 1) == 0)
+        {
+            SQLitePCL.raw.SetProvider(new SQLitePCL.SQLite3Provider_sqlite3());
+        }
+        EnsureStateDir(stateDir);
+        try
+        {
+            return OpenMigrated(stateDir, options);
+        }
+        catch (SqliteException e) when (OutboxErrors.IsDamaged(e))
+        {
+            Quarantine(stateDir, e, options);
+            return OpenMigrated(stateDir, options);
+        }
+    }
+
+    /// <summary>
+    /// Moves a damaged database aside. Serialised by a lock file, and re-checked under it: two
+    /// processes that saw the same damage must not also move aside the fresh file the first made.
+    /// </summary>
+    public static void Quarantine(string stateDir, SqliteException cause, OutboxOptions options)
+    {
+        using var guard = FileLock.Acquire(Path.Combine(stateDir, "outbox.quarantine.lock"), options.BusyTimeout)
+            ?? throw new OutboxException(OutboxProblem.Busy, $"{PathIn(stateDir)} is damaged and another process is still repairing it");
+        try
+        {
+            using var again = OpenMigrated(stateDir, options);
+            using var check = again.CreateCommand();
+            check.CommandText = "PRAGMA quick_check";
+            if (check.ExecuteScalar() as string == "ok")
+            {
+                return;
+            }
+        }
+        catch (SqliteException e) when (OutboxErrors.IsDamaged(e))
+        {
+        }
+        SqliteConnection.ClearAllPools();
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var moved = $"{PathIn(stateDir)}.corrupt-{stamp}";
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            if (File.Exists(PathIn(stateDir) + suffix))
+            {
+                File.Move(PathIn(stateDir) + suffix, moved + suffix, overwrite: true);
+            }
+        }
+        HookLog.Error($"outbox {PathIn(stateDir)} was not a usable database ({cause.Message}); moved it to {moved} and started an empty one. Events in it were not delivered; 'sqlite3 {moved} .recover' may save them");
+    }
+
+    private static SqliteConnection OpenMigrated(string stateDir, OutboxOptions options)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = PathIn(stateDir),
+            Pooling = false,
+            DefaultTimeout = Math.Max(1, (int)options.BusyTimeout.TotalSeconds),
+        }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, $"""
+                PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds};
+                PRAGMA synchronous = {(options.FullSync ? "FULL" : "NORMAL")};
+                PRAGMA max_page_count = {Math.Max(64, options.MaxSizeBytes / PageSize)};
+                """);
+            Migrate(connection);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static void Migrate(SqliteConnection connection)
+    {
+        var version = UserVersion(connection);
+        if (version == OutboxSchema.CurrentVersion)
+        {
+            return;
+        }
+        if (version > OutboxSchema.CurrentVersion)
+        {
+            throw new OutboxException(OutboxProblem.TooNew,
+                $"{connection.DataSource} has schema version {version}, newer than this HookRelay understands ({OutboxSchema.CurrentVersion}); run the newer hookrelay or move the file aside");
+        }
+        if (version == 0)
+        {
+            // Both only take effect on a fresh file and cannot run inside a transaction.
+            Execute(connection, $"PRAGMA page_size = {PageSize}; PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;");
+        }
+        using var transaction = connection.BeginTransaction();
+        // Another process may have migrated while we waited for the write lock.
+        for (var step = UserVersion(connection); step < OutboxSchema.CurrentVersion; step++)
+        {
+            Execute(connection, OutboxSchema.Steps[(int)step]);
+        }
+        Execute(connection, $"PRAGMA user_version = {OutboxSchema.CurrentVersion}");
+        transaction.Commit();
+    }
+
+    private static long UserVersion(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA user_version";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static void EnsureStateDir(string stateDir)
+    {
+        try
+        {
+            if (!Directory.Exists(stateDir))
+            {
+                Directory.CreateDirectory(stateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                    | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OutboxException(OutboxProblem.Unavailable, $"cannot create the state directory {stateDir}: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using Microsoft.Data.Sqlite;
+
+namespace HookRelay.Outbox;
+
+/// <summary>Turns SQLite's result codes into what they mean for an operator.</summary>
+public static class OutboxErrors
+{
+    private const int Busy = 5;
+    private const int Locked = 6;
+    private const int Corrupt = 11;
+    private const int Full = 13;
+    private const int CantOpen = 14;
+    private const int NotADatabase = 26;
+
+    public static bool IsDamaged(SqliteException e) => e.SqliteErrorCode is Corrupt or NotADatabase;
+
+    public static OutboxException Explain(SqliteException e, string stateDir) => e.SqliteErrorCode switch
+    {
+        Full => new OutboxException(OutboxProblem.Full,
+            $"the outbox {OutboxDatabase.PathIn(stateDir)} is full: the disk has no space left or the database reached delivery.max_db_size", e),
+        Busy or Locked => new OutboxException(OutboxProblem.Busy,
+            $"the outbox {OutboxDatabase.PathIn(stateDir)} stayed locked by another process longer than the hook could wait", e),
+        CantOpen => new OutboxException(OutboxProblem.Unavailable,
+            $"cannot open the outbox {OutboxDatabase.PathIn(stateDir)}: {e.Message}", e),
+        _ => new OutboxException(OutboxProblem.Unavailable,
+            $"the outbox {OutboxDatabase.PathIn(stateDir)} failed: {e.Message}", e),
+    };
+}

@@ -1,0 +1,34 @@
+namespace HookRelay.Outbox;
+
+/// <summary>A delivery row not yet done, with what scheduling needs to know about it.</summary>
+public sealed record PendingDelivery(
+    long Id,
+    long EventRow,
+    string EventId,
+    string Sink,
+    string Routes,
+    string OrderingKey,
+    int Attempts,
+    long NextMs,
+    long? LeaseUntilMs,
+    long CreatedMs);
+
+/// <summary>An event's stored CloudEvents document.</summary>
+public sealed record StoredEvent(string EventId, string Type, byte[] Body);
+
+public enum OutcomeKind
+{
+    Delivered,
+    /// <summary>Failed, to be tried again at <see cref="Outcome.NextMs"/>.</summary>
+    Retry,
+    /// <summary>Given up: kept as a dead letter with the last error.</summary>
+    Dead,
+    /// <summary>Not attempted after all (shutdown, or an earlier row of its key failed): back to the queue untouched.</summary>
+    Released,
+}
+
+/// <summary>What became of one leased row.</summary>
+public sealed record Outcome(long Id, OutcomeKind Kind, int Attempts, long NextMs, string? Error)
+{
+    public static Outcome Released(PendingDelivery row) => new(row.Id, OutcomeKind.Released, row.Attempts, row.NextMs, null);
+}

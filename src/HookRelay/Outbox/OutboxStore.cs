@@ -1,0 +1,126 @@
+using Microsoft.Data.Sqlite;
+
+namespace HookRelay.Outbox;
+
+/// <summary>
+/// The daemon's side of the outbox, on one connection used by one thread: scan what is pending,
+/// lease rows before delivering them, record outcomes in batches, prune what is done.
+/// </summary>
+public sealed class OutboxStore(SqliteConnection connection) : IDisposable
+{
+    public static OutboxStore Open(string stateDir, long maxSizeBytes) =>
+        new(OutboxDatabase.Open(stateDir, new OutboxOptions(FullSync: false, TimeSpan.FromSeconds(30), maxSizeBytes)));
+
+    public SqliteConnection Connection => connection;
+
+    /// <summary>At start, under the serve lock: whatever a previous daemon had leased it never finished.</summary>
+    public int ReleaseAllLeases() =>
+        Execute("UPDATE deliveries SET lease_owner = NULL, lease_until_ms = NULL WHERE state = 0 AND lease_owner IS NOT NULL");
+
+    /// <summary>Pending rows after <paramref name="afterId"/> in enqueue order, leased ones included (they block their key).</summary>
+    public List<PendingDelivery> ScanPending(long afterId, int limit)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT d.id, d.event, e.event_id, d.sink, d.routes, d.okey, d.attempts, d.next_ms, d.lease_until_ms, e.created_ms
+            FROM deliveries d JOIN events e ON e.id = d.event
+            WHERE d.state = 0 AND d.id > $after ORDER BY d.id LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$after", afterId);
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var rows = new List<PendingDelivery>();
+        while (reader.Read())
+        {
+            rows.Add(new PendingDelivery(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
+                reader.GetString(4), reader.GetString(5), reader.GetInt32(6), reader.GetInt64(7),
+                reader.IsDBNull(8) ? null : reader.GetInt64(8), reader.GetInt64(9)));
+        }
+        return rows;
+    }
+
+    public void Lease(IEnumerable<PendingDelivery> rows, string owner, long untilMs)
+    {
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE deliveries SET lease_owner = $owner, lease_until_ms = $until WHERE id = $id";
+        command.Parameters.AddWithValue("$owner", owner);
+        command.Parameters.AddWithValue("$until", untilMs);
+        var id = command.Parameters.Add("$id", SqliteType.Integer);
+        foreach (var row in rows)
+        {
+            id.Value = row.Id;
+            command.ExecuteNonQuery();
+        }
+        transaction.Commit();
+    }
+
+    public StoredEvent? LoadEvent(long eventRow)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT event_id, type, body FROM events WHERE id = $id";
+        command.Parameters.AddWithValue("$id", eventRow);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new StoredEvent(reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2)) : null;
+    }
+
+    /// <summary>Records a batch of outcomes in one transaction; every one also ends its lease.</summary>
+    public void Complete(IReadOnlyCollection<Outcome> outcomes, long nowMs)
+    {
+        if (outcomes.Count == 0)
+        {
+            return;
+        }
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE deliveries SET state = $state, attempts = $attempts, next_ms = $next, last_error = COALESCE($error, last_error),
+                done_ms = CASE WHEN $state = 0 THEN NULL ELSE $now END, lease_owner = NULL, lease_until_ms = NULL
+            WHERE id = $id
+            """;
+        var state = command.Parameters.Add("$state", SqliteType.Integer);
+        var attempts = command.Parameters.Add("$attempts", SqliteType.Integer);
+        var next = command.Parameters.Add("$next", SqliteType.Integer);
+        var error = command.Parameters.Add("$error", SqliteType.Text);
+        var id = command.Parameters.Add("$id", SqliteType.Integer);
+        command.Parameters.AddWithValue("$now", nowMs);
+        foreach (var outcome in outcomes)
+        {
+            state.Value = outcome.Kind switch
+            {
+                OutcomeKind.Delivered => OutboxSchema.Delivered,
+                OutcomeKind.Dead => OutboxSchema.Dead,
+                _ => OutboxSchema.Pending,
+            };
+            attempts.Value = outcome.Attempts;
+            next.Value = outcome.NextMs;
+            error.Value = (object?)outcome.Error ?? DBNull.Value;
+            id.Value = outcome.Id;
+            command.ExecuteNonQuery();
+        }
+        transaction.Commit();
+    }
+
+    public long HighestDeliveryId()
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(id), 0) FROM deliveries";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    public long HighestPendingId()
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(id), 0) FROM deliveries WHERE state = 0";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private int Execute(string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteNonQuery();
+    }
+
+    public void Dispose() => connection.Dispose();
+}

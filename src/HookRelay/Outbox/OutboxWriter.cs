@@ -1,0 +1,74 @@
+using HookRelay.Events;
+using HookRelay.Rules;
+using Microsoft.Data.Sqlite;
+
+namespace HookRelay.Outbox;
+
+/// <summary>
+/// The hook's side of the outbox: one event and its deliveries (one row per sink) in one
+/// transaction, on disk when <see cref="Enqueue"/> returns. Nothing here touches the network.
+/// </summary>
+public static class OutboxWriter
+{
+    public static void Enqueue(string stateDir, OutboxOptions options, CloudEvent ev, IReadOnlyList<PlannedDelivery> deliveries)
+    {
+        try
+        {
+            Write(stateDir, options, ev, deliveries);
+        }
+        catch (SqliteException e) when (OutboxErrors.IsDamaged(e))
+        {
+            OutboxDatabase.Quarantine(stateDir, e, options);
+            try
+            {
+                Write(stateDir, options, ev, deliveries);
+            }
+            catch (SqliteException again)
+            {
+                throw OutboxErrors.Explain(again, stateDir);
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw OutboxErrors.Explain(e, stateDir);
+        }
+    }
+
+    /// <summary>Events about one instance (or one target) reach each sink in the order they happened.</summary>
+    public static string OrderingKey(HookEvent ev) => ev.Instance?.Name ?? ev.Target ?? ev.Hook;
+
+    private static void Write(string stateDir, OutboxOptions options, CloudEvent ev, IReadOnlyList<PlannedDelivery> deliveries)
+    {
+        using var connection = OutboxDatabase.Open(stateDir, options);
+        using var transaction = connection.BeginTransaction();
+        var nowMs = ev.Time.ToUnixTimeMilliseconds();
+        long eventRow;
+        using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = "INSERT INTO events(event_id, created_ms, type, subject, body) VALUES ($id, $created, $type, $subject, $body) RETURNING id";
+            insert.Parameters.AddWithValue("$id", ev.Id);
+            insert.Parameters.AddWithValue("$created", nowMs);
+            insert.Parameters.AddWithValue("$type", ev.Type);
+            insert.Parameters.AddWithValue("$subject", (object?)ev.Subject ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$body", ev.ToJsonUtf8());
+            eventRow = (long)insert.ExecuteScalar()!;
+        }
+        using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = "INSERT INTO deliveries(event, sink, routes, okey, next_ms) VALUES ($event, $sink, $routes, $okey, $next)";
+            var sink = insert.Parameters.Add("$sink", SqliteType.Text);
+            var routes = insert.Parameters.Add("$routes", SqliteType.Text);
+            insert.Parameters.AddWithValue("$event", eventRow);
+            insert.Parameters.AddWithValue("$okey", OrderingKey(ev.Data));
+            insert.Parameters.AddWithValue("$next", nowMs);
+            // Two routes naming one sink send the event to it once.
+            foreach (var group in deliveries.GroupBy(d => d.Sink, StringComparer.Ordinal))
+            {
+                sink.Value = group.Key;
+                routes.Value = string.Join(",", group.Select(d => d.Route).Distinct(StringComparer.Ordinal));
+                insert.ExecuteNonQuery();
+            }
+        }
+        transaction.Commit();
+    }
+}

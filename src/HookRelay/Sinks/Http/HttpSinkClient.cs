@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+
+namespace HookRelay.Sinks.Http;
+
+/// <summary>
+/// What every HTTP sink shares: a client built from the common settings (timeout, ca_file,
+/// insecure), a printable name for the endpoint that never shows its path or query (where Slack
+/// and friends keep their tokens), and the verdict on an answer: retry or give up.
+/// </summary>
+public sealed class HttpSinkClient : IDisposable
+{
+    private readonly HttpClient _client;
+
+    public HttpSinkClient(SinkSettings settings, Uri endpoint, int connections)
+    {
+        Endpoint = endpoint;
+        Timeout = settings.Duration("timeout", TimeSpan.FromSeconds(10));
+        Display = $"{endpoint.Scheme}://{endpoint.Authority}";
+        var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = Math.Max(1, connections),
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+            ConnectTimeout = Timeout,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+        };
+        if (settings.Flag("insecure", false))
+        {
+            // Only on explicit request (insecure: true in the configuration): accepts any certificate.
+#pragma warning disable CA5359
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+#pragma warning restore CA5359
+        }
+        else if (settings.Text("ca_file") is { } caFile)
+        {
+            var roots = new X509Certificate2Collection();
+            roots.ImportFromPemFile(caFile);
+            if (roots.Count == 0)
+            {
+                throw new InvalidOperationException($"sink '{settings.SinkName}': ca_file {caFile} holds no PEM certificate");
+            }
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => TrustedBy(roots, certificate, errors);
+        }
+        _client = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+    }
+
+    public Uri Endpoint { get; }
+
+    public TimeSpan Timeout { get; }
+
+    /// <summary>scheme://host:port, safe to log.</summary>
+    public string Display { get; }
+
+    public static Uri ParseEndpoint(SinkSettings settings, string key)
+    {
+        var raw = settings.RequiredSecret(key);
+        return Uri.TryCreate(raw, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri
+            : throw new InvalidOperationException($"sink '{settings.SinkName}': '{key}' is not an http(s) URL");
+    }
+
+    /// <summary>Sends with the sink's timeout and turns the answer, or the lack of one, into a result.</summary>
+    public async Task<DeliveryResult> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Timeout);
+        try
+        {
+            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            return await ClassifyAsync(response, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new DeliveryResult.Retry($"{Display} did not answer within {Timeout.TotalSeconds:0.###} s");
+        }
+        catch (HttpRequestException e)
+        {
+            return new DeliveryResult.Retry($"{Display}: {e.Message}");
+        }
+    }
+
+    private async Task<DeliveryResult> ClassifyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var code = (int)response.StatusCode;
+        if (code is >= 200 and < 300)
+        {
+            return DeliveryResult.Ok;
+        }
+        var what = $"{Display} answered {code} {response.ReasonPhrase}";
+        if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || code >= 500)
+        {
+            return new DeliveryResult.Retry(what, RetryAfter(response));
+        }
+        // Other 4xx: the request itself is wrong (bad token, unknown path); sending it again will not help.
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        return new DeliveryResult.Failed(body.Length == 0 ? what : $"{what}: {Logging.HookLog.OneLine(body[..Math.Min(body.Length, 200)])}");
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - DateTimeOffset.UtcNow is { Ticks: > 0 } wait ? wait : TimeSpan.Zero,
+        _ => null,
+    };
+
+    private static bool TrustedBy(X509Certificate2Collection roots, X509Certificate? certificate, SslPolicyErrors errors)
+    {
+        if (errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+        {
+            return false;
+        }
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = new X509Certificate2(certificate);
+        return chain.Build(leaf);
+    }
+
+    public void Dispose() => _client.Dispose();
+}

@@ -1,0 +1,45 @@
+using System.Globalization;
+using HookRelay.Rules;
+
+namespace HookRelay.Sinks;
+
+/// <summary>
+/// A sink's settings as the configuration wrote them (flattened: "auth.bearer", "headers.X-A"),
+/// read by type. Secret references are resolved only by <see cref="Secret"/>, at the moment a sink
+/// is built, so they never sit resolved in a model that might be printed.
+/// </summary>
+public sealed class SinkSettings(SinkConfig config)
+{
+    public string SinkName => config.Name;
+
+    public string? Text(string key) => config.Settings.GetValueOrDefault(key);
+
+    public string Required(string key) => Text(key) ?? throw Missing(key);
+
+    public string? Secret(string key) => Text(key) is { } raw ? SecretReferences.Resolve(raw) : null;
+
+    public string RequiredSecret(string key) => Secret(key) ?? throw Missing(key);
+
+    public bool Flag(string key, bool fallback) => Text(key) is { } raw ? raw is "true" or "True" or "TRUE" : fallback;
+
+    public int WholeNumber(string key, int fallback) =>
+        Text(key) is { } raw && int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : fallback;
+
+    public double? Number(string key) =>
+        Text(key) is { } raw && double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    public TimeSpan Duration(string key, TimeSpan fallback) =>
+        Text(key) is { } raw && Durations.TryParse(raw, out var value) ? value : fallback;
+
+    /// <summary>The entries under one key, e.g. every header under "headers", secrets resolved.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> SecretMap(string key)
+    {
+        var prefix = key + ".";
+        return config.Settings
+            .Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(kv => KeyValuePair.Create(kv.Key[prefix.Length..], SecretReferences.Resolve(kv.Value)))
+            .ToList();
+    }
+
+    private InvalidOperationException Missing(string key) => new($"sink '{config.Name}' has no '{key}'");
+}

@@ -1,0 +1,114 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using HookRelay.Sinks.Http;
+
+namespace HookRelay.Sinks;
+
+/// <summary>
+/// POSTs each event as CloudEvents over HTTP: structured mode (the whole document,
+/// application/cloudevents+json) or binary mode (the data as the body, attributes as ce-*
+/// headers). Optional Standard Webhooks signature, extra headers, basic or bearer auth.
+/// </summary>
+public sealed class WebhookSink : ISink, IDisposable
+{
+    public const string Type = "webhook";
+    private static readonly MediaTypeHeaderValue Structured = MediaTypeHeaderValue.Parse("application/cloudevents+json; charset=utf-8");
+    private static readonly MediaTypeHeaderValue Json = MediaTypeHeaderValue.Parse("application/json; charset=utf-8");
+
+    private readonly HttpSinkClient _http;
+    private readonly bool _binary;
+    private readonly StandardWebhookSignature? _signature;
+    private readonly IReadOnlyList<KeyValuePair<string, string>> _headers;
+    private readonly AuthenticationHeaderValue? _auth;
+
+    private WebhookSink(string name, HttpSinkClient http, bool binary, StandardWebhookSignature? signature,
+        IReadOnlyList<KeyValuePair<string, string>> headers, AuthenticationHeaderValue? auth)
+    {
+        Name = name;
+        _http = http;
+        _binary = binary;
+        _signature = signature;
+        _headers = headers;
+        _auth = auth;
+    }
+
+    public string Name { get; }
+
+    public static WebhookSink Create(SinkSettings settings)
+    {
+        var endpoint = HttpSinkClient.ParseEndpoint(settings, "url");
+        var http = new HttpSinkClient(settings, endpoint, settings.WholeNumber("concurrency", 4));
+        var signature = settings.Secret("secret") is { } secret ? new StandardWebhookSignature(secret) : null;
+        return new WebhookSink(settings.SinkName, http, settings.Text("mode") == "binary", signature, settings.SecretMap("headers"), Auth(settings));
+    }
+
+    private static AuthenticationHeaderValue? Auth(SinkSettings settings)
+    {
+        if (settings.Secret("auth.bearer") is { } token)
+        {
+            return new AuthenticationHeaderValue("Bearer", token);
+        }
+        if (settings.Secret("auth.username") is { } user)
+        {
+            var pair = Encoding.UTF8.GetBytes($"{user}:{settings.Secret("auth.password") ?? ""}");
+            return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(pair));
+        }
+        return null;
+    }
+
+    public async ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _http.Endpoint);
+        var body = _binary ? BinaryMode(message.CloudEventJson, request) : message.CloudEventJson.ToArray();
+        request.Content = new ByteArrayContent(body);
+        request.Content.Headers.ContentType = _binary ? Json : Structured;
+        foreach (var (header, value) in _headers)
+        {
+            request.Headers.TryAddWithoutValidation(header, value);
+        }
+        request.Headers.Authorization = _auth;
+        // The event id as webhook-id: the same on every retry, so receivers can drop duplicates.
+        _signature?.AddHeaders(request, message.EventId, DateTimeOffset.UtcNow, body);
+        return await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>CloudEvents HTTP binding, binary mode: every attribute but data becomes a ce- header.</summary>
+    private static byte[] BinaryMode(ReadOnlyMemory<byte> cloudEvent, HttpRequestMessage request)
+    {
+        using var document = JsonDocument.Parse(cloudEvent);
+        byte[] data = [];
+        foreach (var attribute in document.RootElement.EnumerateObject())
+        {
+            if (attribute.NameEquals("data"))
+            {
+                data = Encoding.UTF8.GetBytes(attribute.Value.GetRawText());
+            }
+            else if (attribute.Name != "datacontenttype")
+            {
+                request.Headers.TryAddWithoutValidation("ce-" + attribute.Name, HeaderValue(attribute.Value.ToString()));
+            }
+        }
+        return data;
+    }
+
+    /// <summary>The binding's rule: percent-encode space, '"', '%' and everything outside printable ASCII (as UTF-8).</summary>
+    public static string HeaderValue(string value)
+    {
+        var builder = new StringBuilder(value.Length);
+        foreach (var b in Encoding.UTF8.GetBytes(value))
+        {
+            if (b is > 0x20 and < 0x7F and not (byte)'"' and not (byte)'%')
+            {
+                builder.Append((char)b);
+            }
+            else
+            {
+                builder.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        return builder.ToString();
+    }
+
+    public void Dispose() => _http.Dispose();
+}
