@@ -5,20 +5,22 @@ using HookRelay.Tests.Support;
 
 namespace HookRelay.Tests.Hook;
 
-/// <summary>The published NativeAOT binary, run as ganeti-noded runs a hook.</summary>
+/// <summary>
+/// The published NativeAOT binary, run as ganeti-noded runs a hook. The hook only queues; the
+/// events are read after the one-shot drainer delivered them to the file sink.
+/// </summary>
 public sealed class HookProcessTests : IDisposable
 {
-    private readonly TempDir _dir = new();
-    private readonly string _binary = RequiredService.HookRelayBinary();
+    private readonly HookRelayHost _host = new();
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => _host.Dispose();
 
-    private string Events => Path.Combine(_dir.Path, "events.jsonl");
+    private string Events => Path.Combine(_host.Dir.Path, "events.jsonl");
 
     private string WriteConfig(string onNode = "master", string matchers = "['hook=\"instance-migrate\"']", string? sinkPath = null, string extra = "") =>
-        _dir.File("hookrelay.yaml", $"""
+        _host.Configure($"""
             {extra}
-            sinks: {"{"} timeline: {"{"} type: file, path: "{sinkPath ?? Events}" {"}"} {"}"}
+            sinks: {"{"} timeline: {"{"} type: file, path: "{sinkPath ?? Events}", max_attempts: 1 {"}"} {"}"}
             routes:
               - name: migrations
                 on_node: {onNode}
@@ -26,18 +28,16 @@ public sealed class HookProcessTests : IDisposable
                 to: [timeline]
             """);
 
-    private Task<HookRun> Run(string capture, string node, string config, Action<SortedDictionary<string, string>>? change = null)
-    {
-        var env = Fixtures.Env(capture);
-        change?.Invoke(env);
-        return HookProcess.RunAsync(_binary, env,
-            new Dictionary<string, string> { ["HOOKRELAY_CONFIG"] = config, ["HOOKRELAY_NODE"] = node }, TimeSpan.FromSeconds(20));
-    }
+    private Task<HookRun> Run(string capture, string node, string config, Action<SortedDictionary<string, string>>? change = null) =>
+        _host.RunHookAsync(capture, node, change, new Dictionary<string, string> { ["HOOKRELAY_CONFIG"] = config });
 
-    private List<JsonElement> WrittenEvents() =>
-        File.Exists(Events)
+    private List<JsonElement> WrittenEvents()
+    {
+        _host.DrainAsync().GetAwaiter().GetResult();
+        return File.Exists(Events)
             ? [.. File.ReadAllLines(Events).Select(l => JsonDocument.Parse(l).RootElement.Clone())]
             : [];
+    }
 
     [Fact]
     public async Task Post_hook_on_the_master_writes_one_cloudevent_and_exits_zero()
@@ -88,13 +88,29 @@ public sealed class HookProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task Post_hook_exits_zero_when_sink_is_down()
+    public async Task Post_hook_exits_zero_and_silent_when_sink_is_down_and_the_event_waits()
     {
-        var config = WriteConfig(sinkPath: Path.Combine(_dir.Path, "no-such-dir", "events.jsonl"));
+        var missingDir = Path.Combine(_host.Dir.Path, "no-such-dir");
+        var config = WriteConfig(sinkPath: Path.Combine(missingDir, "events.jsonl"));
         var run = await Run("instance-migrate-post-node1-01", "node1.lab.example", config);
         Assert.Equal(HookExitCodes.Ok, run.ExitCode);
-        var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains("not delivered to sink 'timeline'", line, StringComparison.Ordinal);
+        Assert.Equal("", run.Stdout + run.Stderr);
+        Assert.Equal(1, _host.Count("state = 0"));
+    }
+
+    [Fact]
+    public async Task Without_a_daemon_the_hook_starts_a_drainer_that_delivers()
+    {
+        _host.Configure($"""
+            sinks: {"{"} timeline: {"{"} type: file, path: "{Events}" {"}"} {"}"}
+            routes: [ {"{"} name: all, on_node: all, to: [timeline] {"}"} ]
+            """, keepWithoutDaemon: false);
+        var run = await _host.RunHookAsync("instance-migrate-post-node1-01");
+        Assert.Equal(HookExitCodes.Ok, run.ExitCode);
+        Assert.Equal("", run.Stdout + run.Stderr);
+        // Nobody but the detached drainer can deliver it.
+        await _host.WaitForOutboxAsync("state = 1", 1, TimeSpan.FromSeconds(20));
+        Assert.Single(File.ReadAllLines(Events));
     }
 
     [Theory]
@@ -102,7 +118,7 @@ public sealed class HookProcessTests : IDisposable
     [InlineData("instance-migrate-pre-node1-01")]
     public async Task Broken_config_is_one_line_naming_file_line_and_column_and_does_not_block(string capture)
     {
-        var config = _dir.File("hookrelay.yaml", "routes:\n  - name: x\n    to: [a\n");
+        var config = _host.Dir.File("hookrelay.yaml", "routes:\n  - name: x\n    to: [a\n");
         var run = await Run(capture, "node1.lab.example", config);
         Assert.Equal(HookExitCodes.Ok, run.ExitCode);
         var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -113,7 +129,7 @@ public sealed class HookProcessTests : IDisposable
     [Fact]
     public async Task Missing_config_says_so_and_exits_zero()
     {
-        var run = await Run("instance-migrate-post-node1-01", "node1.lab.example", Path.Combine(_dir.Path, "absent.yaml"));
+        var run = await Run("instance-migrate-post-node1-01", "node1.lab.example", Path.Combine(_host.Dir.Path, "absent.yaml"));
         Assert.Equal(HookExitCodes.Ok, run.ExitCode);
         Assert.Contains("absent.yaml", run.Stderr, StringComparison.Ordinal);
     }
@@ -145,7 +161,7 @@ public sealed class HookProcessTests : IDisposable
     [Fact]
     public async Task Without_arguments_or_ganeti_variables_it_prints_help_instead_of_acting()
     {
-        var run = await HookProcess.RunAsync(_binary, new Dictionary<string, string>(), new Dictionary<string, string>(), TimeSpan.FromSeconds(20));
+        var run = await HookProcess.RunAsync(_host.Binary, new Dictionary<string, string>(), new Dictionary<string, string>(), TimeSpan.FromSeconds(20));
         Assert.Contains("Usage:", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("simulate", run.Stdout, StringComparison.Ordinal);
     }

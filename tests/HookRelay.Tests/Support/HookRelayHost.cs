@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Text;
+using HookRelay.Outbox;
+using Microsoft.Data.Sqlite;
+
+namespace HookRelay.Tests.Support;
+
+/// <summary>
+/// The published binary in a scratch directory of its own: a config whose state_dir is inside
+/// it, hooks run as Ganeti runs them, the CLI, and `hookrelay serve` as a real process.
+/// </summary>
+public sealed class HookRelayHost : IDisposable
+{
+    private readonly List<ServeProcess> _serves = [];
+
+    public HookRelayHost()
+    {
+        Binary = RequiredService.HookRelayBinary();
+        StateDir = Path.Combine(Dir.Path, "state");
+    }
+
+    public TempDir Dir { get; } = new();
+
+    public string Binary { get; }
+
+    public string StateDir { get; }
+
+    public string ConfigPath => Path.Combine(Dir.Path, "hookrelay.yaml");
+
+    /// <summary>Writes the config: the given YAML plus state_dir, and (unless given) without_daemon: keep so tests drain explicitly.</summary>
+    public string Configure(string yaml, bool keepWithoutDaemon = true)
+    {
+        var delivery = keepWithoutDaemon && !yaml.Contains("delivery:", StringComparison.Ordinal) ? "delivery: { without_daemon: keep }\n" : "";
+        File.WriteAllText(ConfigPath, $"state_dir: {StateDir}\n{delivery}{yaml}");
+        return ConfigPath;
+    }
+
+    public Task<HookRun> RunHookAsync(string capture, string node = "node1.lab.example", Action<SortedDictionary<string, string>>? change = null,
+        IReadOnlyDictionary<string, string>? extraEnv = null)
+    {
+        var env = Fixtures.Env(capture);
+        change?.Invoke(env);
+        var extra = new Dictionary<string, string>
+        {
+            ["HOOKRELAY_CONFIG"] = ConfigPath,
+            ["HOOKRELAY_NODE"] = node,
+        };
+        foreach (var (key, value) in extraEnv ?? new Dictionary<string, string>())
+        {
+            extra[key] = value;
+        }
+        return HookProcess.RunAsync(Binary, env, extra, TimeSpan.FromSeconds(30));
+    }
+
+    public Task<HookRun> CliAsync(params string[] arguments) =>
+        HookProcess.RunAsync(Binary, [.. arguments, "--config", ConfigPath], new Dictionary<string, string>(), new Dictionary<string, string>(), TimeSpan.FromSeconds(60));
+
+    /// <summary>Runs the one-shot drainer to completion.</summary>
+    public async Task<HookRun> DrainAsync()
+    {
+        var run = await CliAsync("serve", "--drain");
+        Assert.True(run.ExitCode == 0, $"serve --drain exited {run.ExitCode}: {run.Stderr}");
+        return run;
+    }
+
+    public ServeProcess StartServe(IReadOnlyDictionary<string, string>? env = null)
+    {
+        var serve = new ServeProcess(Binary, ConfigPath, env);
+        _serves.Add(serve);
+        return serve;
+    }
+
+    /// <summary>A read of the outbox through SQLite itself.</summary>
+    public long Count(string where)
+    {
+        using var connection = OutboxDatabase.Open(StateDir, new OutboxOptions(false, TimeSpan.FromSeconds(10), OutboxDatabase.DefaultMaxSizeBytes));
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM deliveries WHERE {where}";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    public async Task WaitForOutboxAsync(string where, long expected, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        long seen;
+        while ((seen = Count(where)) != expected)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"outbox: expected {expected} rows where {where}, found {seen} after {timeout.TotalSeconds} s");
+            }
+            await Task.Delay(50);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var serve in _serves)
+        {
+            serve.Dispose();
+        }
+        SqliteConnection.ClearAllPools();
+        Dir.Dispose();
+    }
+}
+
+/// <summary>`hookrelay serve` running in the background, its output collected.</summary>
+public sealed class ServeProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    public ServeProcess(string binary, string config, IReadOnlyDictionary<string, string>? env)
+    {
+        var start = new ProcessStartInfo(binary, ["serve", "--config", config])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = "/",
+        };
+        foreach (var (key, value) in env ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public int Pid => _process.Id;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Waits until the daemon has bound its wake socket, i.e. is ready to deliver.</summary>
+    public async Task WaitReadyAsync(string stateDir)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!File.Exists(Path.Combine(stateDir, "wake.sock")))
+        {
+            Assert.False(_process.HasExited, $"serve exited early: {Output}");
+            Assert.True(DateTime.UtcNow < deadline, $"serve did not become ready: {Output}");
+            await Task.Delay(20);
+        }
+    }
+
+    public void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    public void KillHard() => _process.Kill();
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+        _process.Dispose();
+    }
+}
