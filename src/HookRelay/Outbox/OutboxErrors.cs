@@ -17,7 +17,7 @@ public static class OutboxErrors
     public static OutboxException Explain(SqliteException e, string stateDir) => e.SqliteErrorCode switch
     {
         Full => new OutboxException(OutboxProblem.Full,
-            $"the outbox {OutboxDatabase.PathIn(stateDir)} is full: the disk has no space left or the database reached delivery.max_db_size", e),
+            $"the outbox {OutboxDatabase.PathIn(stateDir)} is full: the disk has no space left or the database reached delivery.max_db_mb", e),
         Busy or Locked => new OutboxException(OutboxProblem.Busy,
             $"the outbox {OutboxDatabase.PathIn(stateDir)} stayed locked by another process longer than the hook could wait", e),
         CantOpen => new OutboxException(OutboxProblem.Unavailable,

@@ -1,0 +1,71 @@
+using HookRelay.Outbox;
+using HookRelay.Tests.Support;
+using Microsoft.Data.Sqlite;
+
+namespace HookRelay.Tests.Outbox;
+
+public sealed class OutboxWriterTests : IDisposable
+{
+    private static readonly OutboxOptions Options = new(true, TimeSpan.FromSeconds(5), OutboxDatabase.DefaultMaxSizeBytes);
+    private readonly TempDir _dir = new();
+
+    private string StateDir => Path.Combine(_dir.Path, "state");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _dir.Dispose();
+    }
+
+    private List<(string Sink, string Routes, string Key, string EventId)> Rows()
+    {
+        using var connection = OutboxDatabase.Open(StateDir, Options);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT d.sink, d.routes, d.okey, e.event_id FROM deliveries d JOIN events e ON e.id = d.event ORDER BY d.id";
+        using var reader = command.ExecuteReader();
+        var rows = new List<(string, string, string, string)>();
+        while (reader.Read())
+        {
+            rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+        return rows;
+    }
+
+    [Fact]
+    public void One_row_per_sink_sharing_one_stored_event()
+    {
+        var ev = OutboxTestData.Event();
+        OutboxWriter.Enqueue(StateDir, Options, ev, OutboxTestData.To("chat", "grafana"));
+        var rows = Rows();
+        Assert.Equal(["chat", "grafana"], rows.Select(r => r.Sink));
+        Assert.All(rows, r => Assert.Equal(ev.Id, r.EventId));
+    }
+
+    [Fact]
+    public void Two_routes_to_one_sink_queue_it_once_naming_both_routes()
+    {
+        OutboxWriter.Enqueue(StateDir, Options, OutboxTestData.Event(), [new("a", "chat"), new("b", "chat")]);
+        var row = Assert.Single(Rows());
+        Assert.Equal("a,b", row.Routes);
+    }
+
+    [Fact]
+    public void Events_are_ordered_by_their_instance()
+    {
+        OutboxWriter.Enqueue(StateDir, Options, OutboxTestData.Event(), OutboxTestData.To("chat"));
+        OutboxWriter.Enqueue(StateDir, Options, OutboxTestData.Event("cluster-verify-post-node1-01"), OutboxTestData.To("chat"));
+        var rows = Rows();
+        Assert.Equal("web-1.lab.example", rows[0].Key);
+        Assert.False(string.IsNullOrEmpty(rows[1].Key));
+    }
+
+    [Fact]
+    public void The_stored_body_is_the_cloudevent_document()
+    {
+        var ev = OutboxTestData.Event();
+        OutboxWriter.Enqueue(StateDir, Options, ev, OutboxTestData.To("chat"));
+        using var store = OutboxStore.Open(StateDir, OutboxDatabase.DefaultMaxSizeBytes);
+        var row = Assert.Single(store.ScanPending(0, 10));
+        Assert.Equal(ev.ToJsonUtf8(), store.LoadEvent(row.EventRow)!.Body);
+    }
+}
