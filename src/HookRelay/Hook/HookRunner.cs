@@ -1,6 +1,6 @@
-using HookRelay.Outbox;
 using HookRelay.Events;
 using HookRelay.Logging;
+using HookRelay.Outbox;
 using HookRelay.Rules;
 
 namespace HookRelay.Hook;

@@ -11,11 +11,28 @@ public static class OutboxErrors
     private const int Full = 13;
     private const int CantOpen = 14;
     private const int NotADatabase = 26;
+    private const int IoError = 10;
+
+    private static bool DiskNearlyFull(string stateDir)
+    {
+        try
+        {
+            return new DriveInfo(Path.GetFullPath(stateDir)).AvailableFreeSpace < 256 * 1024;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
+        }
+    }
 
     public static bool IsDamaged(SqliteException e) => e.SqliteErrorCode is Corrupt or NotADatabase;
 
     public static OutboxException Explain(SqliteException e, string stateDir) => e.SqliteErrorCode switch
     {
+        // A full disk shows up as SQLITE_FULL on most writes, but as an I/O error when the WAL
+        // index or a journal cannot grow: ask the file system before blaming the disk's health.
+        IoError or CantOpen when DiskNearlyFull(stateDir) => new OutboxException(OutboxProblem.Full,
+            $"the disk holding the outbox {OutboxDatabase.PathIn(stateDir)} is full ({e.Message})", e),
         Full => new OutboxException(OutboxProblem.Full,
             $"the outbox {OutboxDatabase.PathIn(stateDir)} is full: the disk has no space left or the database reached delivery.max_db_mb", e),
         Busy or Locked => new OutboxException(OutboxProblem.Busy,

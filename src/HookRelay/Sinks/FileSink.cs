@@ -1,13 +1,17 @@
+using System.Collections.Concurrent;
+
 namespace HookRelay.Sinks;
 
 /// <summary>
-/// Appends each event as one JSON line. The line goes out in a single write on a file opened for
-/// append, so lines from concurrent writers never interleave; fsync (default on) makes it durable
-/// before the delivery counts as done.
+/// Appends each event as one JSON line, fsynced (default) before the delivery counts as done.
+/// .NET opens FileMode.Append without O_APPEND and writes at an offset it tracks itself, so two
+/// concurrent appends can land on the same offset: writes to one path are serialised here. Only
+/// one process delivers from an outbox (the serve lock), so a lock in this process is enough.
 /// </summary>
 public sealed class FileSink(string name, string path, bool fsync) : ISink
 {
     public const string Type = "file";
+    private static readonly ConcurrentDictionary<string, object> Locks = new(StringComparer.Ordinal);
 
     public string Name => name;
 
@@ -23,17 +27,9 @@ public sealed class FileSink(string name, string path, bool fsync) : ISink
         line[^1] = (byte)'\n';
         try
         {
-            using var stream = new FileStream(path, new FileStreamOptions
+            lock (Locks.GetOrAdd(System.IO.Path.GetFullPath(path), _ => new object()))
             {
-                Mode = FileMode.Append,
-                Access = FileAccess.Write,
-                Share = FileShare.ReadWrite,
-                BufferSize = 0,
-            });
-            stream.Write(line);
-            if (fsync)
-            {
-                stream.Flush(flushToDisk: true);
+                Append(line);
             }
             return ValueTask.FromResult(DeliveryResult.Ok);
         }
@@ -42,6 +38,22 @@ public sealed class FileSink(string name, string path, bool fsync) : ISink
             // A missing directory or a full disk may clear up; a permission problem rarely does, but
             // retrying it costs little and an operator fixing it should not lose the event.
             return ValueTask.FromResult<DeliveryResult>(new DeliveryResult.Retry($"cannot append to {path}: {e.Message}"));
+        }
+    }
+
+    private void Append(byte[] line)
+    {
+        using var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Append,
+            Access = FileAccess.Write,
+            Share = FileShare.ReadWrite,
+            BufferSize = 0,
+        });
+        stream.Write(line);
+        if (fsync)
+        {
+            stream.Flush(flushToDisk: true);
         }
     }
 }

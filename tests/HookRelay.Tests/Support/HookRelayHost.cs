@@ -109,6 +109,7 @@ public sealed class ServeProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private bool _disposed;
 
     public ServeProcess(string binary, string config, IReadOnlyDictionary<string, string>? env)
     {
@@ -188,6 +189,11 @@ public sealed class ServeProcess : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill();

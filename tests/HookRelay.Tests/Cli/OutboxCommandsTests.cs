@@ -1,0 +1,107 @@
+using System.Text.Json;
+using HookRelay.Tests.Support;
+
+namespace HookRelay.Tests.Cli;
+
+/// <summary>status, dlq list|replay|drop and replay --since, as shipped, against a real receiver.</summary>
+public sealed class OutboxCommandsTests : IAsyncLifetime
+{
+    private readonly HookRelayHost _host = new();
+    private TestReceiver _receiver = null!;
+    private int _status = 400;
+
+    public async ValueTask InitializeAsync()
+    {
+        _receiver = await TestReceiver.StartAsync();
+        _receiver.Behaviour = (_, _) => Task.FromResult<(int, IReadOnlyDictionary<string, string>?)>((_status, null));
+        _host.Configure($$"""
+            sinks:
+              hook: { type: webhook, url: "{{_receiver.Url}}" }
+              out: { type: file, path: "{{_host.Dir.Path}}/events.jsonl" }
+            routes: [ { name: all, on_node: all, to: [hook, out] } ]
+            """);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _host.Dispose();
+        await _receiver.DisposeAsync();
+    }
+
+    private async Task<JsonElement> Json(params string[] arguments)
+    {
+        var run = await _host.CliAsync(arguments);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var doc = JsonDocument.Parse(run.Stdout);
+        return doc.RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task A_refused_delivery_becomes_a_dead_letter_that_can_be_listed_replayed_and_delivered()
+    {
+        await _host.RunHookAsync("instance-migrate-post-node1-01");
+        await _host.DrainAsync();
+
+        var dead = Assert.Single((await Json("dlq", "list", "--json")).EnumerateArray());
+        Assert.Equal("hook", dead.GetProperty("sink").GetString());
+        Assert.Contains("answered 400", dead.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+        var status = await Json("status", "--json");
+        Assert.Equal(1, status.GetProperty("queue").GetProperty("dead").GetInt32());
+        Assert.Equal("dead letters", status.GetProperty("sinks")[0].GetProperty("health").GetString());
+
+        _status = 200;
+        var replay = await _host.CliAsync("dlq", "replay", dead.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains("1 deliveries queued again", replay.Stdout, StringComparison.Ordinal);
+        await _host.DrainAsync();
+        Assert.Empty((await Json("dlq", "list", "--json")).EnumerateArray());
+        var accepted = Assert.Single(_receiver.Accepted);
+        using var body = JsonDocument.Parse(accepted.Body);
+        Assert.Equal(dead.GetProperty("event_id").GetString(), body.RootElement.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Dropped_dead_letters_are_gone_for_good()
+    {
+        await _host.RunHookAsync("instance-migrate-post-node1-01");
+        await _host.DrainAsync();
+        var drop = await _host.CliAsync("dlq", "drop", "--all", "--sink", "hook");
+        Assert.Contains("1 deliveries dropped", drop.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, _host.Count("state = 2"));
+        Assert.Equal(1, _host.Count("state = 1"));
+    }
+
+    [Fact]
+    public async Task Replay_since_sends_delivered_events_again_with_their_ids()
+    {
+        _status = 200;
+        await _host.RunHookAsync("instance-migrate-post-node1-01");
+        await _host.DrainAsync();
+        var replay = await _host.CliAsync("replay", "--since", "1h", "--sink", "hook");
+        Assert.Contains("1 deliveries queued again (sink 'hook')", replay.Stdout, StringComparison.Ordinal);
+        await _host.DrainAsync();
+        Assert.Equal(2, _receiver.Accepted.Count);
+        Assert.Equal(_receiver.Accepted[0].Headers.GetValueOrDefault("content-type"), _receiver.Accepted[1].Headers.GetValueOrDefault("content-type"));
+        Assert.Single(File.ReadAllLines(Path.Combine(_host.Dir.Path, "events.jsonl")));
+        using var a = JsonDocument.Parse(_receiver.Accepted[0].Body);
+        using var b = JsonDocument.Parse(_receiver.Accepted[1].Body);
+        Assert.Equal(a.RootElement.GetProperty("id").GetString(), b.RootElement.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Replay_since_in_the_future_or_garbage_is_refused_clearly()
+    {
+        var bad = await _host.CliAsync("replay", "--since", "yesterday-ish");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("neither a duration", bad.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_without_an_outbox_says_so_and_lists_configured_sinks()
+    {
+        var run = await _host.CliAsync("status");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("no outbox at", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("hook", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("daemon: not running", run.Stdout, StringComparison.Ordinal);
+    }
+}

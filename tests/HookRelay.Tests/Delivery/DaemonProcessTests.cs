@@ -1,0 +1,226 @@
+using System.Text.Json;
+using HookRelay.Tests.Support;
+
+namespace HookRelay.Tests.Delivery;
+
+/// <summary>
+/// `hookrelay serve` as a real process, hooks as real processes, a real HTTP receiver: failures,
+/// rate limits, outages, signals. Nothing may be lost and order per instance must hold.
+/// </summary>
+public sealed class DaemonProcessTests : IAsyncLifetime
+{
+    private readonly HookRelayHost _host = new();
+    private TestReceiver _receiver = null!;
+
+    public async ValueTask InitializeAsync() => _receiver = await TestReceiver.StartAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        _host.Dispose();
+        await _receiver.DisposeAsync();
+    }
+
+    private void Configure(string sinkExtra = "", string extra = "") => _host.Configure($$"""
+        {{extra}}
+        sinks:
+          hook: { type: webhook, url: "{{_receiver.Url}}", timeout: 5s, backoff: { initial: 100ms, max: 400ms }{{sinkExtra}} }
+        routes: [ { name: all, on_node: all, to: [hook] } ]
+        """);
+
+    /// <summary>Runs the hook for one event of one instance, numbered so order can be checked.</summary>
+    private async Task Hook(string instance, int seq)
+    {
+        var run = await _host.RunHookAsync("instance-migrate-post-node1-01", change: env =>
+        {
+            env["GANETI_INSTANCE_NAME"] = instance;
+            env["GANETI_TEST_SEQ"] = seq.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        });
+        Assert.True(run.ExitCode == 0 && run.Stderr.Length == 0, $"hook: exit {run.ExitCode} {run.Stderr}");
+    }
+
+    private static (string Id, string Instance, int Seq) Parse(ReceivedRequest request)
+    {
+        using var doc = JsonDocument.Parse(request.Body);
+        var data = doc.RootElement.GetProperty("data");
+        return (doc.RootElement.GetProperty("id").GetString()!, data.GetProperty("instance").GetProperty("name").GetString()!,
+            int.Parse(data.GetProperty("env").GetProperty("GANETI_TEST_SEQ").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private List<(string Id, string Instance, int Seq)> Delivered() => [.. _receiver.Accepted.Select(Parse)];
+
+    private static void AssertOrderedPerInstance(List<(string Id, string Instance, int Seq)> delivered)
+    {
+        foreach (var instance in delivered.GroupBy(d => d.Instance))
+        {
+            // First arrival of each event, in arrival order: a redelivery may repeat, never overtake.
+            var firsts = instance.DistinctBy(d => d.Id).Select(d => d.Seq).ToList();
+            Assert.Equal(firsts.Order(), firsts);
+        }
+    }
+
+    [Fact]
+    public async Task Every_event_arrives_in_order_per_instance_through_errors_429_and_an_outage()
+    {
+        _receiver.Behaviour = (index, _) => Task.FromResult<(int, IReadOnlyDictionary<string, string>?)>(index switch
+        {
+            < 4 => (500, null),
+            < 6 => (429, new Dictionary<string, string> { ["Retry-After"] = "1" }),
+            _ => (200, null),
+        });
+        Configure();
+        using var serve = _host.StartServe();
+        await serve.WaitReadyAsync(_host.StateDir);
+        var seq = 0;
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var instance in new[] { "web-1", "web-2", "db-1" })
+            {
+                await Hook(instance, seq++);
+            }
+        }
+        await _receiver.WaitForAsync(r => r.Accepted.Count >= 3, TimeSpan.FromSeconds(30), "first deliveries");
+
+        await _receiver.DownAsync();
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var instance in new[] { "web-1", "web-2", "db-1" })
+            {
+                await Hook(instance, seq++);
+            }
+        }
+        await Task.Delay(1500, TestContext.Current.CancellationToken);
+        await _receiver.UpAsync();
+
+        await _receiver.WaitForAsync(r => r.Accepted.Select(Parse).Select(d => d.Id).Distinct().Count() == seq, TimeSpan.FromSeconds(60), "every event");
+        var delivered = Delivered();
+        Assert.Equal(Enumerable.Range(0, seq), delivered.Select(d => d.Seq).Distinct().Order());
+        AssertOrderedPerInstance(delivered);
+        await _host.WaitForOutboxAsync("state = 0", 0, TimeSpan.FromSeconds(10));
+        Assert.Equal(seq, _host.Count("state = 1"));
+        Assert.Contains(_receiver.All, r => r.Status == 429);
+    }
+
+    [Fact]
+    public async Task Sigkill_mid_batch_loses_nothing_and_a_redelivery_carries_the_same_id()
+    {
+        _receiver.Behaviour = async (_, _) =>
+        {
+            await Task.Delay(40);
+            return (200, null);
+        };
+        Configure();
+        const int events = 60;
+        for (var i = 0; i < events; i++)
+        {
+            await Hook($"vm-{i % 6}", i);
+        }
+        var first = _host.StartServe();
+        await _receiver.WaitForAsync(r => r.Accepted.Count >= 15, TimeSpan.FromSeconds(30), "deliveries under way");
+        first.KillHard();
+        await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        var before = _receiver.Accepted.Count;
+        Assert.True(before < events, "the daemon finished before it could be killed mid-batch");
+
+        using var second = _host.StartServe();
+        await _receiver.WaitForAsync(r => r.Accepted.Select(Parse).Select(d => d.Id).Distinct().Count() == events, TimeSpan.FromSeconds(60), "every event after restart");
+        await _host.WaitForOutboxAsync("state = 0", 0, TimeSpan.FromSeconds(10));
+
+        var delivered = Delivered();
+        Assert.Equal(Enumerable.Range(0, events), delivered.Select(d => d.Seq).Distinct().Order());
+        // Any duplicate is a row that was under way at the kill: same event id, same content.
+        foreach (var copies in delivered.GroupBy(d => d.Id).Where(g => g.Count() > 1))
+        {
+            Assert.Single(copies.Select(c => c.Seq).Distinct());
+        }
+        AssertOrderedPerInstance(delivered);
+        Assert.Contains("delivered again", second.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sigterm_lets_a_delivery_under_way_finish_and_records_it()
+    {
+        var arrived = new TaskCompletionSource();
+        _receiver.Behaviour = async (_, _) =>
+        {
+            arrived.TrySetResult();
+            await Task.Delay(1500);
+            return (200, null);
+        };
+        Configure();
+        await Hook("web-1", 0);
+        using var serve = _host.StartServe();
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        serve.Signal("TERM");
+        Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Single(_receiver.Accepted);
+        Assert.Equal(1, _host.Count("state = 1"));
+        Assert.Equal(0, _host.Count("state = 0"));
+    }
+
+    [Fact]
+    public async Task A_running_daemon_is_woken_by_the_hook_and_delivers()
+    {
+        Configure();
+        using var serve = _host.StartServe();
+        await serve.WaitReadyAsync(_host.StateDir);
+        await Hook("web-1", 0);
+        await _receiver.WaitForAsync(r => r.Accepted.Count == 1, TimeSpan.FromSeconds(20), "the event");
+        var status = await _host.CliAsync("status", "--json");
+        using var doc = JsonDocument.Parse(status.Stdout);
+        Assert.True(doc.RootElement.GetProperty("daemon").GetProperty("running").GetBoolean());
+        Assert.StartsWith("serve ", doc.RootElement.GetProperty("daemon").GetProperty("holder").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_second_serve_on_the_same_outbox_refuses_to_start()
+    {
+        Configure();
+        using var serve = _host.StartServe();
+        await serve.WaitReadyAsync(_host.StateDir);
+        var second = await _host.CliAsync("serve");
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains("another 'hookrelay serve' is running", second.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_rate_limit_spaces_deliveries_to_a_sink()
+    {
+        Configure(sinkExtra: ", rate_per_s: 4");
+        for (var i = 0; i < 8; i++)
+        {
+            await Hook($"vm-{i}", i);
+        }
+        await _host.DrainAsync();
+        var accepted = _receiver.Accepted;
+        Assert.Equal(8, accepted.Count);
+        // Eight at four a second, one at a time: at least 7/4 s from the first to the last.
+        Assert.True(accepted[^1].At - accepted[0].At >= TimeSpan.FromSeconds(1.5), $"{(accepted[^1].At - accepted[0].At).TotalSeconds} s");
+    }
+
+    [Fact]
+    public async Task Systemd_hears_ready_watchdog_and_stopping()
+    {
+        using var notify = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Unspecified);
+        var path = Path.Combine(_host.Dir.Path, "notify.sock");
+        notify.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        Configure();
+        using var serve = _host.StartServe(new Dictionary<string, string> { ["NOTIFY_SOCKET"] = path, ["WATCHDOG_USEC"] = "300000" });
+        var heard = new List<string>();
+        var buffer = new byte[256];
+        async Task Until(string state)
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            while (!heard.Contains(state))
+            {
+                var n = await notify.ReceiveAsync(buffer, cancel.Token);
+                heard.Add(System.Text.Encoding.UTF8.GetString(buffer, 0, n));
+            }
+        }
+        await Until("READY=1");
+        await Until("WATCHDOG=1");
+        serve.Signal("TERM");
+        await Until("STOPPING=1");
+        Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.True(heard.IndexOf("READY=1") < heard.IndexOf("STOPPING=1"));
+    }
+}

@@ -1,0 +1,39 @@
+using HookRelay.Rules;
+using HookRelay.Sinks;
+using HookRelay.Tests.Support;
+
+namespace HookRelay.Tests.Sinks;
+
+public sealed class FileSinkTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static FileSink Sink(string path) => FileSink.Create(new SinkSettings(new SinkConfig("out", "file",
+        new Dictionary<string, string> { ["path"] = path, ["fsync"] = "false" }, new SourcePosition("t.yaml", 1, 1))));
+
+    [Fact]
+    public async Task Concurrent_deliveries_append_every_line_whole()
+    {
+        var path = Path.Combine(_dir.Path, "events.jsonl");
+        var sinks = new[] { Sink(path), Sink(path) };
+        var results = await Task.WhenAll(Enumerable.Range(0, 400).Select(i => Task.Run(async () =>
+        {
+            var body = System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{i},\"pad\":\"{new string('x', 3000)}\"}}");
+            return await sinks[i % 2].DeliverAsync(new SinkMessage($"id-{i}", "r", "t", body), CancellationToken.None);
+        })));
+        Assert.All(results, r => Assert.IsType<DeliveryResult.Delivered>(r));
+        var lines = File.ReadAllLines(path);
+        Assert.Equal(400, lines.Length);
+        Assert.Equal(400, lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("n").GetInt32()).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_missing_directory_is_retried_naming_the_file()
+    {
+        var path = Path.Combine(_dir.Path, "nope", "events.jsonl");
+        var result = await Sink(path).DeliverAsync(new SinkMessage("id", "r", "t", "{}"u8.ToArray()), CancellationToken.None);
+        Assert.Contains(path, Assert.IsType<DeliveryResult.Retry>(result).Reason, StringComparison.Ordinal);
+    }
+}
