@@ -3,23 +3,32 @@
 # with an environment emptied as Ganeti's (PATH, LC_CTYPE and the GANETI_* variables of a real
 # capture, through `env -i`, whose own exec every row pays alike), cwd /:
 #   /bin/sh -c true | the empty NativeAOT program (the floor) | the seed's sh+curl hook |
-#   hookrelay with no matching rule | hookrelay matching and writing the file sink
+#   hookrelay with no matching rule | hookrelay matching and queuing to the outbox with no
+#   daemon (rows kept) | the same with `hookrelay serve` running (queue + wake-up datagram)
 # then peak RSS with /usr/bin/time. Usage: bench/hook-startup.sh [path/to/hookrelay] [runs]
 # EXTRA_BIN=other/hookrelay adds that build's two hookrelay rows to the same run, to compare build settings.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 bin=$(readlink -f "${1:-$root/artifacts/publish/hookrelay/hookrelay}")
+# What `hookrelay install` links into the hooks directories: the lean hook binary beside it.
+hook=$(dirname "$bin")/hookrelay-hook
+[ -x "$hook" ] || hook=$bin
 runs=${2:-300}
 capture=$root/tests/HookRelay.Tests/Fixtures/envs/instance-migrate-post-node1-01.json
 out=$here/results
 work=$(mktemp -d)
 receiver_pid=
-cleanup() { [ -n "$receiver_pid" ] && kill "$receiver_pid" 2>/dev/null; rm -rf "$work"; }
+serve_pid=
+cleanup() {
+  [ -n "$receiver_pid" ] && kill "$receiver_pid" 2>/dev/null
+  if [ -n "$serve_pid" ]; then kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null; fi
+  rm -rf "$work"
+}
 trap cleanup EXIT
 mkdir -p "$out"
 
-for p in hyperfine curl time; do
+for p in hyperfine curl time sqlite3; do
   command -v "$p" >/dev/null || [ -x "/usr/bin/$p" ] || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null; }
 done
 
@@ -31,19 +40,24 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 python3 "$here/receiver.py" "$port" & receiver_pid=$!
 for _ in $(seq 50); do curl -s -o /dev/null -X POST "http://127.0.0.1:$port/" && break; sleep 0.1; done
 
-cat >"$work/nomatch.yaml" <<YAML
-sinks: { timeline: { type: file, path: $work/events.jsonl } }
+# Every config keeps its state inside $work: a benchmark must never touch /var/lib/hookrelay.
+config() { # name route-matchers without_daemon [fsync]
+  cat <<YAML
+state_dir: $work/state-$1
+delivery: { without_daemon: $3, fsync: ${4:-true} }
+sinks: { timeline: { type: file, path: $work/events-$1.jsonl } }
 routes:
-  - { name: adds, on_node: master, matchers: ['hook="instance-add"'], to: [timeline] }
+  - { name: r, on_node: master, matchers: $2, to: [timeline] }
 YAML
-cat >"$work/match.yaml" <<YAML
-sinks: { timeline: { type: file, path: $work/events.jsonl } }
-routes:
-  - name: live-migrations
-    on_node: master
-    matchers: ['hook="instance-migrate"', 'phase="post"', 'migrate_live="true"']
-    to: [timeline]
-YAML
+}
+config nomatch "['hook=\"instance-add\"']" keep >"$work/nomatch.yaml"
+config keep "['hook=\"instance-migrate\"', 'phase=\"post\"', 'migrate_live=\"true\"']" keep >"$work/match.yaml"
+config serve "['hook=\"instance-migrate\"', 'phase=\"post\"', 'migrate_live=\"true\"']" keep >"$work/match-serve.yaml"
+# The same outbox with SQLite synchronous=NORMAL instead of FULL (delivery.fsync: false), to weigh the fsync.
+config serve "['hook=\"instance-migrate\"', 'phase=\"post\"', 'migrate_live=\"true\"']" keep false >"$work/match-serve-nosync.yaml"
+"$bin" serve --config "$work/match-serve.yaml" 2>"$work/serve.log" & serve_pid=$!
+for _ in $(seq 100); do [ -S "$work/state-serve/wake.sock" ] && break; sleep 0.05; done
+[ -S "$work/state-serve/wake.sock" ] || { cat "$work/serve.log"; echo "hookrelay serve did not start" >&2; exit 1; }
 
 # `env -i` plus the capture's variables, quoted for hyperfine's word splitting.
 ganeti_env=$(python3 - "$capture" <<'PY'
@@ -56,20 +70,28 @@ run_env="env -i $ganeti_env HOOK_NODE=node1.lab.example HOOKRELAY_NODE=node1.lab
 
 cd /
 hyperfine -N --warmup 20 --runs "$runs" \
-  --prepare "truncate -s 0 $work/events.jsonl" \
   --export-json "$out/hook-startup.json" --export-markdown "$out/hook-startup.md" \
   --command-name "sh -c true" "$run_env /bin/sh -c true" \
   --command-name "empty NativeAOT program (floor)" "$run_env $empty" \
   --command-name "seed sh+curl hook, receiver up" "$run_env /bin/sh $here/seed-hook.sh" \
-  --command-name "hookrelay, no matching rule" "$run_env HOOKRELAY_CONFIG=$work/nomatch.yaml $bin" \
-  --command-name "hookrelay, match + file sink (fsync)" "$run_env HOOKRELAY_CONFIG=$work/match.yaml $bin" \
+  --command-name "hookrelay, no matching rule" "$run_env HOOKRELAY_CONFIG=$work/nomatch.yaml $hook" \
+  --command-name "hookrelay, match + enqueue, no daemon" "$run_env HOOKRELAY_CONFIG=$work/match.yaml $hook" \
+  --command-name "hookrelay, match + enqueue + wake serve" "$run_env HOOKRELAY_CONFIG=$work/match-serve.yaml $hook" \
+  --command-name "hookrelay, same with fsync: false" "$run_env HOOKRELAY_CONFIG=$work/match-serve-nosync.yaml $hook" \
   ${EXTRA_BIN:+--command-name "variant: no matching rule" "$run_env HOOKRELAY_CONFIG=$work/nomatch.yaml $EXTRA_BIN"} \
-  ${EXTRA_BIN:+--command-name "variant: match + file sink" "$run_env HOOKRELAY_CONFIG=$work/match.yaml $EXTRA_BIN"}
+  ${EXTRA_BIN:+--command-name "variant: match + enqueue + wake serve" "$run_env HOOKRELAY_CONFIG=$work/match-serve.yaml $EXTRA_BIN"}
 
 echo
 echo "peak RSS over 20 runs (KiB, max):"
 rss() { local max=0 v; for _ in $(seq 20); do v=$(eval "/usr/bin/time -f %M $1" 2>&1 >/dev/null | tail -1); [ "$v" -gt "$max" ] && max=$v; done; echo "$max"; }
-printf '  %-40s %s\n' "empty NativeAOT program" "$(rss "$run_env $empty")"
-printf '  %-40s %s\n' "hookrelay, no matching rule" "$(rss "$run_env HOOKRELAY_CONFIG=$work/nomatch.yaml $bin")"
-printf '  %-40s %s\n' "hookrelay, match + file sink" "$(rss "$run_env HOOKRELAY_CONFIG=$work/match.yaml $bin")"
-test -s "$work/events.jsonl" || { echo "the matching runs wrote no event" >&2; exit 1; }
+printf '  %-44s %s\n' "empty NativeAOT program" "$(rss "$run_env $empty")"
+printf '  %-44s %s\n' "hookrelay, no matching rule" "$(rss "$run_env HOOKRELAY_CONFIG=$work/nomatch.yaml $hook")"
+printf '  %-44s %s\n' "hookrelay, match + enqueue, no daemon" "$(rss "$run_env HOOKRELAY_CONFIG=$work/match.yaml $hook")"
+printf '  %-44s %s\n' "hookrelay, match + enqueue + wake serve" "$(rss "$run_env HOOKRELAY_CONFIG=$work/match-serve.yaml $hook")"
+
+queued=$(sqlite3 "$work/state-keep/outbox.db" "SELECT COUNT(*) FROM deliveries")
+[ "$queued" -gt 0 ] || { echo "the matching runs queued no event" >&2; exit 1; }
+sleep 1
+delivered=$(wc -l <"$work/events-serve.jsonl")
+[ "$delivered" -gt 0 ] || { echo "the daemon delivered no event" >&2; exit 1; }
+echo "queued without a daemon: $queued rows; delivered by serve: $delivered events"

@@ -1,4 +1,3 @@
-using HookRelay.Cli;
 using HookRelay.Hook;
 
 // Ganeti runs hooks with no arguments and GANETI_* in the environment. Nothing of the CLI is
@@ -7,4 +6,9 @@ if (args.Length == 0 && Environment.GetEnvironmentVariable("GANETI_HOOKS_PATH") 
 {
     return HookRunner.Run();
 }
-return CliApp.Run(args.Length == 0 ? ["--help"] : args);
+#if HOOK_ONLY
+// The lean hook binary has no commands: hand them to the full hookrelay beside it.
+return Binaries.ForwardToCli(args);
+#else
+return HookRelay.Cli.CliApp.Run(args.Length == 0 ? ["--help"] : args);
+#endif

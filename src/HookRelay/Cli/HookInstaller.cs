@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using HookRelay.Events;
+using HookRelay.Hook;
 using HookRelay.Rules;
 
 namespace HookRelay.Cli;
@@ -19,7 +20,7 @@ public sealed record InstallChange(InstallStep Step, string Path, string? Detail
 
 /// <summary>
 /// Puts a symlink to the hookrelay binary into exactly the hooks directories the configuration
-/// needs. A link is ours when it is a symlink to a file named "hookrelay" (or named as the
+/// needs. A link is ours when it is a symlink to a file named "hookrelay" or "hookrelay-hook" (or named as the
 /// binary being installed); anything else is
 /// the operator's and is never replaced or removed. Directories it had to create are listed in
 /// a manifest in the hooks root, so uninstall removes them again (when empty) and only them.
@@ -166,7 +167,7 @@ public sealed partial class HookInstaller(string hooksRoot, string binary, strin
     /// <summary>A symlink to a hookrelay executable: this one, or another build of it (which install replaces).</summary>
     private bool IsOurs(FileInfo file) =>
         file.LinkTarget is { } target
-        && (Path.GetFileName(target) == DefaultLinkName || Path.GetFileName(target) == Path.GetFileName(binary));
+        && (Path.GetFileName(target) is DefaultLinkName or Binaries.HookName || Path.GetFileName(target) == Path.GetFileName(binary));
 
     private SortedSet<string> ReadManifest()
     {

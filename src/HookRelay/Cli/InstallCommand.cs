@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using HookRelay.Hook;
 using HookRelay.Rules;
 
 namespace HookRelay.Cli;
@@ -20,7 +21,7 @@ public static class InstallCommand
             Description = $"Name of the link in each hooks directory (default {HookInstaller.DefaultLinkName}; Ganeti runs names of letters, digits, - and _ in lexicographic order)",
             DefaultValueFactory = _ => HookInstaller.DefaultLinkName,
         };
-        var binary = new Option<string>("--binary") { Description = "The hookrelay executable to link to (default: this one)" };
+        var binary = new Option<string>("--binary") { Description = "The executable to link to (default: hookrelay-hook beside this one, else this one)" };
         var json = new Option<bool>("--json") { Description = "Print the changes as JSON" };
 
         var install = new Command("install", "Link hookrelay into exactly the hooks directories the configuration needs; remove its stale links")
@@ -45,7 +46,7 @@ public static class InstallCommand
             Console.Error.WriteLine($"hookrelay: --link-name '{linkName}': Ganeti only runs names of letters, digits, '-' and '_'");
             return ExitCodes.Usage;
         }
-        var target = Path.GetFullPath(binary ?? Environment.ProcessPath ?? "/usr/bin/hookrelay");
+        var target = Path.GetFullPath(binary ?? Binaries.Hook);
         var installer = new HookInstaller(hooksRoot, target, linkName);
         IReadOnlyList<InstallChange> changes;
         if (uninstall)

@@ -120,7 +120,9 @@ public sealed class DeliveryDaemon : IDisposable
         {
             HookLog.Warning($"deliveries still under way after {_options.ShutdownGrace.TotalSeconds} s; cutting them off, they stay queued");
             await abort.CancelAsync().ConfigureAwait(false);
-            await all.ConfigureAwait(false);
+            // A delivery stuck in the kernel ignores cancellation; its row stays leased and goes
+            // out again after the next start. Exiting matters more than waiting for it.
+            await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
         }
         RecordFinished();
     }

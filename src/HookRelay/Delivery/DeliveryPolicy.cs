@@ -16,6 +16,8 @@ public sealed record DeliveryPolicy
     public TimeSpan MaxAge { get; init; } = TimeSpan.FromHours(24);
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>Longest one attempt may take before it is abandoned and retried: twice the sink's timeout, else 60 s.</summary>
+    public TimeSpan AttemptLimit { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>A Retry-After longer than this is capped, so a confused server cannot park a sink for days.</summary>
     public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromHours(1);
 
@@ -30,12 +32,14 @@ public sealed record DeliveryPolicy
             MaxAge = settings.Duration("max_age", defaults.MaxAge),
             InitialBackoff = settings.Duration("backoff.initial", defaults.InitialBackoff),
             MaxBackoff = settings.Duration("backoff.max", defaults.MaxBackoff),
+            // An HTTP sink's own timeout fires first; the limit only catches what cannot time out.
+            AttemptLimit = settings.Text("timeout") is null ? defaults.AttemptLimit : settings.Duration("timeout", defaults.AttemptLimit) * 2,
         };
     }
 
     /// <summary>
     /// The wait before attempt number <paramref name="attempts"/> + 1: exponential from the
-    /// initial backoff, capped, with full jitter so many failed rows do not return in lockstep.
+    /// initial backoff, capped, with jitter (between half and all of it) so failed rows do not return in lockstep.
     /// A server's Retry-After wins when it asks for longer.
     /// </summary>
     public TimeSpan Backoff(int attempts, TimeSpan? retryAfter, Random random)

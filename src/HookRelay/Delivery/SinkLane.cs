@@ -60,7 +60,7 @@ public sealed class SinkLane : IDisposable
             }
             if (events.GetValueOrDefault(row.EventRow) is not { } stored)
             {
-                outcomes.Add(new Outcome(row.Id, OutcomeKind.Dead, row.Attempts, row.NextMs, "the event's body is missing from the outbox"));
+                outcomes.Add(new Outcome(row.Id, OutcomeKind.Dead, row.Attempts, row.NextMs, "the stored event is missing or unreadable (see the daemon's log)"));
                 continue;
             }
             var result = await AttemptAsync(new SinkMessage(stored.EventId, row.Routes, stored.Type, stored.Body), abort).ConfigureAwait(false);
@@ -81,7 +81,12 @@ public sealed class SinkLane : IDisposable
         return outcomes;
     }
 
-    /// <summary>One attempt; null when it was cut short by shutdown (not counted as an attempt).</summary>
+    /// <summary>
+    /// One attempt; null when it was cut short by shutdown (not counted as an attempt). The sink
+    /// runs on the thread pool under a deadline: a write that blocks in the kernel (a FIFO with no
+    /// reader, a hung NFS mount) cannot be cancelled, but it must not hold its key, or a drainer's
+    /// exit, forever. It is abandoned as a failed attempt and retried.
+    /// </summary>
     private async Task<DeliveryResult?> AttemptAsync(SinkMessage message, CancellationToken abort)
     {
         try
@@ -90,11 +95,16 @@ public sealed class SinkLane : IDisposable
             {
                 using var lease = await _rate.AcquireAsync(1, abort).ConfigureAwait(false);
             }
-            return await Sink.DeliverAsync(message, abort).ConfigureAwait(false);
+            var attempt = Task.Run(() => Sink.DeliverAsync(message, abort).AsTask(), CancellationToken.None);
+            return await attempt.WaitAsync(Policy.AttemptLimit, abort).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
             return null;
+        }
+        catch (TimeoutException)
+        {
+            return new DeliveryResult.Retry($"the delivery did not finish within {Policy.AttemptLimit.TotalSeconds:0} s and was abandoned");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

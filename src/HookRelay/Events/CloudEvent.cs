@@ -13,7 +13,9 @@ public sealed record CloudEvent(string Id, DateTimeOffset Time, string OpKey, Ho
     public static CloudEvent For(HookEvent ev, DateTimeOffset now) =>
         new(Guid.CreateVersion7(now).ToString(), now, Events.OpKey.Compute(ev.Env), ev);
 
-    public string Type => $"org.ganeti.{Safe(Data.Hook)}.{Safe(Data.Phase)}";
+    public string Type => TypeOf(Data);
+
+    public static string TypeOf(HookEvent data) => $"org.ganeti.{Safe(data.Hook)}.{Safe(data.Phase)}";
 
     public string Source => $"ganeti://{Safe(Data.Cluster)}";
 

@@ -17,9 +17,9 @@ public static class DeliveryStarter
         {
             return;
         }
-        if (Environment.ProcessPath is not { } binary)
+        if (Binaries.Cli is not { } binary)
         {
-            HookLog.Warning("no 'hookrelay serve' is running and this process cannot find its own executable to start a drainer; events wait in the outbox");
+            HookLog.Warning("no 'hookrelay serve' is running and the hookrelay executable to start a drainer with was not found; events wait in the outbox");
             return;
         }
         if (DrainerLauncher.Start(binary, ["serve", "--drain", "--config", config.SourcePath]) is { } problem)

@@ -46,7 +46,8 @@ public static class HookRunner
 
     private static int RunWith(HookRelayConfig config, SortedDictionary<string, string> vars, string label, HookBudget budget)
     {
-        var ev = HookEventParser.Parse(vars, NodeNames.Local(config.NodeName));
+        var node = NodeNames.Local(config.NodeName);
+        var ev = HookEventParser.Parse(vars, node);
         if (!ev.KnownHook)
         {
             HookLog.Warning($"{label}: hooks path '{ev.Hook}' version '{ev.HooksVersion}' is not in the catalog; handled as a generic event");
@@ -61,17 +62,17 @@ public static class HookRunner
         {
             return HookExitCodes.Ok;
         }
-        var cloudEvent = CloudEvent.For(ev, DateTimeOffset.UtcNow);
+        var record = HookRecord.For(ev, node, DateTimeOffset.UtcNow);
         try
         {
-            OutboxWriter.Enqueue(config.StateDir, new OutboxOptions(FullSync: true, budget.Remaining, config.Delivery.MaxDbBytes), cloudEvent, plan.Deliveries);
+            OutboxWriter.Enqueue(config.StateDir, new OutboxOptions(config.Delivery.Fsync, budget.Remaining, config.Delivery.MaxDbBytes), record, ev, plan.Deliveries);
         }
         catch (OutboxException e)
         {
             // The event could not be made durable. Say exactly which one, so it can be redone by hand.
             var sinks = string.Join(", ", plan.Deliveries.Select(d => d.Sink).Distinct(StringComparer.Ordinal));
             return Fail(ev.Phase, config.Hook.OnInternalError,
-                $"{label}: event {cloudEvent.Id} ({cloudEvent.Type}, {cloudEvent.Subject ?? "no subject"}) NOT queued for {sinks}: {e.Message}");
+                $"{label}: event {record.EventId} ({CloudEvent.TypeOf(ev)}, {ev.Target ?? "no target"}) NOT queued for {sinks}: {e.Message}");
         }
         DeliveryStarter.Kick(config);
         return HookExitCodes.Ok;

@@ -13,7 +13,7 @@ public sealed record PendingDelivery(
     long? LeaseUntilMs,
     long CreatedMs);
 
-/// <summary>An event's stored CloudEvents document.</summary>
+/// <summary>An event ready to send: its id, type and CloudEvents JSON document.</summary>
 public sealed record StoredEvent(string EventId, string Type, byte[] Body);
 
 public enum OutcomeKind

@@ -21,7 +21,7 @@ public static class OutboxSchema
             created_ms  INTEGER NOT NULL,
             type        TEXT    NOT NULL,
             subject     TEXT,
-            body        BLOB    NOT NULL           -- the CloudEvents JSON document
+            body        BLOB    NOT NULL           -- the HookRecord: what Ganeti gave the hook (JSON)
         );
         CREATE TABLE deliveries(
             id             INTEGER PRIMARY KEY,    -- enqueue order, which delivery order follows per key

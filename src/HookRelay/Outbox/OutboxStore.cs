@@ -55,13 +55,27 @@ public sealed class OutboxStore(SqliteConnection connection) : IDisposable
         transaction.Commit();
     }
 
+    /// <summary>The event as it goes out: the CloudEvent rendered from the stored hook record.</summary>
     public StoredEvent? LoadEvent(long eventRow)
     {
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT event_id, type, body FROM events WHERE id = $id";
         command.Parameters.AddWithValue("$id", eventRow);
         using var reader = command.ExecuteReader();
-        return reader.Read() ? new StoredEvent(reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2)) : null;
+        if (!reader.Read())
+        {
+            return null;
+        }
+        var record = (byte[])reader.GetValue(2);
+        try
+        {
+            return new StoredEvent(reader.GetString(0), reader.GetString(1), HookRecord.Parse(record).ToCloudEvent().ToJsonUtf8());
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
+        {
+            Logging.HookLog.Error($"event {reader.GetString(0)} in the outbox cannot be read ({e.Message}); it goes to the dead letters");
+            return null;
+        }
     }
 
     /// <summary>Records a batch of outcomes in one transaction; every one also ends its lease.</summary>

@@ -10,18 +10,18 @@ namespace HookRelay.Outbox;
 /// </summary>
 public static class OutboxWriter
 {
-    public static void Enqueue(string stateDir, OutboxOptions options, CloudEvent ev, IReadOnlyList<PlannedDelivery> deliveries)
+    public static void Enqueue(string stateDir, OutboxOptions options, HookRecord record, HookEvent ev, IReadOnlyList<PlannedDelivery> deliveries)
     {
         try
         {
-            Write(stateDir, options, ev, deliveries);
+            Write(stateDir, options, record, ev, deliveries);
         }
         catch (SqliteException e) when (OutboxErrors.IsDamaged(e))
         {
             OutboxDatabase.Quarantine(stateDir, e, options);
             try
             {
-                Write(stateDir, options, ev, deliveries);
+                Write(stateDir, options, record, ev, deliveries);
             }
             catch (SqliteException again)
             {
@@ -37,20 +37,20 @@ public static class OutboxWriter
     /// <summary>Events about one instance (or one target) reach each sink in the order they happened.</summary>
     public static string OrderingKey(HookEvent ev) => ev.Instance?.Name ?? ev.Target ?? ev.Hook;
 
-    private static void Write(string stateDir, OutboxOptions options, CloudEvent ev, IReadOnlyList<PlannedDelivery> deliveries)
+    private static void Write(string stateDir, OutboxOptions options, HookRecord record, HookEvent ev, IReadOnlyList<PlannedDelivery> deliveries)
     {
         using var connection = OutboxDatabase.Open(stateDir, options);
         using var transaction = connection.BeginTransaction();
-        var nowMs = ev.Time.ToUnixTimeMilliseconds();
+        var nowMs = record.Time.ToUnixTimeMilliseconds();
         long eventRow;
         using (var insert = connection.CreateCommand())
         {
             insert.CommandText = "INSERT INTO events(event_id, created_ms, type, subject, body) VALUES ($id, $created, $type, $subject, $body) RETURNING id";
-            insert.Parameters.AddWithValue("$id", ev.Id);
+            insert.Parameters.AddWithValue("$id", record.EventId);
             insert.Parameters.AddWithValue("$created", nowMs);
-            insert.Parameters.AddWithValue("$type", ev.Type);
-            insert.Parameters.AddWithValue("$subject", (object?)ev.Subject ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$body", ev.ToJsonUtf8());
+            insert.Parameters.AddWithValue("$type", CloudEvent.TypeOf(ev));
+            insert.Parameters.AddWithValue("$subject", (object?)ev.Target ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$body", record.ToJsonUtf8());
             eventRow = (long)insert.ExecuteScalar()!;
         }
         using (var insert = connection.CreateCommand())
@@ -59,7 +59,7 @@ public static class OutboxWriter
             var sink = insert.Parameters.Add("$sink", SqliteType.Text);
             var routes = insert.Parameters.Add("$routes", SqliteType.Text);
             insert.Parameters.AddWithValue("$event", eventRow);
-            insert.Parameters.AddWithValue("$okey", OrderingKey(ev.Data));
+            insert.Parameters.AddWithValue("$okey", OrderingKey(ev));
             insert.Parameters.AddWithValue("$next", nowMs);
             // Two routes naming one sink send the event to it once.
             foreach (var group in deliveries.GroupBy(d => d.Sink, StringComparer.Ordinal))

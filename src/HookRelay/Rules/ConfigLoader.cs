@@ -147,6 +147,7 @@ public static class ConfigLoader
                 WithoutDaemon = Text(node, "without_daemon") == "keep" ? WithoutDaemon.Keep : settings.WithoutDaemon,
                 KeepDelivered = Duration(node, "keep_delivered") ?? settings.KeepDelivered,
                 KeepDead = Duration(node, "keep_dead") ?? settings.KeepDead,
+                Fsync = Child(node, "fsync") is not YamlScalarNode fsync || YamlScalars.Bool(fsync) != false,
                 MaxDbBytes = Child(node, "max_db_mb") is YamlScalarNode mb && YamlScalars.Integer(mb) is { } megabytes
                     ? megabytes * 1024 * 1024
                     : settings.MaxDbBytes,

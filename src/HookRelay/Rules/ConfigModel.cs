@@ -49,6 +49,11 @@ public sealed record DeliverySettings
     /// <summary>Dead letters are kept this long unless replayed or dropped.</summary>
     public TimeSpan KeepDead { get; init; } = TimeSpan.FromDays(30);
     public long MaxDbBytes { get; init; } = 512L * 1024 * 1024;
+    /// <summary>
+    /// Whether a hook's commit waits for the disk (SQLite synchronous=FULL). Off, a queued event
+    /// survives a crash of any process but not a power cut in the second after it was queued.
+    /// </summary>
+    public bool Fsync { get; init; } = true;
 }
 
 /// <summary>A named sink. Settings stay raw (secret references unresolved) until a sink is built.</summary>

@@ -51,7 +51,8 @@ public sealed class CliProcessTests : IDisposable
         var before = Listing();
         Assert.Equal(ExitCodes.Ok, (await Cli("install", "--hooks-root", _root, "-c", _config)).ExitCode);
         var link = new FileInfo(Path.Combine(_root, "instance-migrate-post.d", "hookrelay"));
-        Assert.Equal(Path.GetFullPath(_binary), link.LinkTarget);
+        // The lean hook binary beside hookrelay is what the hooks directories get.
+        Assert.Equal(Path.GetFullPath(RequiredService.HookBinary()), link.LinkTarget);
         Assert.Equal(ExitCodes.Ok, (await Cli("uninstall", "--hooks-root", _root)).ExitCode);
         Assert.Equal(before, Listing());
     }

@@ -223,4 +223,23 @@ public sealed class DaemonProcessTests : IAsyncLifetime
         Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(20)));
         Assert.True(heard.IndexOf("READY=1") < heard.IndexOf("STOPPING=1"));
     }
+
+    [Fact]
+    public async Task A_sink_that_blocks_in_the_kernel_is_abandoned_and_the_drainer_still_exits()
+    {
+        var fifo = Path.Combine(_host.Dir.Path, "blocked.fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+        // Opening a FIFO that nobody reads blocks forever and cannot be cancelled.
+        _host.Configure($$"""
+            sinks: { stuck: { type: file, path: "{{fifo}}", timeout: 500ms, max_attempts: 2, backoff: { initial: 100ms } } }
+            routes: [ { name: all, on_node: all, to: [stuck] } ]
+            """);
+        await Hook("web-1", 0);
+        var drain = await _host.DrainAsync();
+        Assert.True(drain.Elapsed < TimeSpan.FromSeconds(20), drain.Elapsed.ToString());
+        Assert.Equal(1, _host.Count("state = 2 AND last_error LIKE '%did not finish within 1 s%'"));
+    }
 }

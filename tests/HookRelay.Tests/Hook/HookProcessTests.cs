@@ -159,6 +159,26 @@ public sealed class HookProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task The_lean_hook_binary_hands_commands_to_hookrelay()
+    {
+        var run = await HookProcess.RunAsync(_host.HookBinary, ["version", "--json"], new Dictionary<string, string>(),
+            new Dictionary<string, string>(), TimeSpan.FromSeconds(20));
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("\"version\"", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_hook_runs_the_same_from_the_full_binary()
+    {
+        var config = WriteConfig();
+        var env = Fixtures.Env("instance-migrate-post-node1-01");
+        var run = await HookProcess.RunAsync(_host.Binary, env,
+            new Dictionary<string, string> { ["HOOKRELAY_CONFIG"] = config, ["HOOKRELAY_NODE"] = "node1.lab.example" }, TimeSpan.FromSeconds(20));
+        Assert.Equal(HookExitCodes.Ok, run.ExitCode);
+        Assert.Single(WrittenEvents());
+    }
+
+    [Fact]
     public async Task Without_arguments_or_ganeti_variables_it_prints_help_instead_of_acting()
     {
         var run = await HookProcess.RunAsync(_host.Binary, new Dictionary<string, string>(), new Dictionary<string, string>(), TimeSpan.FromSeconds(20));

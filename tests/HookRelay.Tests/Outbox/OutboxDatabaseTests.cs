@@ -38,7 +38,7 @@ public sealed class OutboxDatabaseTests : IDisposable
     [Fact]
     public void Opening_again_keeps_what_is_queued()
     {
-        OutboxWriter.Enqueue(StateDir, Options, OutboxTestData.Event(), OutboxTestData.To("a", "b"));
+        OutboxTestData.Enqueue(StateDir, Options, OutboxTestData.To("a", "b"));
         using var connection = OutboxDatabase.Open(StateDir, Options);
         Assert.Equal(2L, Scalar(connection, "SELECT COUNT(*) FROM deliveries"));
     }
@@ -64,7 +64,7 @@ public sealed class OutboxDatabaseTests : IDisposable
         new Random(7).NextBytes(garbage);
         File.WriteAllBytes(OutboxDatabase.PathIn(StateDir), garbage);
 
-        OutboxWriter.Enqueue(StateDir, Options, OutboxTestData.Event(), OutboxTestData.To("a"));
+        OutboxTestData.Enqueue(StateDir, Options, OutboxTestData.To("a"));
 
         var moved = Assert.Single(Directory.GetFiles(StateDir, "outbox.db.corrupt-*"));
         Assert.Equal(garbage, File.ReadAllBytes(moved));
@@ -80,7 +80,7 @@ public sealed class OutboxDatabaseTests : IDisposable
         {
             for (var i = 0; i < 1000; i++)
             {
-                OutboxWriter.Enqueue(StateDir, tiny, OutboxTestData.Event(), OutboxTestData.To("a"));
+                OutboxTestData.Enqueue(StateDir, tiny, OutboxTestData.To("a"));
             }
         });
         Assert.Equal(OutboxProblem.Full, e.Problem);

@@ -1,4 +1,5 @@
 using HookRelay.Events;
+using HookRelay.Outbox;
 using HookRelay.Rules;
 using HookRelay.Tests.Support;
 
@@ -15,6 +16,20 @@ internal static class OutboxTestData
             env["GANETI_INSTANCE_NAME"] = instance;
         }
         return CloudEvent.For(HookEventParser.Parse(env, "node1.lab.example"), DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>What the hook stores for a capture, and the event it parsed.</summary>
+    public static (HookRecord Record, HookEvent Event) Record(string capture = "instance-migrate-post-node1-01")
+    {
+        var ev = HookEventParser.Parse(Fixtures.Env(capture), "node1.lab.example");
+        return (HookRecord.For(ev, "node1.lab.example", DateTimeOffset.UtcNow), ev);
+    }
+
+    public static HookRecord Enqueue(string stateDir, OutboxOptions options, IReadOnlyList<PlannedDelivery> deliveries, string capture = "instance-migrate-post-node1-01")
+    {
+        var (record, ev) = Record(capture);
+        OutboxWriter.Enqueue(stateDir, options, record, ev, deliveries);
+        return record;
     }
 
     public static IReadOnlyList<PlannedDelivery> To(params string[] sinks) => [.. sinks.Select(s => new PlannedDelivery("route", s))];

@@ -1,3 +1,4 @@
+using HookRelay.Events;
 using HookRelay.Outbox;
 using HookRelay.Tests.Support;
 using Microsoft.Data.Sqlite;
@@ -34,17 +35,16 @@ public sealed class OutboxWriterTests : IDisposable
     [Fact]
     public void One_row_per_sink_sharing_one_stored_event()
     {
-        var ev = OutboxTestData.Event();
-        OutboxWriter.Enqueue(StateDir, Options, ev, OutboxTestData.To("chat", "grafana"));
+        var record = OutboxTestData.Enqueue(StateDir, Options, OutboxTestData.To("chat", "grafana"));
         var rows = Rows();
         Assert.Equal(["chat", "grafana"], rows.Select(r => r.Sink));
-        Assert.All(rows, r => Assert.Equal(ev.Id, r.EventId));
+        Assert.All(rows, r => Assert.Equal(record.EventId, r.EventId));
     }
 
     [Fact]
     public void Two_routes_to_one_sink_queue_it_once_naming_both_routes()
     {
-        OutboxWriter.Enqueue(StateDir, Options, OutboxTestData.Event(), [new("a", "chat"), new("b", "chat")]);
+        OutboxTestData.Enqueue(StateDir, Options, [new("a", "chat"), new("b", "chat")]);
         var row = Assert.Single(Rows());
         Assert.Equal("a,b", row.Routes);
     }
@@ -52,20 +52,36 @@ public sealed class OutboxWriterTests : IDisposable
     [Fact]
     public void Events_are_ordered_by_their_instance()
     {
-        OutboxWriter.Enqueue(StateDir, Options, OutboxTestData.Event(), OutboxTestData.To("chat"));
-        OutboxWriter.Enqueue(StateDir, Options, OutboxTestData.Event("cluster-verify-post-node1-01"), OutboxTestData.To("chat"));
+        OutboxTestData.Enqueue(StateDir, Options, OutboxTestData.To("chat"));
+        OutboxTestData.Enqueue(StateDir, Options, OutboxTestData.To("chat"), "cluster-verify-post-node1-01");
         var rows = Rows();
         Assert.Equal("web-1.lab.example", rows[0].Key);
         Assert.False(string.IsNullOrEmpty(rows[1].Key));
     }
 
     [Fact]
-    public void The_stored_body_is_the_cloudevent_document()
+    public void What_goes_out_is_the_cloudevent_the_hook_would_have_built()
     {
-        var ev = OutboxTestData.Event();
-        OutboxWriter.Enqueue(StateDir, Options, ev, OutboxTestData.To("chat"));
+        var (record, ev) = OutboxTestData.Record();
+        OutboxWriter.Enqueue(StateDir, Options, record, ev, OutboxTestData.To("chat"));
         using var store = OutboxStore.Open(StateDir, OutboxDatabase.DefaultMaxSizeBytes);
         var row = Assert.Single(store.ScanPending(0, 10));
-        Assert.Equal(ev.ToJsonUtf8(), store.LoadEvent(row.EventRow)!.Body);
+        var stored = store.LoadEvent(row.EventRow)!;
+        var expected = new CloudEvent(record.EventId, record.Time, OpKey.Compute(ev.Env), ev);
+        Assert.Equal(expected.ToJsonUtf8(), stored.Body);
+        Assert.Equal("org.ganeti.instance-migrate.post", stored.Type);
+    }
+
+    [Fact]
+    public void The_stored_record_keeps_every_variable_hostile_ones_included()
+    {
+        var (record, _) = OutboxTestData.Record();
+        record.Variables["GANETI_INSTANCE_TAGS"] = "a\"b\n`c` 名前 \u0000 ${x}";
+        record.Variables["GANETI_BIG"] = new string('x', 1_000_000);
+        var back = HookRecord.Parse(record.ToJsonUtf8());
+        Assert.Equal(record.Variables, back.Variables);
+        Assert.Equal(record.Time, back.Time);
+        Assert.Equal(record.EventId, back.EventId);
+        Assert.Equal(record.Node, back.Node);
     }
 }

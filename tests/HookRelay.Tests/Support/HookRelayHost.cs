@@ -16,12 +16,17 @@ public sealed class HookRelayHost : IDisposable
     public HookRelayHost()
     {
         Binary = RequiredService.HookRelayBinary();
+        HookBinary = RequiredService.HookBinary();
         StateDir = Path.Combine(Dir.Path, "state");
     }
 
     public TempDir Dir { get; } = new();
 
+    /// <summary>hookrelay: every command.</summary>
     public string Binary { get; }
+
+    /// <summary>hookrelay-hook: what Ganeti runs.</summary>
+    public string HookBinary { get; }
 
     public string StateDir { get; }
 
@@ -49,7 +54,7 @@ public sealed class HookRelayHost : IDisposable
         {
             extra[key] = value;
         }
-        return HookProcess.RunAsync(Binary, env, extra, TimeSpan.FromSeconds(30));
+        return HookProcess.RunAsync(HookBinary, env, extra, TimeSpan.FromSeconds(30));
     }
 
     public Task<HookRun> CliAsync(params string[] arguments) =>

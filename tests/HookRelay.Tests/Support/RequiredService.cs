@@ -27,4 +27,15 @@ public static class RequiredService
         }
         return path!;
     }
+
+    /// <summary>The lean hook binary published beside it: what `hookrelay install` links and Ganeti runs.</summary>
+    public static string HookBinary()
+    {
+        var path = Path.Combine(Path.GetDirectoryName(HookRelayBinary())!, "hookrelay-hook");
+        if (!File.Exists(path))
+        {
+            SkipOrFail($"the published hookrelay-hook binary beside HOOKRELAY_BIN ({path}; run `make publish`)");
+        }
+        return path;
+    }
 }

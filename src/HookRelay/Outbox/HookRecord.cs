@@ -1,0 +1,69 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using HookRelay.Events;
+
+namespace HookRelay.Outbox;
+
+/// <summary>
+/// What the hook stores for an event: what Ganeti gave it (every GANETI_* variable), the node it
+/// ran on, the event id and time. Nothing is derived and nothing is lost; the daemon renders the
+/// CloudEvent from it when it delivers. The hook thus skips building the typed event's JSON,
+/// which is most of a millisecond at every start, and what a receiver gets is always rendered
+/// by the daemon's code.
+/// </summary>
+public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node, SortedDictionary<string, string> Variables)
+{
+    private const int FormatVersion = 1;
+
+    public byte[] ToJsonUtf8()
+    {
+        var buffer = new ArrayBufferWriter<byte>(8192);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("v", FormatVersion);
+            writer.WriteString("id", EventId);
+            writer.WriteNumber("time_ticks", Time.UtcTicks);
+            writer.WriteString("node", Node);
+            writer.WriteStartObject("vars");
+            foreach (var (key, value) in Variables)
+            {
+                writer.WriteString(key, value);
+            }
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static HookRecord Parse(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        using var document = JsonDocument.ParseValue(ref reader);
+        var root = document.RootElement;
+        if (root.GetProperty("v").GetInt32() != FormatVersion)
+        {
+            throw new FormatException($"stored hook record version {root.GetProperty("v").GetInt32()} is not one this build reads");
+        }
+        var variables = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var variable in root.GetProperty("vars").EnumerateObject())
+        {
+            variables[variable.Name] = variable.Value.GetString() ?? "";
+        }
+        var time = new DateTimeOffset(root.GetProperty("time_ticks").GetInt64(), TimeSpan.Zero);
+        return new HookRecord(root.GetProperty("id").GetString()!, time, root.GetProperty("node").GetString()!, variables);
+    }
+
+    /// <summary>The CloudEvent this record stands for, as the hook would have built it.</summary>
+    public CloudEvent ToCloudEvent()
+    {
+        var ev = HookEventParser.Parse(Variables, Node);
+        return new CloudEvent(EventId, Time, OpKey.Compute(ev.Env), ev);
+    }
+
+    public static HookRecord For(HookEvent ev, string node, DateTimeOffset now) =>
+        new(Guid.CreateVersion7(now).ToString(), now, node, ev.Env);
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{EventId} {Time:O} {Node}");
+}
