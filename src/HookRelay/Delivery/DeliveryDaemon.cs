@@ -23,8 +23,10 @@ public sealed record DaemonOptions(bool Drain, TimeSpan IdleHorizon, TimeSpan Sh
 /// </summary>
 public sealed class DeliveryDaemon : IDisposable
 {
-    private const int PageSize = 1000;
-    private const int MaxGroup = 64;
+    private const int PageSize = 2000;
+    private const int MaxGroup = 32;
+    /// <summary>Rows held in memory at most; a bigger backlog is read in as the front drains.</summary>
+    private const int MaxInMemory = 100_000;
     private static readonly TimeSpan MaxSleep = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaintenanceEvery = TimeSpan.FromMinutes(1);
 
@@ -34,7 +36,8 @@ public sealed class DeliveryDaemon : IDisposable
     private readonly Dictionary<string, SinkLane> _lanes;
     private readonly AsyncSignal _signal = new();
     private readonly ConcurrentQueue<(SinkLane Lane, (string, string) Key, List<Outcome> Outcomes)> _finished = new();
-    private readonly HashSet<(string Sink, string Key)> _inFlight = [];
+    private readonly DeliveryBacklog _queue = new(MaxGroup);
+    private long _generation = -1;
     private readonly List<Outcome> _pendingOutcomes = [];
     private readonly List<Task> _running = [];
     private readonly string _owner = $"{Environment.ProcessId}@{Environment.MachineName}";
@@ -132,7 +135,7 @@ public sealed class DeliveryDaemon : IDisposable
         while (_finished.TryDequeue(out var done))
         {
             _pendingOutcomes.AddRange(done.Outcomes);
-            _inFlight.Remove(done.Key);
+            _queue.Finish(done.Key, done.Outcomes);
             done.Lane.ActiveGroups--;
         }
         _running.RemoveAll(t => t.IsCompleted);
@@ -157,55 +160,66 @@ public sealed class DeliveryDaemon : IDisposable
     private long? Schedule(CancellationToken stopping, CancellationToken abort)
     {
         var now = NowMs();
-        HighestSeenId = _store.HighestDeliveryId();
-        var scheduler = new DeliveryScheduler(now, _lanes.ToDictionary(l => l.Key, l => l.Value.Capacity, StringComparer.Ordinal), _inFlight, MaxGroup);
-        long after = 0;
-        while (scheduler.HasFreeSlots)
-        {
-            var page = _store.ScanPending(after, PageSize);
-            scheduler.Consider(page);
-            if (page.Count < PageSize)
-            {
-                break;
-            }
-            after = page[^1].Id;
-        }
-        // A sink that is configured but could not be built (say, a secret file missing) keeps its
-        // rows waiting; one that was removed from the configuration can never take them.
-        foreach (var row in scheduler.UnknownSink.Where(r => !_config.Sinks.ContainsKey(r.Sink)))
-        {
-            _pendingOutcomes.Add(new Outcome(row.Id, OutcomeKind.Dead, row.Attempts, row.NextMs,
-                $"sink '{row.Sink}' is not in the configuration (any more); replay with 'hookrelay dlq replay' once it is back"));
-        }
-        var groups = scheduler.Groups.ToList();
+        TakeInNewRows();
+        var groups = _queue.TakeDue(now, _lanes.ToDictionary(l => l.Key, l => l.Value.Capacity, StringComparer.Ordinal), out var nextDue);
         if (groups.Count == 0)
         {
-            return scheduler.NextDueMs;
+            return nextDue;
         }
-        _store.Lease(groups.SelectMany(g => g.Value), _owner, now + (long)TimeSpan.FromMinutes(10).TotalMilliseconds);
-        var events = groups.SelectMany(g => g.Value).Select(r => r.EventRow).Distinct().ToDictionary(id => id, _store.LoadEvent);
-        foreach (var (key, rows) in groups)
+        _store.Lease(groups.SelectMany(g => g.Rows), _owner, now + (long)TimeSpan.FromMinutes(10).TotalMilliseconds);
+        foreach (var group in groups)
         {
-            var lane = _lanes[key.Sink];
+            // Each group holds only its own events, so they are freed as soon as it is done.
+            var events = group.Rows.Select(r => r.EventRow).Distinct().ToDictionary(id => id, _store.LoadEvent);
+            var lane = _lanes[group.Key.Sink];
             lane.ActiveGroups++;
-            _inFlight.Add(key);
             _running.Add(Task.Run(async () =>
             {
                 List<Outcome> outcomes;
                 try
                 {
-                    outcomes = await lane.RunGroupAsync(rows, events, NowMs, Random.Shared, stopping, abort).ConfigureAwait(false);
+                    outcomes = await lane.RunGroupAsync(group.Rows, events, NowMs, Random.Shared, stopping, abort).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    HookLog.Error($"sink '{key.Sink}': delivery worker failed, its rows stay queued: {e.Message}");
-                    outcomes = rows.Select(Outcome.Released).ToList();
+                    HookLog.Error($"sink '{group.Key.Sink}': delivery worker failed, its rows stay queued: {e.Message}");
+                    outcomes = group.Rows.Select(Outcome.Released).ToList();
                 }
-                _finished.Enqueue((lane, key, outcomes));
+                _finished.Enqueue((lane, group.Key, outcomes));
                 _signal.Raise();
             }, CancellationToken.None));
         }
-        return scheduler.NextDueMs;
+        return nextDue;
+    }
+
+    /// <summary>
+    /// Reads rows queued since the last look. When a command (dlq replay, replay --since, dlq
+    /// drop) changed old rows, it bumped the requeue generation: then everything is read again.
+    /// </summary>
+    private void TakeInNewRows()
+    {
+        var generation = _store.RequeueGeneration();
+        if (generation != _generation)
+        {
+            _queue.Clear();
+            _generation = generation;
+        }
+        while (_queue.Count < MaxInMemory)
+        {
+            var page = _store.ScanPending(_queue.LoadedUpTo, PageSize);
+            _queue.Add(page);
+            if (page.Count < PageSize)
+            {
+                break;
+            }
+        }
+        HighestSeenId = _queue.LoadedUpTo;
+        // A sink removed from the configuration can never take its rows.
+        foreach (var row in _queue.TakeUnknownSinks(_config.Sinks.Keys.ToHashSet(StringComparer.Ordinal)))
+        {
+            _pendingOutcomes.Add(new Outcome(row.Id, OutcomeKind.Dead, row.Attempts, row.NextMs,
+                $"sink '{row.Sink}' is not in the configuration (any more); replay with 'hookrelay dlq replay' once it is back"));
+        }
     }
 
     private void Maintain()

@@ -47,7 +47,7 @@ public sealed class SinkLane : IDisposable
     public LaneCapacity Capacity => new(Policy.Concurrency - ActiveGroups, PausedUntilMs);
 
     /// <summary>Delivers a key's rows in order, stopping at the first that is not delivered.</summary>
-    public async Task<List<Outcome>> RunGroupAsync(IReadOnlyList<PendingDelivery> rows, IReadOnlyDictionary<long, StoredEvent?> events,
+    public async Task<List<Outcome>> RunGroupAsync(IReadOnlyList<PendingDelivery> rows, IReadOnlyDictionary<long, Lazy<StoredEvent?>> events,
         Func<long> clock, Random random, CancellationToken stopping, CancellationToken abort)
     {
         var outcomes = new List<Outcome>(rows.Count);
@@ -58,7 +58,7 @@ public sealed class SinkLane : IDisposable
                 outcomes.Add(Outcome.Released(row));
                 continue;
             }
-            if (events.GetValueOrDefault(row.EventRow) is not { } stored)
+            if (events.GetValueOrDefault(row.EventRow)?.Value is not { } stored)
             {
                 outcomes.Add(new Outcome(row.Id, OutcomeKind.Dead, row.Attempts, row.NextMs, "the stored event is missing or unreadable (see the daemon's log)"));
                 continue;

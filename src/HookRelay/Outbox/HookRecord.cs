@@ -37,22 +37,58 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>Reads a stored record. Streaming: the daemon reads one per delivery.</summary>
     public static HookRecord Parse(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
-        using var document = JsonDocument.ParseValue(ref reader);
-        var root = document.RootElement;
-        if (root.GetProperty("v").GetInt32() != FormatVersion)
-        {
-            throw new FormatException($"stored hook record version {root.GetProperty("v").GetInt32()} is not one this build reads");
-        }
+        string? id = null, node = null;
+        long? ticks = null;
         var variables = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var variable in root.GetProperty("vars").EnumerateObject())
+        Expect(ref reader, JsonTokenType.StartObject);
+        while (Next(ref reader) == JsonTokenType.PropertyName)
         {
-            variables[variable.Name] = variable.Value.GetString() ?? "";
+            var name = reader.GetString();
+            reader.Read();
+            switch (name)
+            {
+                case "v" when reader.GetInt32() != FormatVersion:
+                    throw new FormatException($"stored hook record version {reader.GetInt32()} is not one this build reads");
+                case "id":
+                    id = reader.GetString();
+                    break;
+                case "time_ticks":
+                    ticks = reader.GetInt64();
+                    break;
+                case "node":
+                    node = reader.GetString();
+                    break;
+                case "vars":
+                    while (Next(ref reader) == JsonTokenType.PropertyName)
+                    {
+                        var key = reader.GetString()!;
+                        reader.Read();
+                        variables[key] = reader.GetString() ?? "";
+                    }
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
         }
-        var time = new DateTimeOffset(root.GetProperty("time_ticks").GetInt64(), TimeSpan.Zero);
-        return new HookRecord(root.GetProperty("id").GetString()!, time, root.GetProperty("node").GetString()!, variables);
+        return new HookRecord(id ?? throw new FormatException("stored hook record without an id"),
+            new DateTimeOffset(ticks ?? throw new FormatException("stored hook record without a time"), TimeSpan.Zero),
+            node ?? "", variables);
+    }
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader) =>
+        reader.Read() ? reader.TokenType : throw new FormatException("stored hook record ends early");
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type)
+    {
+        if (Next(ref reader) != type)
+        {
+            throw new FormatException($"stored hook record: expected {type}, found {reader.TokenType}");
+        }
     }
 
     /// <summary>The CloudEvent this record stands for, as the hook would have built it.</summary>

@@ -81,6 +81,7 @@ public sealed class OutboxAdmin(SqliteConnection connection)
         var dropped = command.ExecuteNonQuery();
         command.CommandText = "DELETE FROM events WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event = events.id)";
         command.ExecuteNonQuery();
+        BumpGeneration();
         transaction.Commit();
         return dropped;
     }
@@ -91,6 +92,7 @@ public sealed class OutboxAdmin(SqliteConnection connection)
 
     private int Requeue(string where, IReadOnlyCollection<long> ids, string? sink, long nowMs, long? sinceMs)
     {
+        using var transaction = connection.BeginTransaction();
         using var command = connection.CreateCommand();
         command.CommandText = $"""
             UPDATE deliveries SET state = 0, attempts = 0, next_ms = $now, done_ms = NULL, lease_owner = NULL, lease_until_ms = NULL
@@ -102,7 +104,18 @@ public sealed class OutboxAdmin(SqliteConnection connection)
             command.Parameters.AddWithValue("$since", since);
         }
         Bind(command, ids, sink);
-        return command.ExecuteNonQuery();
+        var requeued = command.ExecuteNonQuery();
+        BumpGeneration();
+        transaction.Commit();
+        return requeued;
+    }
+
+    /// <summary>Tells a running daemon that old rows changed, so it reads the queue afresh.</summary>
+    private void BumpGeneration()
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE meta SET value = value + 1 WHERE key = 'requeue_generation'";
+        command.ExecuteNonQuery();
     }
 
     private static string IdFilter(IReadOnlyCollection<long> ids) =>

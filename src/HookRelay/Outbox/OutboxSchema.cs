@@ -42,6 +42,11 @@ public static class OutboxSchema
         CREATE INDEX deliveries_event ON deliveries(event);
         CREATE INDEX events_created ON events(created_ms);
         """,
+        """
+        -- Commands that send old rows again bump the generation, so the daemon reads the queue afresh.
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO meta VALUES ('requeue_generation', 0);
+        """,
     ];
 
     public static int CurrentVersion => Steps.Count;

@@ -8,6 +8,8 @@ namespace HookRelay.Outbox;
 /// </summary>
 public sealed class OutboxStore(SqliteConnection connection) : IDisposable
 {
+    private SqliteCommand? _loadEvent;
+
     public static OutboxStore Open(string stateDir, long maxSizeBytes) =>
         new(OutboxDatabase.Open(stateDir, new OutboxOptions(FullSync: false, TimeSpan.FromSeconds(30), maxSizeBytes)));
 
@@ -55,25 +57,39 @@ public sealed class OutboxStore(SqliteConnection connection) : IDisposable
         transaction.Commit();
     }
 
-    /// <summary>The event as it goes out: the CloudEvent rendered from the stored hook record.</summary>
-    public StoredEvent? LoadEvent(long eventRow)
+    /// <summary>
+    /// The stored hook record of an event, rendered lazily: rendering the CloudEvent is the
+    /// daemon's main CPU cost, and it belongs on the delivery workers, not on the one thread
+    /// that owns the database.
+    /// </summary>
+    public Lazy<StoredEvent?> LoadEvent(long eventRow)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT event_id, type, body FROM events WHERE id = $id";
-        command.Parameters.AddWithValue("$id", eventRow);
-        using var reader = command.ExecuteReader();
+        // One prepared statement, reused: this runs once per delivery on the database thread.
+        if (_loadEvent is null)
+        {
+            _loadEvent = connection.CreateCommand();
+            _loadEvent.CommandText = "SELECT event_id, type, body FROM events WHERE id = $id";
+            _loadEvent.Parameters.Add("$id", SqliteType.Integer);
+        }
+        _loadEvent.Parameters[0].Value = eventRow;
+        using var reader = _loadEvent.ExecuteReader();
         if (!reader.Read())
         {
-            return null;
+            return new Lazy<StoredEvent?>((StoredEvent?)null);
         }
-        var record = (byte[])reader.GetValue(2);
+        var (eventId, type, record) = (reader.GetString(0), reader.GetString(1), reader.GetFieldValue<byte[]>(2));
+        return new Lazy<StoredEvent?>(() => Render(eventId, type, record), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    private static StoredEvent? Render(string eventId, string type, byte[] record)
+    {
         try
         {
-            return new StoredEvent(reader.GetString(0), reader.GetString(1), HookRecord.Parse(record).ToCloudEvent().ToJsonUtf8());
+            return new StoredEvent(eventId, type, HookRecord.Parse(record).ToCloudEvent().ToJsonUtf8());
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
         {
-            Logging.HookLog.Error($"event {reader.GetString(0)} in the outbox cannot be read ({e.Message}); it goes to the dead letters");
+            Logging.HookLog.Error($"event {eventId} in the outbox cannot be read ({e.Message}); it goes to the dead letters");
             return null;
         }
     }
@@ -115,10 +131,10 @@ public sealed class OutboxStore(SqliteConnection connection) : IDisposable
         transaction.Commit();
     }
 
-    public long HighestDeliveryId()
+    public long RequeueGeneration()
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COALESCE(MAX(id), 0) FROM deliveries";
+        command.CommandText = "SELECT value FROM meta WHERE key = 'requeue_generation'";
         return (long)command.ExecuteScalar()!;
     }
 
@@ -136,5 +152,9 @@ public sealed class OutboxStore(SqliteConnection connection) : IDisposable
         return command.ExecuteNonQuery();
     }
 
-    public void Dispose() => connection.Dispose();
+    public void Dispose()
+    {
+        _loadEvent?.Dispose();
+        connection.Dispose();
+    }
 }

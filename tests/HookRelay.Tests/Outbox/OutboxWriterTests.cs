@@ -66,7 +66,7 @@ public sealed class OutboxWriterTests : IDisposable
         OutboxWriter.Enqueue(StateDir, Options, record, ev, OutboxTestData.To("chat"));
         using var store = OutboxStore.Open(StateDir, OutboxDatabase.DefaultMaxSizeBytes);
         var row = Assert.Single(store.ScanPending(0, 10));
-        var stored = store.LoadEvent(row.EventRow)!;
+        var stored = store.LoadEvent(row.EventRow).Value!;
         var expected = new CloudEvent(record.EventId, record.Time, OpKey.Compute(ev.Env), ev);
         Assert.Equal(expected.ToJsonUtf8(), stored.Body);
         Assert.Equal("org.ganeti.instance-migrate.post", stored.Type);

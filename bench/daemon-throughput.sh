@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The delivery daemon against a local receiver (bench/Receiver, Kestrel): an outbox pre-filled
+# with N events over 200 instances (one real hook run, then copied by SQL with fresh ids), then
+# `hookrelay serve` started and timed until the queue is empty. Also: the daemon's peak RSS and
+# its CPU use over 10 s idle afterwards. Usage: bench/daemon-throughput.sh [hookrelay] [events] [concurrency]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+bin=$(readlink -f "${1:-$root/artifacts/publish/hookrelay/hookrelay}")
+hook=$(dirname "$bin")/hookrelay-hook
+events=${2:-20000}
+concurrency=${3:-16}
+capture=$root/tests/HookRelay.Tests/Fixtures/envs/instance-migrate-post-node1-01.json
+work=$(mktemp -d)
+receiver_pid= serve_pid=
+cleanup() {
+  for p in $serve_pid $receiver_pid; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+dotnet build "$here/Receiver/Receiver.csproj" -c Release -o "$root/artifacts/bench/receiver" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+dotnet "$root/artifacts/bench/receiver/bench-receiver.dll" "$port" >"$work/receiver.log" 2>&1 & receiver_pid=$!
+for _ in $(seq 100); do curl -sf "http://localhost:$port/stats" >/dev/null && break; sleep 0.1; done
+
+cat >"$work/hookrelay.yaml" <<YAML
+state_dir: $work/state
+delivery: { without_daemon: keep }
+sinks:
+  receiver: { type: webhook, url: "http://localhost:$port/hook", concurrency: $concurrency }
+routes: [ { name: all, on_node: all, to: [receiver] } ]
+YAML
+
+# One real hook run makes the outbox and the template event.
+ganeti_env=$(python3 -c 'import json,shlex,sys; print(" ".join(shlex.quote(f"{k}={v}") for k,v in json.load(open(sys.argv[1]))["env"].items()))' "$capture")
+eval "env -i $ganeti_env HOOKRELAY_CONFIG=$work/hookrelay.yaml HOOKRELAY_NODE=node1.lab.example $hook"
+db=$work/state/outbox.db
+[ "$(sqlite3 "$db" 'SELECT COUNT(*) FROM events')" = 1 ] || { echo "the seed hook run queued nothing" >&2; exit 1; }
+sqlite3 "$db" >/dev/null <<SQL
+DELETE FROM deliveries;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $events)
+INSERT INTO events(event_id, created_ms, type, subject, body)
+  SELECT printf('bench-%07d', i), created_ms - ${events} + i, type, subject,
+         CAST(json_set(CAST(body AS TEXT), '\$.id', printf('bench-%07d', i), '\$.vars.GANETI_INSTANCE_NAME', 'vm-' || (i % 200)) AS BLOB)
+  FROM events e, n WHERE e.id = 1;
+DELETE FROM events WHERE id = 1;
+INSERT INTO deliveries(event, sink, routes, okey, next_ms)
+  SELECT id, 'receiver', 'all', json_extract(CAST(body AS TEXT), '\$.vars.GANETI_INSTANCE_NAME'), created_ms FROM events ORDER BY id;
+SQL
+echo "outbox: $(sqlite3 "$db" 'SELECT COUNT(*) FROM deliveries WHERE state = 0') pending deliveries, $(du -k "$db" | cut -f1) KiB"
+
+start=$(date +%s%N)
+"$bin" serve --config "$work/hookrelay.yaml" 2>"$work/serve.log" & serve_pid=$!
+while :; do
+  left=$(sqlite3 "$db" 'SELECT COUNT(*) FROM deliveries WHERE state = 0' 2>/dev/null || echo busy)
+  [ "$left" = 0 ] && break
+  [ $(( ($(date +%s%N) - start) / 1000000000 )) -lt 300 ] || { echo "not drained within 300 s ($left left)" >&2; exit 1; }
+  sleep 0.05
+done
+end=$(date +%s%N)
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }
+echo "CPU time while draining: daemon $(cpu_ms $serve_pid) ms, receiver $(cpu_ms $receiver_pid) ms"
+read -r requests distinct < <(curl -s "http://localhost:$port/stats")
+elapsed_ms=$(( (end - start) / 1000000 ))
+echo "delivered: $distinct distinct events in $requests requests, $elapsed_ms ms from daemon start to empty queue (start-up included)"
+echo "throughput: $(( distinct * 1000 / elapsed_ms )) deliveries/s (concurrency $concurrency, 200 instances)"
+echo "daemon peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$serve_pid/status)"
+ticks() { awk '{print $14 + $15}' /proc/$serve_pid/stat; }
+hz=$(getconf CLK_TCK)
+t0=$(ticks); sleep 10; t1=$(ticks)
+echo "daemon idle CPU over 10 s: $(( (t1 - t0) * 1000 / hz )) ms of CPU time ($(awk -v t=$((t1 - t0)) -v hz=$hz 'BEGIN {printf "%.2f", t * 100 / hz / 10}') %)"
+echo "daemon RSS when idle: $(awk '/VmRSS/ {print $2, $3}' /proc/$serve_pid/status)"
+echo "daemon threads: $(awk '/^Threads/ {print $2}' /proc/$serve_pid/status)"
+[ -n "${SMAPS:-}" ] && awk '/^[0-9a-f]+-/ {name=$6} /^Rss:/ {rss[name]+=$2} END {for (n in rss) if (rss[n] > 1000) print "  rss", rss[n], "kB", n}' /proc/$serve_pid/smaps
+[ "$distinct" -eq "$events" ] || { echo "expected $events distinct events at the receiver" >&2; exit 1; }
