@@ -18,7 +18,7 @@ builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port));
 var app = builder.Build();
 app.MapPost("/{**path}", async (HttpContext context) =>
 {
-    var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000 + (DateTime.UtcNow.Ticks % 10_000) * 100;
+    var now = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
     using var body = new MemoryStream();
     await context.Request.Body.CopyToAsync(body);
     Interlocked.Increment(ref requests);

@@ -38,6 +38,8 @@ public sealed class DeliveryDaemon : IDisposable
     private readonly ConcurrentQueue<(SinkLane Lane, (string, string) Key, List<Outcome> Outcomes)> _finished = new();
     private readonly DeliveryBacklog _queue = new(MaxGroup);
     private long _generation = -1;
+    private int _finishedSinceTrim;
+    private const int TrimAfter = 500;
     private readonly List<Outcome> _pendingOutcomes = [];
     private readonly List<Task> _running = [];
     private readonly string _owner = $"{Environment.ProcessId}@{Environment.MachineName}";
@@ -104,6 +106,7 @@ public sealed class DeliveryDaemon : IDisposable
             {
                 SdNotify.Send("WATCHDOG=1");
             }
+            ReturnMemoryWhenIdle();
             var sleep = nextDue is { } due ? TimeSpan.FromMilliseconds(Math.Clamp(due - NowMs(), 0, MaxSleep.TotalMilliseconds)) : MaxSleep;
             if (watchdog is { } interval && interval / 2 < sleep)
             {
@@ -135,6 +138,7 @@ public sealed class DeliveryDaemon : IDisposable
         while (_finished.TryDequeue(out var done))
         {
             _pendingOutcomes.AddRange(done.Outcomes);
+            _finishedSinceTrim += done.Outcomes.Count;
             _queue.Finish(done.Key, done.Outcomes);
             done.Lane.ActiveGroups--;
         }
@@ -220,6 +224,21 @@ public sealed class DeliveryDaemon : IDisposable
             _pendingOutcomes.Add(new Outcome(row.Id, OutcomeKind.Dead, row.Attempts, row.NextMs,
                 $"sink '{row.Sink}' is not in the configuration (any more); replay with 'hookrelay dlq replay' once it is back"));
         }
+    }
+
+    /// <summary>
+    /// After a burst the GC keeps the heap it grew to (tens of MB of rendered events); once the
+    /// backlog is empty, compact and hand that memory back to the system. A daemon that sits idle
+    /// for hours between operations should look idle.
+    /// </summary>
+    private void ReturnMemoryWhenIdle()
+    {
+        if (_running.Count > 0 || _queue.Count > 0 || _finishedSinceTrim < TrimAfter)
+        {
+            return;
+        }
+        _finishedSinceTrim = 0;
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     private void Maintain()

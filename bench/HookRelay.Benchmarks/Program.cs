@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(HookRelay.Benchmarks.OutboxEnqueueBenchmarks).Assembly).Run(args);
