@@ -26,8 +26,12 @@ test: deps publish
 demo: deps publish
 	./scripts/demo.sh $(BIN)
 
+# Whole-process benchmarks, results on stdout and in bench/results (BENCHMARKS.md says how to read them).
 bench: deps publish
 	./bench/hook-startup.sh $(BIN)
+	./bench/slow-receiver.sh $(BIN)
+	python3 ./bench/latency.py $(BIN)
+	./bench/daemon-throughput.sh $(BIN) 20000 32
 
 format:
 	dotnet format

@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# The README's demo: the seed's live-migration hook, done by HookRelay. Runs the real AOT
+# The README's demo: the seed's live-migration hook, done by HookRelay. Runs the real AOT hook
 # binary as Ganeti would (emptied environment, cwd /, stdin a pipe) with environments captured
-# from a real two-node Ganeti cluster, on a simulated master (node1) and non-master (node2),
-# then shows the event written and what simulate and install would do. Touches nothing outside
-# its own directory (artifacts/demo).
+# from a real two-node Ganeti cluster, on a simulated master (node1) and non-master (node2):
+# the hook only queues; `hookrelay serve` delivers to a local webhook receiver standing in for
+# Slack (it refuses the first request, to show the retry) and to a timeline file. Then simulate
+# and install. Touches nothing outside artifacts/demo; stops only the processes it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$(readlink -f "${1:-artifacts/publish/hookrelay/hookrelay}")
+hook=$(dirname "$bin")/hookrelay-hook
 demo=$(pwd)/artifacts/demo
 envs=tests/HookRelay.Tests/Fixtures/envs
 rm -rf "$demo"; mkdir -p "$demo/hooks"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
 
-# The embedded default: examples/live-migration.yaml, with its paths moved into the demo directory.
+# The embedded default: examples/live-migration.yaml, with its paths moved into the demo
+# directory and its secrets written there; `keep` so the queue can be shown before serve starts.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+secret="whsec_$(head -c 24 /dev/urandom | base64)"
+printf 'http://127.0.0.1:%s/services/T0/B0/demo\n' "$port" >"$demo/chat.url"
+printf '%s\n' "$secret" >"$demo/chat.secret"
 sed -e "s#/var/log/hookrelay/events.jsonl#$demo/events.jsonl#" -e "s#/var/lib/hookrelay#$demo/state#" \
+  -e "s#/etc/hookrelay/#$demo/#g" -e "s#without_daemon: spawn#without_daemon: keep   \# the demo shows the queue, then starts serve#" \
   examples/live-migration.yaml >"$demo/hookrelay.yaml"
+python3 scripts/demo-receiver.py "$port" "$secret" "$demo/receiver.log" & pids+=($!)
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -26,7 +38,7 @@ for k, v in sorted(json.load(open(sys.argv[1]))["env"].items()):
     if k.startswith("GANETI_"): print(f"{k}={v}")' "$envs/$capture.json")
   set +e
   (cd / && env -i PATH=/sbin:/bin:/usr/sbin:/usr/bin LC_CTYPE=C.UTF-8 \
-     HOOKRELAY_CONFIG="$demo/hookrelay.yaml" HOOKRELAY_NODE="$node" "${vars[@]}" "$bin" </dev/null | cat)
+     HOOKRELAY_CONFIG="$demo/hookrelay.yaml" HOOKRELAY_NODE="$node" "${vars[@]}" "$hook" </dev/null | cat)
   status=${PIPESTATUS[0]}
   set -e
   printf '  %-34s on %-18s exit %s\n' "$capture" "$node" "$status"
@@ -45,8 +57,17 @@ done
 say "and a non-live migration, which the route does not want"
 run_hook instance-migrate-post-node1-02 node1.lab.example
 
-say "what was written: one event, from the master's post hook only"
-wc -l <"$demo/events.jsonl" | sed 's/^/  lines: /'
+say "the hooks returned at once; the master's post hook queued one event for two sinks"
+"$bin" status -c "$demo/hookrelay.yaml" | sed 's/^/  /'
+
+say "hookrelay serve delivers it (the receiver refuses the first try: the daemon backs off and retries)"
+"$bin" serve -c "$demo/hookrelay.yaml" 2>"$demo/serve.log" & pids+=($!)
+for _ in $(seq 100); do [ -s "$demo/receiver.log" ] && [ -s "$demo/events.jsonl" ] && break; sleep 0.1; done
+cat "$demo/receiver.log"
+sed 's/^/  daemon: /' "$demo/serve.log"
+"$bin" status -c "$demo/hookrelay.yaml" | sed 's/^/  /'
+
+say "the timeline file: the same event, as CloudEvents JSON"
 python3 - "$demo/events.jsonl" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):

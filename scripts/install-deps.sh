@@ -2,7 +2,7 @@
 # Installs what building and testing HookRelay needs on a fresh Debian 12 machine (as root).
 # Idempotent: skips apt entirely when everything is already there.
 set -euo pipefail
-packages=(clang lld zlib1g-dev libsqlite3-dev sqlite3 hyperfine python3 git make)
+packages=(clang lld zlib1g-dev libsqlite3-dev sqlite3 hyperfine curl python3 git make)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
