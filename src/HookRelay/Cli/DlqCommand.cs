@@ -80,26 +80,7 @@ public static class DlqCommand
             var dead = admin?.DeadLetters(sink) ?? [];
             if (asJson)
             {
-                using var stdout = Console.OpenStandardOutput();
-                using var writer = OutboxCli.JsonWriter(stdout);
-                writer.WriteStartArray();
-                foreach (var d in dead)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteNumber("id", d.Id);
-                    writer.WriteString("event_id", d.EventId);
-                    writer.WriteString("sink", d.Sink);
-                    writer.WriteString("type", d.Type);
-                    writer.WriteString("subject", d.Subject);
-                    writer.WriteNumber("attempts", d.Attempts);
-                    OutboxCli.WriteTime(writer, "created", d.CreatedMs);
-                    OutboxCli.WriteTime(writer, "given_up", d.DoneMs);
-                    writer.WriteString("last_error", d.LastError);
-                    writer.WriteEndObject();
-                }
-                writer.WriteEndArray();
-                writer.Flush();
-                stdout.WriteByte((byte)'\n');
+                OutboxCli.WriteJson(writer => WriteDeadLetters(writer, dead));
                 return ExitCodes.Ok;
             }
             if (dead.Count == 0)
@@ -114,5 +95,25 @@ public static class DlqCommand
             }
             return ExitCodes.Ok;
         }
+    }
+
+    private static void WriteDeadLetters(System.Text.Json.Utf8JsonWriter writer, IReadOnlyList<DeadLetter> dead)
+    {
+        writer.WriteStartArray();
+        foreach (var d in dead)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("id", d.Id);
+            writer.WriteString("event_id", d.EventId);
+            writer.WriteString("sink", d.Sink);
+            writer.WriteString("type", d.Type);
+            writer.WriteString("subject", d.Subject);
+            writer.WriteNumber("attempts", d.Attempts);
+            OutboxCli.WriteTime(writer, "created", d.CreatedMs);
+            OutboxCli.WriteTime(writer, "given_up", d.DoneMs);
+            writer.WriteString("last_error", d.LastError);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
     }
 }

@@ -44,7 +44,16 @@ public static class OutboxCli
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at.ToUnixTimeMilliseconds() : null;
     }
 
-    public static Utf8JsonWriter JsonWriter(Stream stdout) => new(stdout, new JsonWriterOptions { Indented = true });
+    /// <summary>One indented JSON document on stdout, ended by a newline.</summary>
+    public static void WriteJson(Action<Utf8JsonWriter> write)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        using (var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
+        {
+            write(writer);
+        }
+        stdout.WriteByte((byte)'\n');
+    }
 
     public static void WriteTime(Utf8JsonWriter writer, string name, long? ms)
     {

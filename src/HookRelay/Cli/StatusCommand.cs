@@ -72,8 +72,11 @@ public static class StatusCommand
 
     private static void WriteJson(HookRelayConfig config, string? holder, long size, List<SinkStatus> sinks, long oldest, long now)
     {
-        using var stdout = Console.OpenStandardOutput();
-        using var writer = OutboxCli.JsonWriter(stdout);
+        OutboxCli.WriteJson(writer => WriteJson(writer, config, holder, size, sinks, oldest, now));
+    }
+
+    private static void WriteJson(System.Text.Json.Utf8JsonWriter writer, HookRelayConfig config, string? holder, long size, List<SinkStatus> sinks, long oldest, long now)
+    {
         var pending = sinks.Sum(s => s.Pending);
         writer.WriteStartObject();
         writer.WriteStartObject("daemon");
@@ -116,7 +119,5 @@ public static class StatusCommand
         }
         writer.WriteEndArray();
         writer.WriteEndObject();
-        writer.Flush();
-        stdout.WriteByte((byte)'\n');
     }
 }

@@ -7,16 +7,12 @@ namespace HookRelay.Tests.Outbox;
 /// <summary>The outbox file itself: created migrated and in WAL mode, and never a crash loop when damaged.</summary>
 public sealed class OutboxDatabaseTests : IDisposable
 {
-    private static readonly OutboxOptions Options = new(true, TimeSpan.FromSeconds(5), OutboxDatabase.DefaultMaxSizeBytes);
-    private readonly TempDir _dir = new();
+    private static readonly OutboxOptions Options = OutboxTestDir.HookOptions;
+    private readonly OutboxTestDir _dir = new();
 
-    private string StateDir => Path.Combine(_dir.Path, "state");
+    private string StateDir => _dir.StateDir;
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _dir.Dispose();
-    }
+    public void Dispose() => _dir.Dispose();
 
     private static object? Scalar(SqliteConnection connection, string sql)
     {

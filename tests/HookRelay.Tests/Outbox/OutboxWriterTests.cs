@@ -7,16 +7,12 @@ namespace HookRelay.Tests.Outbox;
 
 public sealed class OutboxWriterTests : IDisposable
 {
-    private static readonly OutboxOptions Options = new(true, TimeSpan.FromSeconds(5), OutboxDatabase.DefaultMaxSizeBytes);
-    private readonly TempDir _dir = new();
+    private static readonly OutboxOptions Options = OutboxTestDir.HookOptions;
+    private readonly OutboxTestDir _dir = new();
 
-    private string StateDir => Path.Combine(_dir.Path, "state");
+    private string StateDir => _dir.StateDir;
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _dir.Dispose();
-    }
+    public void Dispose() => _dir.Dispose();
 
     private List<(string Sink, string Routes, string Key, string EventId)> Rows()
     {
