@@ -42,7 +42,8 @@ public sealed record CloudEvent(string Id, DateTimeOffset Time, string OpKey, Ho
 
     public byte[] ToJsonUtf8()
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        // Events with every raw variable run to 10-15 KB: start big enough not to grow twice.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(16384);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             WriteTo(writer);

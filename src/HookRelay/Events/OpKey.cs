@@ -16,16 +16,36 @@ public static class OpKey
     public static string Compute(SortedDictionary<string, string> ganetiVars)
     {
         var hash = new XxHash128();
-        Span<byte> separator = [0];
-        foreach (var (key, value) in ganetiVars)
+        // One reused buffer: the daemon computes this for every event it renders.
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
+        try
         {
-            hash.Append(Encoding.UTF8.GetBytes(key));
-            hash.Append(separator);
-            hash.Append(Encoding.UTF8.GetBytes(value));
-            hash.Append(separator);
+            foreach (var (key, value) in ganetiVars)
+            {
+                Append(hash, key, ref buffer);
+                Append(hash, value, ref buffer);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
         Span<byte> digest = stackalloc byte[16];
         hash.GetCurrentHash(digest);
         return Convert.ToHexStringLower(digest);
+    }
+
+    /// <summary>The text's UTF-8 bytes and a 0 separator.</summary>
+    private static void Append(XxHash128 hash, string text, ref byte[] buffer)
+    {
+        var needed = Encoding.UTF8.GetMaxByteCount(text.Length) + 1;
+        if (needed > buffer.Length)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(needed);
+        }
+        var length = Encoding.UTF8.GetBytes(text, buffer);
+        buffer[length] = 0;
+        hash.Append(buffer.AsSpan(0, length + 1));
     }
 }
