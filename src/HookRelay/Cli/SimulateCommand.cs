@@ -109,6 +109,14 @@ public static class SimulateCommand
             var sink = config.Sinks[delivery.Sink];
             var where = sink.Settings.TryGetValue("path", out var path) ? $" ({path})" : "";
             output.WriteLine($"  {delivery.Route} → {sink.Type} sink '{sink.Name}'{where}: {cloudEvent.Type}, {cloudEvent.ToJsonUtf8().Length} bytes of CloudEvents JSON");
+            if (sink.Settings.TryGetValue("body", out var body) && Template.TryParse(body, out var template, out _))
+            {
+                // What the receiver would get instead of the CloudEvent: the sink's own body.
+                using var document = JsonDocument.Parse(cloudEvent.ToJsonUtf8());
+                var json = !sink.Settings.TryGetValue("content_type", out var type) || type.Contains("json", StringComparison.OrdinalIgnoreCase);
+                var rendered = template!.Render(document.RootElement, json ? Template.Escaping.JsonString : Template.Escaping.None);
+                output.WriteLine($"    body: {Logging.HookLog.OneLine(rendered)}");
+            }
         }
         var gates = plan.Gates.Where(g => g.Applies).ToList();
         output.WriteLine(gates.Count == 0

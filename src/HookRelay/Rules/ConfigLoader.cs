@@ -191,6 +191,10 @@ public static class ConfigLoader
                     {
                         Error(scalar, $"sink '{sink}', {prefix}: {problem}");
                     }
+                    if (prefix == "body" && !Template.TryParse(value, out _, out var templateProblem))
+                    {
+                        Error(scalar, $"sink '{sink}', body: {templateProblem}");
+                    }
                     into[prefix] = value;
                     break;
             }

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using HookRelay.Rules;
 using HookRelay.Sinks.Http;
 
 namespace HookRelay.Sinks;
@@ -21,10 +22,12 @@ public sealed class WebhookSink : ISink, IDisposable
     private readonly StandardWebhookSignature? _signature;
     private readonly IReadOnlyList<KeyValuePair<string, string>> _headers;
     private readonly AuthenticationHeaderValue? _auth;
+    private readonly (Template Template, MediaTypeHeaderValue ContentType)? _body;
 
     private WebhookSink(string name, HttpSinkClient http, bool binary, StandardWebhookSignature? signature,
-        IReadOnlyList<KeyValuePair<string, string>> headers, AuthenticationHeaderValue? auth)
+        IReadOnlyList<KeyValuePair<string, string>> headers, AuthenticationHeaderValue? auth, (Template, MediaTypeHeaderValue)? body)
     {
+        _body = body;
         Name = name;
         _http = http;
         _binary = binary;
@@ -40,7 +43,10 @@ public sealed class WebhookSink : ISink, IDisposable
         var endpoint = HttpSinkClient.ParseEndpoint(settings, "url");
         var http = new HttpSinkClient(settings, endpoint, settings.WholeNumber("concurrency", 4));
         var signature = settings.Secret("secret") is { } secret ? new StandardWebhookSignature(secret) : null;
-        return new WebhookSink(settings.SinkName, http, settings.Text("mode") == "binary", signature, settings.SecretMap("headers"), Auth(settings));
+        (Template, MediaTypeHeaderValue)? body = settings.Text("body") is { } template
+            ? (Template.Parse(template), MediaTypeHeaderValue.Parse(settings.Text("content_type") ?? "application/json; charset=utf-8"))
+            : null;
+        return new WebhookSink(settings.SinkName, http, settings.Text("mode") == "binary", signature, settings.SecretMap("headers"), Auth(settings), body);
     }
 
     private static AuthenticationHeaderValue? Auth(SinkSettings settings)
@@ -60,9 +66,11 @@ public sealed class WebhookSink : ISink, IDisposable
     public async ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, _http.Endpoint);
-        var body = _binary ? BinaryMode(message.CloudEventJson, request) : message.CloudEventJson.ToArray();
+        var body = _body is { } template ? Templated(message.CloudEventJson, template.Template, template.ContentType)
+            : _binary ? BinaryMode(message.CloudEventJson, request)
+            : message.CloudEventJson.ToArray();
         request.Content = new ByteArrayContent(body);
-        request.Content.Headers.ContentType = _binary ? Json : Structured;
+        request.Content.Headers.ContentType = _body?.ContentType ?? (_binary ? Json : Structured);
         foreach (var (header, value) in _headers)
         {
             request.Headers.TryAddWithoutValidation(header, value);
@@ -71,6 +79,16 @@ public sealed class WebhookSink : ISink, IDisposable
         // The event id as webhook-id: the same on every retry, so receivers can drop duplicates.
         _signature?.AddHeaders(request, message.EventId, DateTimeOffset.UtcNow, body);
         return await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A body of the operator's own (body: in the configuration), values escaped for JSON when it is JSON.</summary>
+    private static byte[] Templated(ReadOnlyMemory<byte> cloudEvent, Template template, MediaTypeHeaderValue contentType)
+    {
+        using var document = JsonDocument.Parse(cloudEvent);
+        var escaping = contentType.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true
+            ? Template.Escaping.JsonString
+            : Template.Escaping.None;
+        return Encoding.UTF8.GetBytes(template.Render(document.RootElement, escaping));
     }
 
     /// <summary>CloudEvents HTTP binding, binary mode: every attribute but data becomes a ce- header.</summary>

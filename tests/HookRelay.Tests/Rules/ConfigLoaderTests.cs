@@ -64,6 +64,14 @@ public class ConfigLoaderTests
         AssertError("routes:\n  - name: x\n    to: [f]\n    matchrs: []\n", 4, 5, "unknown key 'matchrs' in 'routes[0]' (expected one of: name, on_node, matchers, to, text)");
 
     [Fact]
+    public void A_broken_body_template_names_its_place() =>
+        AssertError("sinks:\n  hook:\n    type: webhook\n    url: http://127.0.0.1/x\n    body: '{\"t\": \"{{ data.instance.name\"}'\n", 5, 11, "sink 'hook', body: a '{{' at character 8 is never closed");
+
+    [Fact]
+    public void Webhook_delivery_settings_are_checked_by_the_schema() =>
+        AssertError("sinks:\n  hook:\n    type: webhook\n    url: http://127.0.0.1/x\n    mode: fancy\n", 5, 11, "expected one of: structured, binary");
+
+    [Fact]
     public void Wrong_enum_value_lists_the_allowed_ones() =>
         AssertError("routes:\n  - name: x\n    on_node: everywhere\n    to: [f]\n", 3, 14, "expected one of: once, master, primary, secondaries, old_primary, new_primary, all");
 

@@ -85,6 +85,22 @@ public sealed class WebhookSinkTests : IAsyncLifetime
         Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("ganeti:pa:ss")), request.Headers["authorization"]);
     }
 
+    [Fact]
+    public async Task A_body_template_replaces_the_cloudevent_and_is_still_signed()
+    {
+        using var sink = Sink(_receiver.Url, ("secret", Secret),
+            ("body", "{\"text\": \"*{{ data.instance.name }} migrated live* from {{ data.migrate.old_primary }} to {{ data.migrate.new_primary }}\"}"));
+        var message = Message(out _);
+        Assert.IsType<DeliveryResult.Delivered>(await sink.DeliverAsync(message, TestContext.Current.CancellationToken));
+
+        var request = Assert.Single(_receiver.Accepted);
+        Assert.Equal("application/json; charset=utf-8", request.Headers["content-type"]);
+        using var body = JsonDocument.Parse(request.Body);
+        Assert.Equal("*web-1.lab.example migrated live* from node1.lab.example to node2.lab.example", body.RootElement.GetProperty("text").GetString());
+        var timestamp = long.Parse(request.Headers["webhook-timestamp"], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(new StandardWebhookSignature(Secret).Sign(message.EventId, timestamp, request.Body), request.Headers["webhook-signature"]);
+    }
+
     [Theory]
     [InlineData("web 1", "web%201")]
     [InlineData("名前", "%E5%90%8D%E5%89%8D")]
