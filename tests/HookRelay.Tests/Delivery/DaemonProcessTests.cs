@@ -242,4 +242,18 @@ public sealed class DaemonProcessTests : IAsyncLifetime
         Assert.True(drain.Elapsed < TimeSpan.FromSeconds(20), drain.Elapsed.ToString());
         Assert.Equal(1, _host.Count("state = 2 AND last_error LIKE '%did not finish within 1 s%'"));
     }
+
+    [Fact]
+    public async Task A_daemon_finding_a_damaged_outbox_moves_it_aside_and_runs_on()
+    {
+        Configure();
+        Directory.CreateDirectory(_host.StateDir);
+        await File.WriteAllTextAsync(Path.Combine(_host.StateDir, "outbox.db"), new string('x', 8192), TestContext.Current.CancellationToken);
+        var drain = await _host.DrainAsync();
+        Assert.Contains("was not a usable database", drain.Stderr, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(_host.StateDir, "outbox.db.corrupt-*"));
+        await Hook("web-1", 0);
+        await _host.DrainAsync();
+        Assert.Single(_receiver.Accepted);
+    }
 }
