@@ -18,7 +18,8 @@ public static class ServeCommand
             Description = "Deliver what is due, then exit once nothing falls due within a minute (what hooks start when no daemon runs)",
         };
         var command = new Command("serve", "Deliver queued events to their sinks: retries, ordering per instance, dead letters. "
-            + "SIGTERM finishes deliveries under way and exits. Speaks systemd's notify protocol (Type=notify, WatchdogSec) when started by systemd.")
+            + "SIGTERM finishes deliveries under way and exits; SIGHUP reads the configuration again. "
+            + "Speaks systemd's notify protocol (Type=notify, WatchdogSec) when started by systemd.")
         {
             drain,
         };
@@ -32,27 +33,33 @@ public static class ServeCommand
         {
             return ExitCodes.Failed;
         }
+        var current = new ServedConfig(configPath, config);
         using var stop = new CancellationTokenSource();
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            current.RequestReload();
+        });
         var waitingSaid = false;
         long seen = 0;
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                Directory.CreateDirectory(config.StateDir);
-                using var held = ServeLock.TryTake(config.StateDir, drain);
+                Directory.CreateDirectory(current.Config.StateDir);
+                using var held = ServeLock.TryTake(current.Config.StateDir, drain);
                 if (held is null)
                 {
                     if (drain)
                     {
                         return ExitCodes.Ok; // Someone is delivering already.
                     }
-                    var holder = ServeLock.Holder(config.StateDir) ?? "";
+                    var holder = ServeLock.Holder(current.Config.StateDir) ?? "";
                     if (holder.StartsWith("serve", StringComparison.Ordinal))
                     {
-                        Console.Error.WriteLine($"hookrelay: another 'hookrelay serve' is running ({holder}); one per state directory ({config.StateDir})");
+                        Console.Error.WriteLine($"hookrelay: another 'hookrelay serve' is running ({holder}); one per state directory ({current.Config.StateDir})");
                         return ExitCodes.Failed;
                     }
                     if (!waitingSaid)
@@ -63,11 +70,11 @@ public static class ServeCommand
                     await Task.Delay(200, stop.Token).ConfigureAwait(false);
                     continue;
                 }
-                seen = await DeliverAsync(config, drain, stop.Token).ConfigureAwait(false);
+                seen = await DeliverAsync(current, drain, stop.Token).ConfigureAwait(false);
             }
             catch (SqliteException e) when (OutboxErrors.IsDamaged(e))
             {
-                OutboxDatabase.Quarantine(config.StateDir, e, new OutboxOptions(false, TimeSpan.FromSeconds(30), config.Delivery.MaxDbBytes));
+                OutboxDatabase.Quarantine(current.Config.StateDir, e, new OutboxOptions(false, TimeSpan.FromSeconds(30), current.Config.Delivery.MaxDbBytes));
                 continue;
             }
             catch (OutboxException e)
@@ -81,7 +88,7 @@ public static class ServeCommand
             }
             // The lock and the wake socket are released now. A hook that queued while a drainer was
             // on its way out found the socket and started no one: look once more, now nobody listens.
-            if (!drain || !QueuedSince(config, seen))
+            if (!drain || !QueuedSince(current.Config, seen))
             {
                 break;
             }
@@ -91,34 +98,99 @@ public static class ServeCommand
         void Stop(PosixSignalContext context)
         {
             context.Cancel = true;
+            SdNotify.Send("STOPPING=1");
             stop.Cancel();
         }
     }
 
-    /// <summary>Returns the newest row the daemon had seen when it stopped.</summary>
-    private static async Task<long> DeliverAsync(HookRelayConfig config, bool drain, CancellationToken stop)
+    /// <summary>
+    /// Delivers while this process holds the lock and the wake socket. SIGHUP ends a cycle like
+    /// SIGTERM does (deliveries under way finish) and starts the next with the configuration
+    /// read again; a configuration that does not load is refused and the old one kept.
+    /// Returns the newest row the daemon had seen when it stopped.
+    /// </summary>
+    private static async Task<long> DeliverAsync(ServedConfig current, bool drain, CancellationToken stop)
     {
-        using var store = OutboxStore.Open(config.StateDir, config.Delivery.MaxDbBytes);
-        using var daemon = new DeliveryDaemon(config, drain ? DaemonOptions.Drainer : DaemonOptions.Service, store, DeliveryDaemon.BuildLanes(config));
         using var listening = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        Task listener;
-        using (var wake = new WakeListener(config.StateDir))
+        using var wake = new WakeListener(current.Config.StateDir);
+        DeliveryDaemon? daemon = null;
+        var listener = wake.ListenAsync(() => Volatile.Read(ref daemon)?.Wake(), listening.Token);
+        long seen = 0;
+        SdNotify.Send("READY=1");
+        while (true)
         {
-            listener = wake.ListenAsync(daemon.Wake, listening.Token);
-            if (!drain)
+            using var cycle = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            current.Cycle = cycle;
+            var config = current.Config;
+            using (var store = OutboxStore.Open(config.StateDir, config.Delivery.MaxDbBytes))
+            using (var running = new DeliveryDaemon(config, drain ? DaemonOptions.Drainer : DaemonOptions.Service, store, DeliveryDaemon.BuildLanes(config)))
             {
-                HookLog.Info($"serve: delivering from {OutboxDatabase.PathIn(config.StateDir)} to {config.Sinks.Count} sinks");
+                Volatile.Write(ref daemon, running);
+                if (!drain)
+                {
+                    HookLog.Info($"serve: delivering from {OutboxDatabase.PathIn(config.StateDir)} to {config.Sinks.Count} sinks");
+                }
+                await running.RunAsync(cycle.Token).ConfigureAwait(false);
+                seen = running.HighestSeenId;
             }
-            await daemon.RunAsync(stop).ConfigureAwait(false);
-            await listening.CancelAsync().ConfigureAwait(false);
+            if (stop.IsCancellationRequested || !current.TakeReloadRequest())
+            {
+                break;
+            }
+            SdNotify.Send("RELOADING=1");
+            current.Reload();
+            SdNotify.Send("READY=1");
         }
+        await listening.CancelAsync().ConfigureAwait(false);
         await listener.ConfigureAwait(false);
-        return daemon.HighestSeenId;
+        return seen;
     }
 
     private static bool QueuedSince(HookRelayConfig config, long seen)
     {
         using var store = OutboxStore.Open(config.StateDir, config.Delivery.MaxDbBytes);
         return store.HighestPendingId() > seen;
+    }
+
+    /// <summary>The configuration being served, and SIGHUP's request to read it again.</summary>
+    private sealed class ServedConfig(string path, HookRelayConfig config)
+    {
+        private int _reloadRequested;
+
+        public HookRelayConfig Config { get; private set; } = config;
+
+        public CancellationTokenSource? Cycle { get; set; }
+
+        public void RequestReload()
+        {
+            Interlocked.Exchange(ref _reloadRequested, 1);
+            try
+            {
+                Cycle?.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Between two cycles: the next one sees the request when it ends.
+            }
+        }
+
+        public bool TakeReloadRequest() => Interlocked.Exchange(ref _reloadRequested, 0) == 1;
+
+        public void Reload()
+        {
+            var errors = new StringWriter();
+            if (ConfigOption.LoadOrReport(path, errors) is not { } loaded)
+            {
+                HookLog.Error($"reload refused, still serving the previous configuration: {errors.ToString().Trim()}");
+                return;
+            }
+            if (loaded.StateDir != Config.StateDir)
+            {
+                HookLog.Error($"reload refused: state_dir changed ({Config.StateDir} → {loaded.StateDir}); restart hookrelay serve to move it");
+                return;
+            }
+            Config = loaded;
+            HookLog.Info($"configuration reloaded from {path} ({loaded.Sinks.Count} sinks, {loaded.Routes.Count} routes)");
+        }
     }
 }

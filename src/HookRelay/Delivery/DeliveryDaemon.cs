@@ -93,7 +93,6 @@ public sealed class DeliveryDaemon : IDisposable
         }
         using var abort = new CancellationTokenSource();
         var watchdog = SdNotify.WatchdogInterval();
-        SdNotify.Send("READY=1");
         while (true)
         {
             RecordFinished();
@@ -119,7 +118,6 @@ public sealed class DeliveryDaemon : IDisposable
             }
             await _signal.WaitAsync(sleep, stopping).ConfigureAwait(false);
         }
-        SdNotify.Send("STOPPING=1");
         await FinishUnderWayAsync(abort).ConfigureAwait(false);
     }
 

@@ -256,4 +256,47 @@ public sealed class DaemonProcessTests : IAsyncLifetime
         await _host.DrainAsync();
         Assert.Single(_receiver.Accepted);
     }
+
+    [Fact]
+    public async Task Sighup_reads_the_configuration_again_and_refuses_a_broken_one()
+    {
+        string FileSinkConfig(string file) => $$"""
+            sinks: { out: { type: file, path: "{{_host.Dir.Path}}/{{file}}" } }
+            routes: [ { name: all, on_node: all, to: [out] } ]
+            """;
+        _host.Configure(FileSinkConfig("first.jsonl"));
+        using var serve = _host.StartServe();
+        await serve.WaitReadyAsync(_host.StateDir);
+        await Hook("web-1", 0);
+        await _host.WaitForOutboxAsync("state = 1", 1, TimeSpan.FromSeconds(20));
+
+        _host.Configure(FileSinkConfig("second.jsonl"));
+        serve.Signal("HUP");
+        await WaitForOutput(serve, "configuration reloaded");
+        await Hook("web-1", 1);
+        await _host.WaitForOutboxAsync("state = 1", 2, TimeSpan.FromSeconds(20));
+        Assert.Single(File.ReadAllLines(Path.Combine(_host.Dir.Path, "first.jsonl")));
+        Assert.Single(File.ReadAllLines(Path.Combine(_host.Dir.Path, "second.jsonl")));
+
+        // The hooks keep a good copy; only the daemon's file breaks.
+        var hookConfig = _host.Dir.File("hook.yaml", await File.ReadAllTextAsync(_host.ConfigPath, TestContext.Current.CancellationToken));
+        await File.WriteAllTextAsync(_host.ConfigPath, "routes: [ { name: x, to: [nowhere] } ]\n", TestContext.Current.CancellationToken);
+        serve.Signal("HUP");
+        await WaitForOutput(serve, "reload refused");
+        Assert.False(serve.HasExited);
+        var run = await _host.RunHookAsync("instance-migrate-post-node1-01", extraEnv: new Dictionary<string, string> { ["HOOKRELAY_CONFIG"] = hookConfig });
+        Assert.Equal(0, run.ExitCode);
+        await _host.WaitForOutboxAsync("state = 1", 3, TimeSpan.FromSeconds(20));
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(_host.Dir.Path, "second.jsonl")).Length);
+    }
+
+    private static async Task WaitForOutput(ServeProcess serve, string text)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!serve.Output.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"serve never said '{text}': {serve.Output}");
+            await Task.Delay(50);
+        }
+    }
 }
