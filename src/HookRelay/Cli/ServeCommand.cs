@@ -43,6 +43,7 @@ public static class ServeCommand
             current.RequestReload();
         });
         var waitingSaid = false;
+        var drainerTries = 0;
         long seen = 0;
         while (!stop.IsCancellationRequested)
         {
@@ -54,7 +55,14 @@ public static class ServeCommand
                 {
                     if (drain)
                     {
-                        return ExitCodes.Ok; // Someone is delivering already.
+                        // Someone is delivering already, unless the holder was `status` probing the
+                        // lock for a moment: look again briefly before leaving the rows to them.
+                        if (++drainerTries < 5)
+                        {
+                            await Task.Delay(100, stop.Token).ConfigureAwait(false);
+                            continue;
+                        }
+                        return ExitCodes.Ok;
                     }
                     var holder = ServeLock.Holder(current.Config.StateDir) ?? "";
                     if (holder.StartsWith("serve", StringComparison.Ordinal))
