@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using HookRelay.Events;
+using HookRelay.Gates;
 using HookRelay.Rules;
 
 namespace HookRelay.Cli;
@@ -74,19 +75,21 @@ public static class SimulateCommand
         vars = HookEventParser.GanetiVariables((IEnumerable<KeyValuePair<string, string>>)vars);
         var ev = HookEventParser.Parse(vars, request.Node ?? NodeNames.Local(config.NodeName));
         var plan = Planner.Plan(config, ev);
-        var cloudEvent = CloudEvent.For(ev, DateTimeOffset.UtcNow);
+        var now = DateTimeOffset.UtcNow;
+        var cloudEvent = CloudEvent.For(ev, now);
+        var verdicts = GateEvaluator.Evaluate(config, plan, now);
         if (request.Json)
         {
-            WriteJson(plan, cloudEvent, config);
+            WriteJson(plan, verdicts, cloudEvent, config);
         }
         else
         {
-            WriteText(plan, cloudEvent, config, output);
+            WriteText(plan, verdicts, cloudEvent, config, output);
         }
         return ExitCodes.Ok;
     }
 
-    private static void WriteText(Plan plan, CloudEvent cloudEvent, HookRelayConfig config, TextWriter output)
+    private static void WriteText(Plan plan, IReadOnlyList<GateVerdict> verdicts, CloudEvent cloudEvent, HookRelayConfig config, TextWriter output)
     {
         var ev = plan.Event;
         output.WriteLine($"event    {cloudEvent.Type}  subject {ev.Target ?? "-"}  cluster {ev.Cluster ?? "-"}{(ev.KnownHook ? "" : "  (not in the catalog: generic event)")}");
@@ -118,10 +121,14 @@ public static class SimulateCommand
                 output.WriteLine($"    body: {Logging.HookLog.OneLine(rendered)}");
             }
         }
-        var gates = plan.Gates.Where(g => g.Applies).ToList();
-        output.WriteLine(gates.Count == 0
-            ? "would deny  nothing (no gate applies)"
-            : $"would deny  not decided: gates {string.Join(", ", gates.Select(g => g.Name))} apply, but this version does not evaluate gates yet");
+        foreach (var verdict in verdicts)
+        {
+            output.WriteLine($"  gate '{verdict.Gate}': {(verdict.Allowed ? "allow" : "DENY")}: {verdict.Reason}");
+        }
+        var denial = verdicts.FirstOrDefault(v => !v.Allowed);
+        output.WriteLine(verdicts.Count == 0 ? "would deny  nothing (no gate applies)"
+            : denial is null ? "would deny  nothing (every gate that applies allows)"
+            : $"would deny  yes, exit 1: hookrelay: {denial.Sentence}");
     }
 
     private static void WriteDecisions(TextWriter output, string title, IReadOnlyList<Decision> decisions)
@@ -137,7 +144,7 @@ public static class SimulateCommand
         }
     }
 
-    private static void WriteJson(Plan plan, CloudEvent cloudEvent, HookRelayConfig config)
+    private static void WriteJson(Plan plan, IReadOnlyList<GateVerdict> verdicts, CloudEvent cloudEvent, HookRelayConfig config)
     {
         using var stream = Console.OpenStandardOutput();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -153,6 +160,17 @@ public static class SimulateCommand
             WriteDecisionsJson(writer, "routes", plan.Routes);
             WriteDecisionsJson(writer, "gates", plan.Gates);
             WriteDecisionsJson(writer, "actions", plan.Actions);
+            writer.WriteStartArray("verdicts");
+            foreach (var verdict in verdicts)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("gate", verdict.Gate);
+                writer.WriteString("verdict", verdict.Allowed ? "allow" : "deny");
+                writer.WriteString("reason", verdict.Reason);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteBoolean("denied", verdicts.Any(v => !v.Allowed));
             writer.WriteStartArray("deliveries");
             foreach (var d in plan.Deliveries)
             {

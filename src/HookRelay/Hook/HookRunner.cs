@@ -1,4 +1,5 @@
 using HookRelay.Events;
+using HookRelay.Gates;
 using HookRelay.Logging;
 using HookRelay.Outbox;
 using HookRelay.Rules;
@@ -53,14 +54,27 @@ public static class HookRunner
             HookLog.Warning($"{label}: hooks path '{ev.Hook}' version '{ev.HooksVersion}' is not in the catalog; handled as a generic event");
         }
         var plan = Planner.Plan(config, ev);
-        foreach (var pending in plan.Gates.Concat(plan.Actions).Where(d => d.Applies))
+        foreach (var pending in plan.Actions.Where(d => d.Applies))
         {
             // Configured and matching, but not built yet: say so where operators look, not in the job log.
-            Syslog.Write(Syslog.Severity.Warning, $"{label}: {pending.Kind} '{pending.Name}' applies but this version does not run {pending.Kind}s yet");
+            Syslog.Write(Syslog.Severity.Warning, $"{label}: action '{pending.Name}' applies but this version does not run actions yet");
+        }
+        var verdicts = GateEvaluator.Evaluate(config, plan, DateTimeOffset.UtcNow);
+        var denial = verdicts.FirstOrDefault(v => !v.Allowed);
+        foreach (var gate in config.Gates.Where((g, i) => g.Http is not null && plan.Gates[i].Applies))
+        {
+            Syslog.Write(Syslog.Severity.Warning, $"{label}: gate '{gate.Name}': its http policy is not asked by this version yet");
+        }
+        var exit = HookExitCodes.Ok;
+        if (denial is not null)
+        {
+            // The one line the operator sees in the failed job, and in syslog.
+            HookLog.Verdict(denial.Sentence);
+            exit = HookExitCodes.Denied;
         }
         if (plan.Deliveries.Count == 0)
         {
-            return HookExitCodes.Ok;
+            return exit;
         }
         var record = HookRecord.For(ev, node, DateTimeOffset.UtcNow);
         try
@@ -75,7 +89,7 @@ public static class HookRunner
                 $"{label}: event {record.EventId} ({CloudEvent.TypeOf(ev)}, {ev.Target ?? "no target"}) NOT queued for {sinks}: {e.Message}");
         }
         DeliveryStarter.Kick(config);
-        return HookExitCodes.Ok;
+        return exit;
     }
 
     private static int Fail(string phase, ErrorPolicy policy, string message)

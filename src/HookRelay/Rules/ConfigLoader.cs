@@ -10,7 +10,7 @@ namespace HookRelay.Rules;
 /// Reads hookrelay.yaml: YAML → schema check (structure, with line and column) → model with
 /// semantic checks (matchers, regexes, sink references, secret syntax). Collects every error.
 /// </summary>
-public static class ConfigLoader
+public static partial class ConfigLoader
 {
     private static JsonDocument? _schema;
 
@@ -91,7 +91,7 @@ public static class ConfigLoader
     }
 
     /// <summary>Maps a schema-valid document onto the model; only semantic problems remain to be found here.</summary>
-    private sealed class Binder(string file, List<ConfigError> errors)
+    private sealed partial class Binder(string file, List<ConfigError> errors)
     {
         private readonly List<ConfigError> _warnings = [];
 
@@ -220,44 +220,6 @@ public static class ConfigLoader
                 routes.Add(new RouteConfig(name, OnNodeOf(item, Rules.OnNode.Once), Matchers(item), to, Text(item, "text"), Pos(item)));
             }
             return routes;
-        }
-
-        private List<GateConfig> Gates(YamlSequenceNode? node)
-        {
-            var gates = new List<GateConfig>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var item in node?.Children.Cast<YamlMappingNode>() ?? [])
-            {
-                var name = UniqueName(item, "gate", seen);
-                var denyUnless = new Dictionary<string, Regex>(StringComparer.Ordinal);
-                foreach (var (key, value) in (IEnumerable<KeyValuePair<YamlNode, YamlNode>>?)(Child(item, "deny_unless") as YamlMappingNode)?.Children ?? [])
-                {
-                    var attribute = ((YamlScalarNode)key).Value!;
-                    var pattern = ((YamlScalarNode)value).Value ?? "";
-                    try
-                    {
-                        denyUnless[attribute] = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
-                    }
-                    catch (ArgumentException e)
-                    {
-                        Error(value, $"gate '{name}', deny_unless.{attribute}: invalid regular expression: {e.Message}");
-                    }
-                }
-                HttpPolicyConfig? http = null;
-                if (Child(item, "http") is YamlMappingNode httpNode)
-                {
-                    http = new HttpPolicyConfig(Text(httpNode, "url")!, Duration(httpNode, "timeout") ?? TimeSpan.FromSeconds(2));
-                }
-                if (denyUnless.Count == 0 && http is null)
-                {
-                    Error(item, $"gate '{name}' has no policy: give it deny_unless or http");
-                }
-                gates.Add(new GateConfig(name, OnNodeOf(item, Rules.OnNode.Master), Matchers(item), denyUnless, http,
-                    Policy(Text(item, "on_error"))!.Value, Pos(item)));
-                _warnings.Add(new ConfigError(file, item.Start.Line, item.Start.Column,
-                    $"gate '{name}' is checked and shown by 'simulate', but this version does not enforce gates yet", true));
-            }
-            return gates;
         }
 
         private List<ActionConfig> Actions(YamlMappingNode? node)

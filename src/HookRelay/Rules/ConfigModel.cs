@@ -73,7 +73,7 @@ public sealed record GateConfig(
     string Name,
     OnNode OnNode,
     IReadOnlyList<Matcher> Matchers,
-    IReadOnlyDictionary<string, System.Text.RegularExpressions.Regex> DenyUnless,
+    IReadOnlyList<Gates.IGatePolicy> Policies,
     HttpPolicyConfig? Http,
     ErrorPolicy OnError,
     SourcePosition Position);

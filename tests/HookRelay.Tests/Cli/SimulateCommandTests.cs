@@ -47,11 +47,15 @@ public sealed class SimulateCommandTests : IDisposable
     }
 
     [Fact]
-    public void Gates_are_shown_in_the_pre_phase_and_said_not_to_be_enforced_yet()
+    public void Gates_are_evaluated_in_the_pre_phase_with_their_verdict()
     {
         var (_, output, _) = Simulate("instance-migrate", "pre");
         Assert.Contains("yes  naming", output, StringComparison.Ordinal);
-        Assert.Contains("does not evaluate gates yet", output, StringComparison.Ordinal);
+        Assert.Contains("gate 'naming': allow: every policy passed", output, StringComparison.Ordinal);
+        Assert.Contains("would deny  nothing (every gate that applies allows)", output, StringComparison.Ordinal);
+        var (_, denied, _) = Simulate("instance-migrate", "pre", sets: ["INSTANCE_NAME=db-1.lab.example"]);
+        Assert.Contains("gate 'naming': DENY: instance 'db-1.lab.example' does not match ^web-", denied, StringComparison.Ordinal);
+        Assert.Contains("would deny  yes, exit 1: hookrelay: denied by gate 'naming': instance 'db-1.lab.example' does not match ^web-", denied, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -153,7 +153,7 @@ public class ConfigLoaderTests
     }
 
     [Fact]
-    public void Gates_and_actions_load_and_say_they_are_not_enforced_yet()
+    public void Gates_and_actions_load_and_say_what_is_not_enforced_yet()
     {
         var config = ConfigLoader.Parse(Encoding.UTF8.GetBytes("""
             gates:
@@ -173,6 +173,9 @@ public class ConfigLoaderTests
         Assert.Equal(TimeSpan.FromSeconds(2), config.Gates[1].Http!.Timeout);
         Assert.Equal(3, config.Actions.Count);
         Assert.Equal("bond1", config.Actions.Single(a => a.Name == "shaping").Settings["device"]);
-        Assert.Equal(5, config.Warnings.Count(w => w.Message.Contains("not", StringComparison.Ordinal)));
+        // The local policy is enforced; the http policy and the three actions are not yet, and say so.
+        Assert.Equal(4, config.Warnings.Count(w => w.Message.Contains("not", StringComparison.Ordinal)));
+        Assert.Single(config.Gates[0].Policies);
+        Assert.Contains(config.Warnings, w => w.Message.Contains("gate 'policy': its http policy", StringComparison.Ordinal));
     }
 }

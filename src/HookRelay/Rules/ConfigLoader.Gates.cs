@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using HookRelay.Gates;
+using YamlDotNet.RepresentationModel;
+
+namespace HookRelay.Rules;
+
+public static partial class ConfigLoader
+{
+    /// <summary>The gates section: each gate's policies built and checked here, with line and column.</summary>
+    private sealed partial class Binder
+    {
+        private static readonly string[] DateFormats = ["yyyy-MM-dd HH:mm", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd"];
+
+        private List<GateConfig> Gates(YamlSequenceNode? node)
+        {
+            var gates = new List<GateConfig>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var item in node?.Children.Cast<YamlMappingNode>() ?? [])
+            {
+                var name = UniqueName(item, "gate", seen);
+                var policies = new List<IGatePolicy>();
+                if (Child(item, "deny_unless") is YamlMappingNode denyUnless)
+                {
+                    policies.Add(new DenyUnlessPolicy(Patterns(denyUnless.Children.Select(kv => (((YamlScalarNode)kv.Key).Value!, (YamlScalarNode)kv.Value)), name, "deny_unless")));
+                }
+                if (Child(item, "limits") is YamlMappingNode limits)
+                {
+                    policies.Add(new LimitsPolicy(Number(limits, "memory_mib"), (int?)Number(limits, "vcpus"), (int?)Number(limits, "disks"),
+                        Number(limits, "disk_mib"), Number(limits, "total_disk_mib"), (int?)Number(limits, "nics")));
+                }
+                if (Child(item, "require_tags") is YamlSequenceNode tags)
+                {
+                    policies.Add(new RequiredTagsPolicy([.. Patterns(tags.Children.Select((t, i) => ($"{i}", (YamlScalarNode)t)), name, "require_tags").Values]));
+                }
+                if (Child(item, "allow") is YamlMappingNode allow)
+                {
+                    policies.Add(new AllowListPolicy(allow.Children.ToDictionary(
+                        kv => ((YamlScalarNode)kv.Key).Value!,
+                        kv => (IReadOnlyList<string>)[.. ((YamlSequenceNode)kv.Value).Children.Select(v => ((YamlScalarNode)v).Value ?? "")],
+                        StringComparer.Ordinal)));
+                }
+                if (Text(item, "protect_tag") is { } protect)
+                {
+                    policies.Add(new ProtectTagPolicy(protect));
+                }
+                if (Child(item, "freeze") is YamlMappingNode freeze && Freeze(freeze, name) is { } freezePolicy)
+                {
+                    policies.Add(freezePolicy);
+                }
+                HttpPolicyConfig? http = null;
+                if (Child(item, "http") is YamlMappingNode httpNode)
+                {
+                    http = new HttpPolicyConfig(Text(httpNode, "url")!, Duration(httpNode, "timeout") ?? TimeSpan.FromSeconds(2));
+                    _warnings.Add(new ConfigError(file, httpNode.Start.Line, httpNode.Start.Column,
+                        $"gate '{name}': its http policy is shown by 'simulate' but not asked by this version yet; its local policies are enforced", true));
+                }
+                if (policies.Count == 0 && http is null)
+                {
+                    Error(item, $"gate '{name}' has no policy: give it deny_unless, limits, require_tags, allow, protect_tag, freeze or http");
+                }
+                gates.Add(new GateConfig(name, OnNodeOf(item, Rules.OnNode.Master), Matchers(item), policies, http,
+                    Policy(Text(item, "on_error"))!.Value, Pos(item)));
+            }
+            return gates;
+        }
+
+        private Dictionary<string, Regex> Patterns(IEnumerable<(string Key, YamlScalarNode Value)> entries, string gate, string section)
+        {
+            var patterns = new Dictionary<string, Regex>(StringComparer.Ordinal);
+            foreach (var (key, value) in entries)
+            {
+                try
+                {
+                    patterns[key] = new Regex(value.Value ?? "", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+                }
+                catch (ArgumentException e)
+                {
+                    Error(value, $"gate '{gate}', {section}: invalid regular expression: {e.Message}");
+                }
+            }
+            return patterns;
+        }
+
+        private static long? Number(YamlMappingNode node, string key) =>
+            Child(node, key) is YamlScalarNode scalar ? YamlScalars.Integer(scalar) : null;
+
+        private FreezePolicy? Freeze(YamlMappingNode node, string gate)
+        {
+            var zoneNode = (YamlScalarNode)Child(node, "timezone")!;
+            TimeZoneInfo zone;
+            try
+            {
+                zone = TimeZoneInfo.FindSystemTimeZoneById(zoneNode.Value!);
+            }
+            catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+            {
+                Error(zoneNode, $"gate '{gate}', freeze.timezone: '{zoneNode.Value}' is not a time zone this system knows (an IANA name such as Europe/Berlin)");
+                return null;
+            }
+            var windows = Spans(Child(node, "windows") as YamlSequenceNode, gate, "windows");
+            var exceptions = Spans(Child(node, "except") as YamlSequenceNode, gate, "except");
+            var weekly = new List<WeeklySpan>();
+            foreach (var entry in (Child(node, "weekly") as YamlSequenceNode)?.Children.Cast<YamlMappingNode>() ?? [])
+            {
+                var days = ((YamlSequenceNode)Child(entry, "days")!).Children.Select(d => Enum.Parse<DayOfWeek>(Day(((YamlScalarNode)d).Value!))).ToHashSet();
+                if (TimeOfDay(entry, "from", gate) is { } from && TimeOfDay(entry, "to", gate) is { } to)
+                {
+                    weekly.Add(new WeeklySpan(days, from, to, Text(entry, "reason")));
+                }
+            }
+            return new FreezePolicy(zone, windows, weekly, exceptions);
+        }
+
+        private List<LocalSpan> Spans(YamlSequenceNode? node, string gate, string section)
+        {
+            var spans = new List<LocalSpan>();
+            foreach (var entry in node?.Children.Cast<YamlMappingNode>() ?? [])
+            {
+                var from = LocalTime(entry, "from", gate, section);
+                var to = LocalTime(entry, "to", gate, section);
+                if (from is null || to is null)
+                {
+                    continue;
+                }
+                if (to <= from)
+                {
+                    Error(entry, $"gate '{gate}', freeze.{section}: 'to' ({to:yyyy-MM-dd HH:mm}) is not after 'from' ({from:yyyy-MM-dd HH:mm})");
+                    continue;
+                }
+                spans.Add(new LocalSpan(from.Value, to.Value, Text(entry, "reason")));
+            }
+            return spans;
+        }
+
+        private DateTime? LocalTime(YamlMappingNode entry, string key, string gate, string section)
+        {
+            var scalar = (YamlScalarNode)Child(entry, key)!;
+            if (DateTime.TryParseExact(scalar.Value, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
+            {
+                return value;
+            }
+            Error(scalar, $"gate '{gate}', freeze.{section}.{key}: '{scalar.Value}' is not a local time such as 2026-12-20 18:00");
+            return null;
+        }
+
+        private TimeSpan? TimeOfDay(YamlMappingNode entry, string key, string gate)
+        {
+            var scalar = (YamlScalarNode)Child(entry, key)!;
+            if (scalar.Value == "24:00")
+            {
+                return TimeSpan.FromHours(24);
+            }
+            if (TimeSpan.TryParseExact(scalar.Value, "hh\\:mm", CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+            Error(scalar, $"gate '{gate}', freeze.weekly.{key}: '{scalar.Value}' is not a time of day such as 18:00");
+            return null;
+        }
+
+        private static string Day(string day) => day switch
+        {
+            "mon" => "Monday",
+            "tue" => "Tuesday",
+            "wed" => "Wednesday",
+            "thu" => "Thursday",
+            "fri" => "Friday",
+            "sat" => "Saturday",
+            _ => "Sunday",
+        };
+    }
+}
