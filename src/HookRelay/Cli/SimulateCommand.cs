@@ -74,10 +74,9 @@ public static class SimulateCommand
         }
         vars = HookEventParser.GanetiVariables((IEnumerable<KeyValuePair<string, string>>)vars);
         var ev = HookEventParser.Parse(vars, request.Node ?? NodeNames.Local(config.NodeName));
-        var plan = Planner.Plan(config, ev);
         var now = DateTimeOffset.UtcNow;
-        var cloudEvent = CloudEvent.For(ev, now);
-        var verdicts = GateEvaluator.Evaluate(config, plan, now);
+        var (plan, verdicts) = GateEvaluator.Decide(config, Planner.Plan(config, ev), now);
+        var cloudEvent = CloudEvent.For(plan.Event, now);
         if (request.Json)
         {
             WriteJson(plan, verdicts, cloudEvent, config);

@@ -41,7 +41,13 @@ public sealed record HookEvent
 
     /// <summary>Every GANETI_* variable exactly as given.</summary>
     public required SortedDictionary<string, string> Env { get; init; }
+
+    /// <summary>The verdicts of the gates that ran on this pre hook, on the node that ran them; null when none ran.</summary>
+    public IReadOnlyList<GateResult>? Gates { get; init; }
 }
+
+/// <summary>One gate's decision as the event carries it: verdict is "allow" or "deny".</summary>
+public sealed record GateResult(string Name, string Verdict, string Reason);
 
 public sealed record NodeContext
 {

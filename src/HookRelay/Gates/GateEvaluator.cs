@@ -10,6 +10,21 @@ namespace HookRelay.Gates;
 /// </summary>
 public static class GateEvaluator
 {
+    /// <summary>
+    /// Runs the gates, attaches their verdicts to the event and plans again, so that routes can
+    /// send denials (verdict="deny") to chat and the timeline like any other event.
+    /// </summary>
+    public static (Plan Plan, IReadOnlyList<GateVerdict> Verdicts) Decide(HookRelayConfig config, Plan plan, DateTimeOffset now)
+    {
+        var verdicts = Evaluate(config, plan, now);
+        if (verdicts.Count == 0)
+        {
+            return (plan, verdicts);
+        }
+        var ev = plan.Event with { Gates = [.. verdicts.Select(v => new GateResult(v.Gate, v.Allowed ? "allow" : "deny", v.Reason))] };
+        return (Planner.Plan(config, ev), verdicts);
+    }
+
     public static IReadOnlyList<GateVerdict> Evaluate(HookRelayConfig config, Plan plan, DateTimeOffset now)
     {
         var attributes = new EventAttributes(plan.Event);

@@ -59,7 +59,8 @@ public static class HookRunner
             // Configured and matching, but not built yet: say so where operators look, not in the job log.
             Syslog.Write(Syslog.Severity.Warning, $"{label}: action '{pending.Name}' applies but this version does not run actions yet");
         }
-        var verdicts = GateEvaluator.Evaluate(config, plan, DateTimeOffset.UtcNow);
+        (plan, var verdicts) = GateEvaluator.Decide(config, plan, DateTimeOffset.UtcNow);
+        ev = plan.Event;
         var denial = verdicts.FirstOrDefault(v => !v.Allowed);
         foreach (var gate in config.Gates.Where((g, i) => g.Http is not null && plan.Gates[i].Applies))
         {

@@ -14,6 +14,9 @@ namespace HookRelay.Outbox;
 /// </summary>
 public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node, SortedDictionary<string, string> Variables)
 {
+    /// <summary>What the gates decided on this node, when they ran (pre phase).</summary>
+    public IReadOnlyList<GateResult>? Gates { get; init; }
+
     private const int FormatVersion = 1;
 
     public byte[] ToJsonUtf8()
@@ -32,6 +35,19 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
                 writer.WriteString(key, value);
             }
             writer.WriteEndObject();
+            if (Gates is { } gates)
+            {
+                writer.WriteStartArray("gates");
+                foreach (var gate in gates)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("name", gate.Name);
+                    writer.WriteString("verdict", gate.Verdict);
+                    writer.WriteString("reason", gate.Reason);
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndArray();
+            }
             writer.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
@@ -44,6 +60,7 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
         string? id = null, node = null;
         long? ticks = null;
         var variables = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        List<GateResult>? gates = null;
         Expect(ref reader, JsonTokenType.StartObject);
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
@@ -70,6 +87,26 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
                         variables[key] = reader.GetString() ?? "";
                     }
                     break;
+                case "gates":
+                    gates = [];
+                    while (Next(ref reader) == JsonTokenType.StartObject)
+                    {
+                        string? gateName = null, verdict = null, reason = null;
+                        while (Next(ref reader) == JsonTokenType.PropertyName)
+                        {
+                            var field = reader.GetString();
+                            reader.Read();
+                            (gateName, verdict, reason) = field switch
+                            {
+                                "name" => (reader.GetString(), verdict, reason),
+                                "verdict" => (gateName, reader.GetString(), reason),
+                                "reason" => (gateName, verdict, reader.GetString()),
+                                _ => (gateName, verdict, reason),
+                            };
+                        }
+                        gates.Add(new GateResult(gateName ?? "", verdict ?? "", reason ?? ""));
+                    }
+                    break;
                 default:
                     reader.Skip();
                     break;
@@ -77,7 +114,8 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
         }
         return new HookRecord(id ?? throw new FormatException("stored hook record without an id"),
             new DateTimeOffset(ticks ?? throw new FormatException("stored hook record without a time"), TimeSpan.Zero),
-            node ?? "", variables);
+            node ?? "", variables)
+        { Gates = gates };
     }
 
     private static JsonTokenType Next(ref Utf8JsonReader reader) =>
@@ -94,12 +132,12 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
     /// <summary>The CloudEvent this record stands for, as the hook would have built it.</summary>
     public CloudEvent ToCloudEvent()
     {
-        var ev = HookEventParser.Parse(Variables, Node);
+        var ev = HookEventParser.Parse(Variables, Node) with { Gates = Gates };
         return new CloudEvent(EventId, Time, OpKey.Compute(ev.Env), ev);
     }
 
     public static HookRecord For(HookEvent ev, string node, DateTimeOffset now) =>
-        new(Guid.CreateVersion7(now).ToString(), now, node, ev.Env);
+        new(Guid.CreateVersion7(now).ToString(), now, node, ev.Env) { Gates = ev.Gates };
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{EventId} {Time:O} {Node}");
 }

@@ -31,6 +31,9 @@ public sealed class EventAttributes
             ["disk_template"] = e => One(e.Instance?.DiskTemplate),
             ["hypervisor"] = e => One(e.Instance?.Hypervisor),
             ["new_name"] = e => One(e.Rename?.NewName),
+            // Set in the pre phase once gates ran: "deny" if any gate denied, else "allow".
+            ["verdict"] = e => e.Gates is { Count: > 0 } gates ? [gates.Any(g => g.Verdict == "deny") ? "deny" : "allow"] : [],
+            ["denied_by"] = e => e.Gates?.Where(g => g.Verdict == "deny").Select(g => g.Name).ToList() ?? [],
         };
 
     public static IReadOnlyCollection<string> CuratedNames => Curated.Keys;

@@ -10,7 +10,8 @@ public sealed class GateProcessTests : IDisposable
 
     public GateProcessTests() => _host.Configure($$"""
         sinks: { out: { type: file, path: "{{_host.Dir.Path}}/events.jsonl" } }
-        routes: [ { name: adds, on_node: master, matchers: ['hook="instance-add"'], to: [out] } ]
+        routes:
+          - { name: denials, matchers: ['verdict="deny"'], to: [out] }
         gates:
           - name: naming
             matchers: ['hook="instance-add"', 'phase="pre"']
@@ -30,8 +31,15 @@ public sealed class GateProcessTests : IDisposable
         Assert.Equal(HookExitCodes.Denied, run.ExitCode);
         Assert.Equal("hookrelay: denied by gate 'naming': instance name 'Web_1' does not match ^[a-z0-9-]+$\n", run.Stdout);
         Assert.Equal("", run.Stderr);
-        // The denied operation's pre event is still queued for the routes that want it.
-        Assert.Equal(1, _host.Count("state = 0"));
+        // The denial is an event like any other, for the routes that want it (chat, timeline).
+        await _host.DrainAsync();
+        var line = Assert.Single(await File.ReadAllLinesAsync(Path.Combine(_host.Dir.Path, "events.jsonl"), TestContext.Current.CancellationToken));
+        using var ev = System.Text.Json.JsonDocument.Parse(line);
+        Assert.Equal("org.ganeti.instance-add.pre", ev.RootElement.GetProperty("type").GetString());
+        var gate = Assert.Single(ev.RootElement.GetProperty("data").GetProperty("gates").EnumerateArray());
+        Assert.Equal("naming", gate.GetProperty("name").GetString());
+        Assert.Equal("deny", gate.GetProperty("verdict").GetString());
+        Assert.Equal("instance name 'Web_1' does not match ^[a-z0-9-]+$", gate.GetProperty("reason").GetString());
     }
 
     [Fact]
@@ -40,6 +48,7 @@ public sealed class GateProcessTests : IDisposable
         var run = await Add("web-1");
         Assert.Equal(HookExitCodes.Ok, run.ExitCode);
         Assert.Equal("", run.Stdout + run.Stderr);
+        Assert.Equal(0, _host.Count("1 = 1"));
     }
 
     [Fact]

@@ -72,6 +72,7 @@ public sealed class OutboxWriterTests : IDisposable
     public void The_stored_record_keeps_every_variable_hostile_ones_included()
     {
         var (record, _) = OutboxTestData.Record();
+        record = record with { Gates = [new GateResult("naming", "deny", "instance 'x\"y' does not match ^[a-z]+$")] };
         record.Variables["GANETI_INSTANCE_TAGS"] = "a\"b\n`c` 名前 \u0000 ${x}";
         record.Variables["GANETI_BIG"] = new string('x', 1_000_000);
         var back = HookRecord.Parse(record.ToJsonUtf8());
@@ -79,5 +80,6 @@ public sealed class OutboxWriterTests : IDisposable
         Assert.Equal(record.Time, back.Time);
         Assert.Equal(record.EventId, back.EventId);
         Assert.Equal(record.Node, back.Node);
+        Assert.Equal(record.Gates, back.Gates);
     }
 }

@@ -10,6 +10,17 @@ public class EventAttributesTests
         new(HookEventParser.Parse(Fixtures.Env(capture), node));
 
     [Fact]
+    public void Verdict_and_denied_by_say_what_the_gates_decided()
+    {
+        var ev = HookEventParser.Parse(Fixtures.Env("instance-add-pre-node1-01"), "node1.lab.example");
+        Assert.Empty(new EventAttributes(ev).Get("verdict"));
+        var denied = new EventAttributes(ev with { Gates = [new("naming", "deny", "r"), new("sizes", "allow", "ok"), new("freeze", "deny", "r")] });
+        Assert.Equal(["deny"], denied.Get("verdict"));
+        Assert.Equal(["naming", "freeze"], denied.Get("denied_by"));
+        Assert.Equal(["allow"], new EventAttributes(ev with { Gates = [new("sizes", "allow", "ok")] }).Get("verdict"));
+    }
+
+    [Fact]
     public void Python_booleans_read_as_lower_case()
     {
         var attributes = For("instance-migrate-post-node1-01", "node1.lab.example");
