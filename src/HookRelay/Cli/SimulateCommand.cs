@@ -122,7 +122,8 @@ public static class SimulateCommand
         }
         foreach (var verdict in verdicts)
         {
-            output.WriteLine($"  gate '{verdict.Gate}': {(verdict.Allowed ? "allow" : "DENY")}: {verdict.Reason}");
+            var outcome = verdict.Allowed ? verdict.Name : verdict.Name.ToUpperInvariant();
+            output.WriteLine($"  gate '{verdict.Gate}': {outcome}{(verdict.Outcome is GateOutcome.Error or GateOutcome.Timeout ? (verdict.Allowed ? " (allowed)" : " (DENIED)") : "")}: {verdict.Reason}");
         }
         var denial = verdicts.FirstOrDefault(v => !v.Allowed);
         output.WriteLine(verdicts.Count == 0 ? "would deny  nothing (no gate applies)"
@@ -159,16 +160,9 @@ public static class SimulateCommand
             WriteDecisionsJson(writer, "routes", plan.Routes);
             WriteDecisionsJson(writer, "gates", plan.Gates);
             WriteDecisionsJson(writer, "actions", plan.Actions);
-            writer.WriteStartArray("verdicts");
-            foreach (var verdict in verdicts)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("gate", verdict.Gate);
-                writer.WriteString("verdict", verdict.Allowed ? "allow" : "deny");
-                writer.WriteString("reason", verdict.Reason);
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
+            // The same shape as the event's data.gates.
+            writer.WritePropertyName("verdicts");
+            GateResultJson.Write(writer, verdicts.Select(v => v.ToResult()));
             writer.WriteBoolean("denied", verdicts.Any(v => !v.Allowed));
             writer.WriteStartArray("deliveries");
             foreach (var d in plan.Deliveries)

@@ -46,8 +46,11 @@ public sealed record HookEvent
     public IReadOnlyList<GateResult>? Gates { get; init; }
 }
 
-/// <summary>One gate's decision as the event carries it: verdict is "allow" or "deny".</summary>
-public sealed record GateResult(string Name, string Verdict, string Reason);
+/// <summary>
+/// One gate's decision as the event carries it. Verdict is "allow", "deny", "error" or "timeout";
+/// allowed says whether it let the operation go on (an error or timeout decides by on_error).
+/// </summary>
+public sealed record GateResult(string Name, string Verdict, bool Allowed, string Reason);
 
 public sealed record NodeContext
 {

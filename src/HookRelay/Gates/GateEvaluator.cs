@@ -5,8 +5,10 @@ namespace HookRelay.Gates;
 
 /// <summary>
 /// Runs the gates a plan says apply, in configuration order. Every applying gate gets a verdict;
-/// the operation is denied when any gate denies. A policy that throws is the gate's error and
-/// decides by its on_error, never by accident.
+/// the operation is denied when any gate denies. Local policies run first; a gate whose local
+/// policies pass and that has an http policy then asks its server, all servers at once, within
+/// the gate's timeout and the gate budget. A gate that cannot decide is decided by its on_error,
+/// never by accident.
 /// </summary>
 public static class GateEvaluator
 {
@@ -14,21 +16,22 @@ public static class GateEvaluator
     /// Runs the gates, attaches their verdicts to the event and plans again, so that routes can
     /// send denials (verdict="deny") to chat and the timeline like any other event.
     /// </summary>
-    public static (Plan Plan, IReadOnlyList<GateVerdict> Verdicts) Decide(HookRelayConfig config, Plan plan, DateTimeOffset now)
+    public static (Plan Plan, IReadOnlyList<GateVerdict> Verdicts) Decide(HookRelayConfig config, Plan plan, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        var verdicts = Evaluate(config, plan, now);
+        var verdicts = Evaluate(config, plan, now, cancellationToken);
         if (verdicts.Count == 0)
         {
             return (plan, verdicts);
         }
-        var ev = plan.Event with { Gates = [.. verdicts.Select(v => new GateResult(v.Gate, v.Allowed ? "allow" : "deny", v.Reason))] };
+        var ev = plan.Event with { Gates = [.. verdicts.Select(v => v.ToResult())] };
         return (Planner.Plan(config, ev), verdicts);
     }
 
-    public static IReadOnlyList<GateVerdict> Evaluate(HookRelayConfig config, Plan plan, DateTimeOffset now)
+    public static IReadOnlyList<GateVerdict> Evaluate(HookRelayConfig config, Plan plan, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var attributes = new EventAttributes(plan.Event);
         var verdicts = new List<GateVerdict>();
+        var asks = new List<(int Index, GateConfig Gate)>();
         for (var i = 0; i < config.Gates.Count; i++)
         {
             if (!plan.Gates[i].Applies)
@@ -36,7 +39,25 @@ public static class GateEvaluator
                 continue;
             }
             var gate = config.Gates[i];
-            verdicts.Add(Evaluate(gate, plan.Event, attributes, now));
+            var local = Evaluate(gate, plan.Event, attributes, now);
+            if (local.Allowed && local.Outcome == GateOutcome.Allow && gate.Http is not null)
+            {
+                asks.Add((verdicts.Count, gate));
+            }
+            verdicts.Add(local);
+        }
+        if (asks.Count > 0)
+        {
+            // Only now does a hook need HTTP: most runs never get here. The lean hook binary has no HTTP
+            // stack (it would slow every hook's start), so it has the full hookrelay ask instead.
+            var gates = asks.Select(a => a.Gate).ToList();
+            var answers = Hook.Binaries.IsHookOnly
+                ? PolicyAsker.AskInChild(gates, config.Hook.GateBudget)
+                : HttpPolicies.AskAllAsync(gates, plan.Event, now, config.Hook.GateBudget, cancellationToken).GetAwaiter().GetResult();
+            for (var i = 0; i < asks.Count; i++)
+            {
+                verdicts[asks[i].Index] = answers[i];
+            }
         }
         return verdicts;
     }
@@ -52,14 +73,13 @@ public static class GateEvaluator
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                var allowed = gate.OnError == ErrorPolicy.Allow;
-                return new GateVerdict(gate.Name, allowed, $"could not decide ({e.GetType().Name}: {e.Message}); on_error: {(allowed ? "allow" : "deny")}");
+                return GateVerdict.Undecided(gate.Name, GateOutcome.Error, $"could not decide ({e.GetType().Name}: {e.Message})", gate.OnError);
             }
             if (denial is not null)
             {
-                return new GateVerdict(gate.Name, false, denial);
+                return GateVerdict.Deny(gate.Name, denial);
             }
         }
-        return new GateVerdict(gate.Name, true, "every policy passed");
+        return GateVerdict.Allow(gate.Name, gate.Policies.Count == 0 ? "no local policy" : "every policy passed");
     }
 }

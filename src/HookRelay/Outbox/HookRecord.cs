@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using HookRelay.Events;
+using HookRelay.Gates;
 
 namespace HookRelay.Outbox;
 
@@ -37,16 +38,8 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
             writer.WriteEndObject();
             if (Gates is { } gates)
             {
-                writer.WriteStartArray("gates");
-                foreach (var gate in gates)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("name", gate.Name);
-                    writer.WriteString("verdict", gate.Verdict);
-                    writer.WriteString("reason", gate.Reason);
-                    writer.WriteEndObject();
-                }
-                writer.WriteEndArray();
+                writer.WritePropertyName("gates");
+                GateResultJson.Write(writer, gates);
             }
             writer.WriteEndObject();
         }
@@ -88,24 +81,7 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
                     }
                     break;
                 case "gates":
-                    gates = [];
-                    while (Next(ref reader) == JsonTokenType.StartObject)
-                    {
-                        string? gateName = null, verdict = null, reason = null;
-                        while (Next(ref reader) == JsonTokenType.PropertyName)
-                        {
-                            var field = reader.GetString();
-                            reader.Read();
-                            (gateName, verdict, reason) = field switch
-                            {
-                                "name" => (reader.GetString(), verdict, reason),
-                                "verdict" => (gateName, reader.GetString(), reason),
-                                "reason" => (gateName, verdict, reader.GetString()),
-                                _ => (gateName, verdict, reason),
-                            };
-                        }
-                        gates.Add(new GateResult(gateName ?? "", verdict ?? "", reason ?? ""));
-                    }
+                    gates = GateResultJson.Read(ref reader);
                     break;
                 default:
                     reader.Skip();

@@ -51,9 +51,10 @@ public static partial class ConfigLoader
                 HttpPolicyConfig? http = null;
                 if (Child(item, "http") is YamlMappingNode httpNode)
                 {
-                    http = new HttpPolicyConfig(Text(httpNode, "url")!, Duration(httpNode, "timeout") ?? TimeSpan.FromSeconds(2));
-                    _warnings.Add(new ConfigError(file, httpNode.Start.Line, httpNode.Start.Column,
-                        $"gate '{name}': its http policy is shown by 'simulate' but not asked by this version yet; its local policies are enforced", true));
+                    var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
+                    Flatten(httpNode, "", settings, $"gate '{name}', http");
+                    http = new HttpPolicyConfig(new SinkConfig(name, "http-policy", settings, Pos(httpNode)),
+                        Duration(httpNode, "timeout") ?? HttpPolicyConfig.DefaultTimeout);
                 }
                 if (policies.Count == 0 && http is null)
                 {

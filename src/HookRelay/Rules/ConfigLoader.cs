@@ -128,11 +128,21 @@ public static partial class ConfigLoader
             {
                 return settings;
             }
-            return settings with
+            var budget = Duration(node, "budget") ?? settings.Budget;
+            var gateBudget = Duration(node, "gate_budget");
+            settings = settings with
             {
-                Budget = Duration(node, "budget") ?? settings.Budget,
+                Budget = budget,
+                // Unset, it leaves at least half of a short hook budget for the rest of the run.
+                GateBudget = gateBudget ?? TimeSpan.FromTicks(Math.Min(settings.GateBudget.Ticks, budget.Ticks / 2)),
                 OnInternalError = Policy(Text(node, "on_internal_error")) ?? settings.OnInternalError,
             };
+            if (gateBudget is not null && settings.GateBudget >= settings.Budget)
+            {
+                // Past the hook budget the run ends by on_internal_error, and the verdicts are never recorded.
+                Error(Child(node, "gate_budget") ?? node, $"hook.gate_budget ({settings.GateBudget.TotalSeconds:0.###}s) must be shorter than hook.budget ({settings.Budget.TotalSeconds:0.###}s)");
+            }
+            return settings;
         }
 
         private DeliverySettings DeliverySettings(YamlMappingNode? node)
@@ -162,38 +172,38 @@ public static partial class ConfigLoader
                 var name = ((YamlScalarNode)key).Value!;
                 var map = (YamlMappingNode)value;
                 var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
-                Flatten(map, "", settings, name);
+                Flatten(map, "", settings, $"sink '{name}'");
                 settings.Remove("type");
                 sinks[name] = new SinkConfig(name, Text(map, "type")!, settings, Pos(key));
             }
             return sinks;
         }
 
-        private void Flatten(YamlNode node, string prefix, SortedDictionary<string, string> into, string sink)
+        private void Flatten(YamlNode node, string prefix, SortedDictionary<string, string> into, string owner)
         {
             switch (node)
             {
                 case YamlMappingNode map:
                     foreach (var (k, v) in map.Children)
                     {
-                        Flatten(v, prefix.Length == 0 ? ((YamlScalarNode)k).Value! : $"{prefix}.{((YamlScalarNode)k).Value}", into, sink);
+                        Flatten(v, prefix.Length == 0 ? ((YamlScalarNode)k).Value! : $"{prefix}.{((YamlScalarNode)k).Value}", into, owner);
                     }
                     break;
                 case YamlSequenceNode seq:
                     for (var i = 0; i < seq.Children.Count; i++)
                     {
-                        Flatten(seq.Children[i], $"{prefix}[{i}]", into, sink);
+                        Flatten(seq.Children[i], $"{prefix}[{i}]", into, owner);
                     }
                     break;
                 case YamlScalarNode scalar:
                     var value = scalar.Value ?? "";
                     if (SecretReferences.SyntaxError(value) is { } problem)
                     {
-                        Error(scalar, $"sink '{sink}', {prefix}: {problem}");
+                        Error(scalar, $"{owner}, {prefix}: {problem}");
                     }
                     if (prefix == "body" && !Template.TryParse(value, out _, out var templateProblem))
                     {
-                        Error(scalar, $"sink '{sink}', body: {templateProblem}");
+                        Error(scalar, $"{owner}, body: {templateProblem}");
                     }
                     into[prefix] = value;
                     break;
@@ -230,7 +240,7 @@ public static partial class ConfigLoader
                 var name = ((YamlScalarNode)key).Value!;
                 var map = (YamlMappingNode)value;
                 var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
-                Flatten(map, "", settings, name);
+                Flatten(map, "", settings, $"sink '{name}'");
                 var enabled = Child(map, "enabled") is not YamlScalarNode flag || YamlScalars.Bool(flag) != false;
                 settings.Remove("enabled");
                 actions.Add(new ActionConfig(name, enabled, settings, Pos(key)));

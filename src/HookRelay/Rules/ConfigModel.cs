@@ -26,8 +26,11 @@ public enum ErrorPolicy
 public sealed record HookSettings
 {
     public static readonly TimeSpan DefaultBudget = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultGateBudget = TimeSpan.FromSeconds(5);
 
     public TimeSpan Budget { get; init; } = DefaultBudget;
+    /// <summary>How long all http policies of one pre hook may take together (they are asked at once).</summary>
+    public TimeSpan GateBudget { get; init; } = DefaultGateBudget;
     public ErrorPolicy OnInternalError { get; init; } = ErrorPolicy.Allow;
 }
 
@@ -67,7 +70,11 @@ public sealed record RouteConfig(
     string? Text,
     SourcePosition Position);
 
-public sealed record HttpPolicyConfig(string Url, TimeSpan Timeout);
+/// <summary>A gate's http policy: url, timeout and the HTTP settings sinks have (headers, auth, ca_file, insecure), raw like a sink's.</summary>
+public sealed record HttpPolicyConfig(SinkConfig Settings, TimeSpan Timeout)
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
+}
 
 public sealed record GateConfig(
     string Name,

@@ -31,9 +31,11 @@ public sealed class EventAttributes
             ["disk_template"] = e => One(e.Instance?.DiskTemplate),
             ["hypervisor"] = e => One(e.Instance?.Hypervisor),
             ["new_name"] = e => One(e.Rename?.NewName),
-            // Set in the pre phase once gates ran: "deny" if any gate denied, else "allow".
-            ["verdict"] = e => e.Gates is { Count: > 0 } gates ? [gates.Any(g => g.Verdict == "deny") ? "deny" : "allow"] : [],
-            ["denied_by"] = e => e.Gates?.Where(g => g.Verdict == "deny").Select(g => g.Name).ToList() ?? [],
+            // Set in the pre phase once gates ran: "deny" if any gate stopped the operation, else "allow".
+            ["verdict"] = e => e.Gates is { Count: > 0 } gates ? [gates.Any(g => !g.Allowed) ? "deny" : "allow"] : [],
+            ["denied_by"] = e => e.Gates?.Where(g => !g.Allowed).Select(g => g.Name).ToList() ?? [],
+            // Gates that could not decide (error, timeout), whatever their on_error made of it.
+            ["gate_failed"] = e => e.Gates?.Where(g => g.Verdict is "error" or "timeout").Select(g => g.Name).ToList() ?? [],
         };
 
     public static IReadOnlyCollection<string> CuratedNames => Curated.Keys;

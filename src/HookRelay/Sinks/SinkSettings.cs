@@ -6,11 +6,15 @@ namespace HookRelay.Sinks;
 /// <summary>
 /// A sink's settings as the configuration wrote them (flattened: "auth.bearer", "headers.X-A"),
 /// read by type. Secret references are resolved only by <see cref="Secret"/>, at the moment a sink
-/// is built, so they never sit resolved in a model that might be printed.
+/// is built, so they never sit resolved in a model that might be printed. A gate's http policy
+/// reads its settings the same way (Subject then names the gate).
 /// </summary>
-public sealed class SinkSettings(SinkConfig config)
+public sealed class SinkSettings(SinkConfig config, string? subject = null)
 {
     public string SinkName => config.Name;
+
+    /// <summary>What messages call the owner of these settings: "sink 'chat'" or "gate 'policy', http".</summary>
+    public string Subject { get; } = subject ?? $"sink '{config.Name}'";
 
     public string? Text(string key) => config.Settings.GetValueOrDefault(key);
 
@@ -41,5 +45,5 @@ public sealed class SinkSettings(SinkConfig config)
             .ToList();
     }
 
-    private InvalidOperationException Missing(string key) => new($"sink '{config.Name}' has no '{key}'");
+    private InvalidOperationException Missing(string key) => new($"{Subject} has no '{key}'");
 }

@@ -20,20 +20,15 @@ public sealed class WebhookSink : ISink, IDisposable
     private readonly HttpSinkClient _http;
     private readonly bool _binary;
     private readonly StandardWebhookSignature? _signature;
-    private readonly IReadOnlyList<KeyValuePair<string, string>> _headers;
-    private readonly AuthenticationHeaderValue? _auth;
     private readonly (Template Template, MediaTypeHeaderValue ContentType)? _body;
 
-    private WebhookSink(string name, HttpSinkClient http, bool binary, StandardWebhookSignature? signature,
-        IReadOnlyList<KeyValuePair<string, string>> headers, AuthenticationHeaderValue? auth, (Template, MediaTypeHeaderValue)? body)
+    private WebhookSink(string name, HttpSinkClient http, bool binary, StandardWebhookSignature? signature, (Template, MediaTypeHeaderValue)? body)
     {
         _body = body;
         Name = name;
         _http = http;
         _binary = binary;
         _signature = signature;
-        _headers = headers;
-        _auth = auth;
     }
 
     public string Name { get; }
@@ -46,36 +41,20 @@ public sealed class WebhookSink : ISink, IDisposable
         (Template, MediaTypeHeaderValue)? body = settings.Text("body") is { } template
             ? (Template.Parse(template), MediaTypeHeaderValue.Parse(settings.Text("content_type") ?? "application/json; charset=utf-8"))
             : null;
-        return new WebhookSink(settings.SinkName, http, settings.Text("mode") == "binary", signature, settings.SecretMap("headers"), Auth(settings), body);
-    }
-
-    private static AuthenticationHeaderValue? Auth(SinkSettings settings)
-    {
-        if (settings.Secret("auth.bearer") is { } token)
-        {
-            return new AuthenticationHeaderValue("Bearer", token);
-        }
-        if (settings.Secret("auth.username") is { } user)
-        {
-            var pair = Encoding.UTF8.GetBytes($"{user}:{settings.Secret("auth.password") ?? ""}");
-            return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(pair));
-        }
-        return null;
+        return new WebhookSink(settings.SinkName, http, settings.Text("mode") == "binary", signature, body);
     }
 
     public async ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, _http.Endpoint);
+        var ceHeaders = new List<KeyValuePair<string, string>>();
         var body = _body is { } template ? Templated(message.CloudEventJson, template.Template, template.ContentType)
-            : _binary ? BinaryMode(message.CloudEventJson, request)
+            : _binary ? BinaryMode(message.CloudEventJson, ceHeaders)
             : message.CloudEventJson.ToArray();
-        request.Content = new ByteArrayContent(body);
-        request.Content.Headers.ContentType = _body?.ContentType ?? (_binary ? Json : Structured);
-        foreach (var (header, value) in _headers)
+        using var request = _http.Post(body, _body?.ContentType ?? (_binary ? Json : Structured));
+        foreach (var (header, value) in ceHeaders)
         {
             request.Headers.TryAddWithoutValidation(header, value);
         }
-        request.Headers.Authorization = _auth;
         // The event id as webhook-id: the same on every retry, so receivers can drop duplicates.
         _signature?.AddHeaders(request, message.EventId, DateTimeOffset.UtcNow, body);
         return await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -92,7 +71,7 @@ public sealed class WebhookSink : ISink, IDisposable
     }
 
     /// <summary>CloudEvents HTTP binding, binary mode: every attribute but data becomes a ce- header.</summary>
-    private static byte[] BinaryMode(ReadOnlyMemory<byte> cloudEvent, HttpRequestMessage request)
+    private static byte[] BinaryMode(ReadOnlyMemory<byte> cloudEvent, List<KeyValuePair<string, string>> headers)
     {
         using var document = JsonDocument.Parse(cloudEvent);
         byte[] data = [];
@@ -104,7 +83,7 @@ public sealed class WebhookSink : ISink, IDisposable
             }
             else if (attribute.Name != "datacontenttype")
             {
-                request.Headers.TryAddWithoutValidation("ce-" + attribute.Name, HeaderValue(attribute.Value.ToString()));
+                headers.Add(KeyValuePair.Create("ce-" + attribute.Name, HeaderValue(attribute.Value.ToString())));
             }
         }
         return data;

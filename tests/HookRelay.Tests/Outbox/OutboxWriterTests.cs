@@ -72,7 +72,7 @@ public sealed class OutboxWriterTests : IDisposable
     public void The_stored_record_keeps_every_variable_hostile_ones_included()
     {
         var (record, _) = OutboxTestData.Record();
-        record = record with { Gates = [new GateResult("naming", "deny", "instance 'x\"y' does not match ^[a-z]+$")] };
+        record = record with { Gates = [new GateResult("naming", "deny", false, "instance 'x\"y' does not match ^[a-z]+$"), new GateResult("opa", "timeout", true, "slow; on_error: allow")] };
         record.Variables["GANETI_INSTANCE_TAGS"] = "a\"b\n`c` 名前 \u0000 ${x}";
         record.Variables["GANETI_BIG"] = new string('x', 1_000_000);
         var back = HookRecord.Parse(record.ToJsonUtf8());

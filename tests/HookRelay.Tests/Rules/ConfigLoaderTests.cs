@@ -173,9 +173,26 @@ public class ConfigLoaderTests
         Assert.Equal(TimeSpan.FromSeconds(2), config.Gates[1].Http!.Timeout);
         Assert.Equal(3, config.Actions.Count);
         Assert.Equal("bond1", config.Actions.Single(a => a.Name == "shaping").Settings["device"]);
-        // The local policy is enforced; the http policy and the three actions are not yet, and say so.
-        Assert.Equal(4, config.Warnings.Count(w => w.Message.Contains("not", StringComparison.Ordinal)));
+        // Gates are enforced; the three actions are not yet, and say so.
+        Assert.Equal(3, config.Warnings.Count(w => w.Message.Contains("not", StringComparison.Ordinal)));
         Assert.Single(config.Gates[0].Policies);
-        Assert.Contains(config.Warnings, w => w.Message.Contains("gate 'policy': its http policy", StringComparison.Ordinal));
+        Assert.DoesNotContain(config.Warnings, w => w.Message.Contains("gate", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("", 5.0)]
+    [InlineData("hook: { budget: 4s }", 2.0)]
+    [InlineData("hook: { budget: 20s, gate_budget: 8s }", 8.0)]
+    public void The_gate_budget_defaults_to_five_seconds_within_half_the_hook_budget(string hook, double seconds)
+    {
+        var config = ConfigLoader.Parse(System.Text.Encoding.UTF8.GetBytes(hook + "\ngates: [ { name: g, on_error: deny, http: { url: 'http://127.0.0.1:1/' } } ]\n"), "test.yaml");
+        Assert.Equal(TimeSpan.FromSeconds(seconds), config.Hook.GateBudget);
+    }
+
+    [Fact]
+    public void A_gate_budget_as_long_as_the_hook_budget_is_refused()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("hook: { budget: 3s, gate_budget: 3s }\n"u8.ToArray(), "test.yaml"));
+        Assert.Contains("test.yaml:1:34: error: hook.gate_budget (3s) must be shorter than hook.budget (3s)", e.Errors.Select(x => x.ToString()));
     }
 }

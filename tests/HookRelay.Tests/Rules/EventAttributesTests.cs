@@ -14,10 +14,18 @@ public class EventAttributesTests
     {
         var ev = HookEventParser.Parse(Fixtures.Env("instance-add-pre-node1-01"), "node1.lab.example");
         Assert.Empty(new EventAttributes(ev).Get("verdict"));
-        var denied = new EventAttributes(ev with { Gates = [new("naming", "deny", "r"), new("sizes", "allow", "ok"), new("freeze", "deny", "r")] });
+        var denied = new EventAttributes(ev with
+        {
+            Gates = [new("naming", "deny", false, "r"), new("sizes", "allow", true, "ok"), new("opa", "timeout", false, "slow; on_error: deny")],
+        });
         Assert.Equal(["deny"], denied.Get("verdict"));
-        Assert.Equal(["naming", "freeze"], denied.Get("denied_by"));
-        Assert.Equal(["allow"], new EventAttributes(ev with { Gates = [new("sizes", "allow", "ok")] }).Get("verdict"));
+        Assert.Equal(["naming", "opa"], denied.Get("denied_by"));
+        Assert.Equal(["opa"], denied.Get("gate_failed"));
+        // A policy server that failed, let through by on_error: allow: allowed, and still visible.
+        var letThrough = new EventAttributes(ev with { Gates = [new("sizes", "allow", true, "ok"), new("opa", "error", true, "500; on_error: allow")] });
+        Assert.Equal(["allow"], letThrough.Get("verdict"));
+        Assert.Empty(letThrough.Get("denied_by"));
+        Assert.Equal(["opa"], letThrough.Get("gate_failed"));
     }
 
     [Fact]

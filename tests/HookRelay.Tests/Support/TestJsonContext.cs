@@ -5,4 +5,5 @@ namespace HookRelay.Tests.Support;
 
 [JsonSourceGenerationOptions(WriteIndented = true)]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(string))]
 internal sealed partial class TestJsonContext : JsonSerializerContext;

@@ -30,6 +30,9 @@ public sealed class TestReceiver : IAsyncDisposable
 
     public ReceiverBehaviour Behaviour { get; set; } = (_, _) => Task.FromResult<(int, IReadOnlyDictionary<string, string>?)>((200, null));
 
+    /// <summary>A JSON body to answer request number <c>index</c> with (a policy server's decision); null for none.</summary>
+    public Func<int, ReceivedRequest, string?> AnswerBody { get; set; } = (_, _) => null;
+
     public int Port { get; private set; }
 
     public string Url => $"{(_certificate is null ? "http" : "https")}://{(_certificate is null ? "127.0.0.1" : "localhost")}:{Port}/hook";
@@ -102,6 +105,11 @@ public sealed class TestReceiver : IAsyncDisposable
         foreach (var (name, value) in extra ?? new Dictionary<string, string>())
         {
             context.Response.Headers[name] = value;
+        }
+        if (AnswerBody(index, request) is { } answer)
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(answer);
         }
     }
 

@@ -1,21 +1,27 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
 namespace HookRelay.Sinks.Http;
 
 /// <summary>
-/// What every HTTP sink shares: a client built from the common settings (timeout, ca_file,
-/// insecure), a printable name for the endpoint that never shows its path or query (where Slack
-/// and friends keep their tokens), and the verdict on an answer: retry or give up.
+/// What every HTTP sink (and a gate's http policy) shares: a client built from the common
+/// settings (timeout, ca_file, insecure, headers, auth), a printable name for the endpoint that
+/// never shows its path or query (where Slack and friends keep their tokens), and the verdict on
+/// an answer: retry or give up.
 /// </summary>
 public sealed class HttpSinkClient : IDisposable
 {
     private readonly HttpClient _client;
+    private readonly IReadOnlyList<KeyValuePair<string, string>> _headers;
+    private readonly AuthenticationHeaderValue? _auth;
 
     public HttpSinkClient(SinkSettings settings, Uri endpoint, int connections)
     {
         Endpoint = endpoint;
+        _headers = settings.SecretMap("headers");
+        _auth = Auth(settings);
         Timeout = settings.Duration("timeout", TimeSpan.FromSeconds(10));
         Display = $"{endpoint.Scheme}://{endpoint.Authority}";
         var handler = new SocketsHttpHandler
@@ -39,7 +45,7 @@ public sealed class HttpSinkClient : IDisposable
             roots.ImportFromPemFile(caFile);
             if (roots.Count == 0)
             {
-                throw new InvalidOperationException($"sink '{settings.SinkName}': ca_file {caFile} holds no PEM certificate");
+                throw new InvalidOperationException($"{settings.Subject}: ca_file {caFile} holds no PEM certificate");
             }
             handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => TrustedBy(roots, certificate, errors);
         }
@@ -58,7 +64,68 @@ public sealed class HttpSinkClient : IDisposable
         var raw = settings.RequiredSecret(key);
         return Uri.TryCreate(raw, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? uri
-            : throw new InvalidOperationException($"sink '{settings.SinkName}': '{key}' is not an http(s) URL");
+            : throw new InvalidOperationException($"{settings.Subject}: '{key}' is not an http(s) URL");
+    }
+
+    private static AuthenticationHeaderValue? Auth(SinkSettings settings)
+    {
+        if (settings.Secret("auth.bearer") is { } token)
+        {
+            return new AuthenticationHeaderValue("Bearer", token);
+        }
+        if (settings.Secret("auth.username") is { } user)
+        {
+            var pair = System.Text.Encoding.UTF8.GetBytes($"{user}:{settings.Secret("auth.password") ?? ""}");
+            return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(pair));
+        }
+        return null;
+    }
+
+    /// <summary>A POST to the endpoint carrying the configured headers and credentials.</summary>
+    public HttpRequestMessage Post(byte[] body, MediaTypeHeaderValue contentType)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = contentType;
+        foreach (var (header, value) in _headers)
+        {
+            request.Headers.TryAddWithoutValidation(header, value);
+        }
+        request.Headers.Authorization = _auth;
+        return request;
+    }
+
+    /// <summary>
+    /// Sends and hands back the answer itself, for callers that read it (a policy's decision).
+    /// Times out after <paramref name="limit"/> with <see cref="TimeoutException"/>.
+    /// </summary>
+    public async Task<(HttpStatusCode Status, byte[] Body)> AskAsync(HttpRequestMessage request, TimeSpan limit, int maxBody, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(limit);
+        try
+        {
+            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                using var body = new MemoryStream();
+                var buffer = new byte[8192];
+                int read;
+                while ((read = await stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false)) > 0)
+                {
+                    if (body.Length + read > maxBody)
+                    {
+                        throw new InvalidDataException($"{Display} answered more than {maxBody / 1024} KiB");
+                    }
+                    body.Write(buffer, 0, read);
+                }
+                return (response.StatusCode, body.ToArray());
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{Display} did not answer within {limit.TotalSeconds:0.###} s");
+        }
     }
 
     /// <summary>Sends with the sink's timeout and turns the answer, or the lack of one, into a result.</summary>

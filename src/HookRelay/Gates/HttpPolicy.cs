@@ -1,0 +1,68 @@
+using System.Net.Http.Headers;
+using HookRelay.Rules;
+using HookRelay.Sinks;
+using HookRelay.Sinks.Http;
+
+namespace HookRelay.Gates;
+
+/// <summary>
+/// A gate's http policy: POSTs {"input": the CloudEvent} to an OPA-compatible endpoint or any JSON
+/// service and reads its decision (<see cref="PolicyAnswer"/>). Whatever goes wrong (refused,
+/// slow, 5xx, not a decision) becomes an error or timeout verdict that the gate's on_error decides.
+/// </summary>
+public sealed class HttpPolicy : IDisposable
+{
+    private const int MaxAnswerBytes = 64 * 1024;
+    private static readonly MediaTypeHeaderValue Json = MediaTypeHeaderValue.Parse("application/json");
+
+    private readonly HttpSinkClient _client;
+
+    public HttpPolicy(GateConfig gate, HttpPolicyConfig config)
+    {
+        var settings = new SinkSettings(config.Settings, $"gate '{gate.Name}', http");
+        _client = new HttpSinkClient(settings, HttpSinkClient.ParseEndpoint(settings, "url"), 1);
+        Gate = gate;
+        Timeout = config.Timeout;
+    }
+
+    public GateConfig Gate { get; }
+
+    public TimeSpan Timeout { get; }
+
+    /// <summary>
+    /// Asks, waiting at most <paramref name="limit"/>; <paramref name="limitIsBudget"/> says the
+    /// gate budget, not the gate's own timeout, set the limit (the message says which).
+    /// </summary>
+    public async Task<GateVerdict> AskAsync(byte[] input, TimeSpan limit, bool limitIsBudget, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = _client.Post(input, Json);
+            var (status, body) = await _client.AskAsync(request, limit, MaxAnswerBytes, cancellationToken).ConfigureAwait(false);
+            if ((int)status is < 200 or >= 300)
+            {
+                return Undecided(GateOutcome.Error, $"{_client.Display} answered {(int)status} {status}");
+            }
+            var decision = PolicyAnswer.Parse(body);
+            return decision.Allow ? GateVerdict.Allow(Gate.Name, decision.Reason) : GateVerdict.Deny(Gate.Name, decision.Reason);
+        }
+        catch (TimeoutException e)
+        {
+            return Undecided(GateOutcome.Timeout, limitIsBudget
+                ? $"the gate budget (hook.gate_budget, {limit.TotalSeconds:0.###} s left) ran out before {_client.Display} answered"
+                : e.Message);
+        }
+        catch (FormatException e)
+        {
+            return Undecided(GateOutcome.Error, $"{_client.Display} gave no usable decision: {e.Message}");
+        }
+        catch (Exception e) when (e is HttpRequestException or InvalidDataException or IOException)
+        {
+            return Undecided(GateOutcome.Error, $"{_client.Display}: {e.Message}");
+        }
+    }
+
+    private GateVerdict Undecided(GateOutcome outcome, string problem) => GateVerdict.Undecided(Gate.Name, outcome, problem, Gate.OnError);
+
+    public void Dispose() => _client.Dispose();
+}
