@@ -32,6 +32,7 @@ bench: deps publish
 	./bench/slow-receiver.sh $(BIN)
 	python3 ./bench/latency.py $(BIN)
 	./bench/daemon-throughput.sh $(BIN) 20000 32
+	./bench/gates.sh $(BIN) 200
 
 format:
 	dotnet format

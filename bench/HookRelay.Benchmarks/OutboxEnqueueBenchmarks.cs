@@ -13,7 +13,7 @@ namespace HookRelay.Benchmarks;
 /// per sink in a transaction, commit, close. Warm and in-process; the cold whole-process cost is
 /// bench/hook-startup.sh. Fsync=true is synchronous=FULL (the default), false is NORMAL.
 /// </summary>
-[Config(typeof(Percentiles))]
+[Config(typeof(BenchSupport.Percentiles))]
 #pragma warning disable CA1001 // the held connection is disposed in GlobalCleanup, as BenchmarkDotNet expects
 public class OutboxEnqueueBenchmarks
 {
@@ -33,7 +33,7 @@ public class OutboxEnqueueBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var capture = Path.Combine(FindUp("tests/HookRelay.Tests/Fixtures/envs"), "instance-migrate-post-node1-01.json");
+        var capture = Path.Combine(BenchSupport.FindUp("tests/HookRelay.Tests/Fixtures/envs"), "instance-migrate-post-node1-01.json");
         _event = HookEventParser.Parse(EnvFile.Read(capture), "node1.lab.example");
         _deliveries = [new PlannedDelivery("live-migrations", "chat"), new PlannedDelivery("live-migrations", "grafana")];
         _stateDir = Path.Combine(Path.GetTempPath(), "hookrelay-bench-" + Guid.NewGuid().ToString("N"));
@@ -56,23 +56,5 @@ public class OutboxEnqueueBenchmarks
     {
         var record = HookRecord.For(_event, "node1.lab.example", DateTimeOffset.UtcNow);
         OutboxWriter.Enqueue(_stateDir, new OutboxOptions(Fsync, TimeSpan.FromSeconds(10), OutboxDatabase.DefaultMaxSizeBytes), record, _event, _deliveries);
-    }
-
-    private static string FindUp(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, relative);
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new DirectoryNotFoundException(relative);
-    }
-
-    private sealed class Percentiles : ManualConfig
-    {
-        public Percentiles() => AddColumn(StatisticColumn.Median, StatisticColumn.P95, StatisticColumn.Max);
     }
 }

@@ -1,5 +1,5 @@
-// bench-receiver PORT [--delay-ms N] [--status CODE]
-// Answers every POST after the delay with the status, and remembers when each event id first
+// bench-receiver PORT [--delay-ms N] [--status CODE] [--answer JSON]
+// Answers every POST after the delay with the status (and the JSON body, e.g. a policy decision), and remembers when each event id first
 // arrived (unix ns), read from the CloudEvents body or the webhook-id header.
 // GET /stats -> "requests distinct"; GET /arrivals -> "id unix_ns" lines.
 using System.Collections.Concurrent;
@@ -9,6 +9,7 @@ using System.Text.Json;
 var port = int.Parse(args[0], CultureInfo.InvariantCulture);
 var delay = Option("--delay-ms", 0);
 var status = Option("--status", 200);
+var answer = Array.IndexOf(args, "--answer") is >= 0 and var at && at + 1 < args.Length ? args[at + 1] : null;
 var arrivals = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
 long requests = 0;
 
@@ -36,6 +37,11 @@ app.MapPost("/{**path}", async (HttpContext context) =>
         await Task.Delay(delay);
     }
     context.Response.StatusCode = status;
+    if (answer is not null)
+    {
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(answer);
+    }
 });
 app.MapGet("/stats", () => $"{Interlocked.Read(ref requests)} {arrivals.Count}\n");
 app.MapGet("/arrivals", () => string.Concat(arrivals.Select(a => $"{a.Key} {a.Value}\n")));
