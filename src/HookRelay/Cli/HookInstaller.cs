@@ -41,9 +41,11 @@ public sealed partial class HookInstaller(string hooksRoot, string binary, strin
         {
             foreach (var phase in path.Phases)
             {
-                if (config.Routes.Any(r => MayMatch(r.Matchers, path.Path, phase))
-                    || (phase == "pre" && config.Gates.Any(g => MayMatch(g.Matchers, path.Path, phase)))
-                    || config.Actions.Any(a => a.Enabled && NodeActionTriggers.Find(a.Name) is { } t && MayMatch(t.Matchers, path.Path, phase)))
+                // A pre run is also needed where a route takes the post event: it notes the start, for the duration.
+                if (config.Routes.Any(r => Planner.MayMatch(r.Matchers, path.Path, phase))
+                    || (phase == "pre" && path.Phases.Contains("post") && Planner.WantsTiming(config, path.Path))
+                    || (phase == "pre" && config.Gates.Any(g => Planner.MayMatch(g.Matchers, path.Path, phase)))
+                    || config.Actions.Any(a => a.Enabled && NodeActionTriggers.Find(a.Name) is { } t && Planner.MayMatch(t.Matchers, path.Path, phase)))
                 {
                     needed.Add($"{path.Path}-{phase}.d");
                 }
@@ -51,15 +53,6 @@ public sealed partial class HookInstaller(string hooksRoot, string binary, strin
         }
         return needed;
     }
-
-    /// <summary>Only hook and phase are known before an event exists; any other matcher may still match.</summary>
-    private static bool MayMatch(IReadOnlyList<Matcher> matchers, string hook, string phase) =>
-        matchers.All(m => m.Name switch
-        {
-            "hook" => m.Matches([hook]),
-            "phase" => m.Matches([phase]),
-            _ => true,
-        });
 
     public IReadOnlyList<InstallChange> PlanInstall(IReadOnlySet<string> neededDirectories)
     {

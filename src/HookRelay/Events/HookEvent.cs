@@ -44,7 +44,13 @@ public sealed record HookEvent
 
     /// <summary>The verdicts of the gates that ran on this pre hook, on the node that ran them; null when none ran.</summary>
     public IReadOnlyList<GateResult>? Gates { get; init; }
+
+    /// <summary>Post phase: when this operation's pre run started on this node, and how long ago; null when no pre run was seen.</summary>
+    public RunTiming? Timing { get; init; }
 }
+
+/// <summary>An operation's start (its pre hook on this node) and duration up to its post hook.</summary>
+public sealed record RunTiming(DateTimeOffset StartedAt, long DurationMs);
 
 /// <summary>
 /// One gate's decision as the event carries it. Verdict is "allow", "deny", "error" or "timeout";

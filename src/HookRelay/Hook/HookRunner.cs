@@ -49,8 +49,13 @@ public static class HookRunner
 
     private static int RunWith(HookRelayConfig config, SortedDictionary<string, string> vars, string label, HookBudget budget)
     {
+        var started = DateTimeOffset.UtcNow;
         var node = NodeNames.Local(config.NodeName);
         var ev = HookEventParser.Parse(vars, node);
+        if (ev.Phase == "post")
+        {
+            ev = ev with { Timing = RunMarkers.TakeTiming(config.StateDir, ev, node, started) };
+        }
         if (!ev.KnownHook)
         {
             HookLog.Warning($"{label}: hooks path '{ev.Hook}' version '{ev.HooksVersion}' is not in the catalog; handled as a generic event");
@@ -75,6 +80,10 @@ public static class HookRunner
             // The one line the operator sees in the failed job, and in syslog.
             HookLog.Verdict(denial.Sentence);
             exit = HookExitCodes.Denied;
+        }
+        else if (ev.Phase == "pre" && Planner.WantsTiming(config, ev.Hook))
+        {
+            RunMarkers.MarkStart(config.StateDir, ev, node, started);
         }
         if (plan.Deliveries.Count == 0)
         {

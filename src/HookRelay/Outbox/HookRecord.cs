@@ -18,6 +18,9 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
     /// <summary>What the gates decided on this node, when they ran (pre phase).</summary>
     public IReadOnlyList<GateResult>? Gates { get; init; }
 
+    /// <summary>When this operation's pre run started on this node (post phase, when it was seen).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
     private const int FormatVersion = 1;
 
     public byte[] ToJsonUtf8()
@@ -36,6 +39,10 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
                 writer.WriteString(key, value);
             }
             writer.WriteEndObject();
+            if (StartedAt is { } started)
+            {
+                writer.WriteNumber("started_ticks", started.UtcTicks);
+            }
             if (Gates is { } gates)
             {
                 writer.WritePropertyName("gates");
@@ -51,7 +58,7 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
     {
         var reader = new Utf8JsonReader(json);
         string? id = null, node = null;
-        long? ticks = null;
+        long? ticks = null, startedTicks = null;
         var variables = new SortedDictionary<string, string>(StringComparer.Ordinal);
         List<GateResult>? gates = null;
         Expect(ref reader, JsonTokenType.StartObject);
@@ -68,6 +75,9 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
                     break;
                 case "time_ticks":
                     ticks = reader.GetInt64();
+                    break;
+                case "started_ticks":
+                    startedTicks = reader.GetInt64();
                     break;
                 case "node":
                     node = reader.GetString();
@@ -91,7 +101,7 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
         return new HookRecord(id ?? throw new FormatException("stored hook record without an id"),
             new DateTimeOffset(ticks ?? throw new FormatException("stored hook record without a time"), TimeSpan.Zero),
             node ?? "", variables)
-        { Gates = gates };
+        { Gates = gates, StartedAt = startedTicks is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null };
     }
 
     private static JsonTokenType Next(ref Utf8JsonReader reader) =>
@@ -108,12 +118,16 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
     /// <summary>The CloudEvent this record stands for, as the hook would have built it.</summary>
     public CloudEvent ToCloudEvent()
     {
-        var ev = HookEventParser.Parse(Variables, Node) with { Gates = Gates };
+        var ev = HookEventParser.Parse(Variables, Node) with
+        {
+            Gates = Gates,
+            Timing = StartedAt is { } started ? new RunTiming(started, (long)(Time - started).TotalMilliseconds) : null,
+        };
         return new CloudEvent(EventId, Time, OpKey.Compute(ev.Env), ev);
     }
 
     public static HookRecord For(HookEvent ev, string node, DateTimeOffset now) =>
-        new(Guid.CreateVersion7(now).ToString(), now, node, ev.Env) { Gates = ev.Gates };
+        new(Guid.CreateVersion7(now).ToString(), now, node, ev.Env) { Gates = ev.Gates, StartedAt = ev.Timing?.StartedAt };
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{EventId} {Time:O} {Node}");
 }

@@ -25,6 +25,22 @@ public static class Planner
         return new Plan(ev, routes, gates, actions, deliveries);
     }
 
+    /// <summary>Only hook and phase are known before an event exists; any other matcher may still match.</summary>
+    public static bool MayMatch(IReadOnlyList<Matcher> matchers, string hook, string phase) =>
+        matchers.All(m => m.Name switch
+        {
+            "hook" => m.Matches([hook]),
+            "phase" => m.Matches([phase]),
+            _ => true,
+        });
+
+    /// <summary>
+    /// Whether some route may take this operation's post event: then its pre run notes the start
+    /// time, so the post event can carry the operation's duration.
+    /// </summary>
+    public static bool WantsTiming(HookRelayConfig config, string hook) =>
+        config.Routes.Any(r => MayMatch(r.Matchers, hook, "post"));
+
     private static Decision Decide(string kind, string name, OnNode onNode, IReadOnlyList<Matcher> matchers,
         HookEvent ev, EventAttributes attributes)
     {

@@ -39,7 +39,7 @@ public sealed class CliProcessTests : IDisposable
         using var doc = JsonDocument.Parse(run.Stdout);
         Assert.True(doc.RootElement.GetProperty("dry_run").GetBoolean());
         var steps = doc.RootElement.GetProperty("changes").EnumerateArray().Select(c => c.GetProperty("step").GetString()).ToList();
-        Assert.Equal(["create-dir", "link"], steps);
+        Assert.Equal(["create-dir", "link", "create-dir", "link"], steps);
         Assert.Empty(Listing());
     }
 

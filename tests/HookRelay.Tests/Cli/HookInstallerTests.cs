@@ -45,7 +45,8 @@ public sealed class HookInstallerTests : IDisposable
     [Fact]
     public void Needs_exactly_the_directories_the_matchers_allow()
     {
-        Assert.Equal(["instance-migrate-post.d"], HookInstaller.NeededDirectories(LiveMigrations));
+        // The pre directory too: the pre run notes the start, so the post event carries the duration.
+        Assert.Equal(["instance-migrate-post.d", "instance-migrate-pre.d"], HookInstaller.NeededDirectories(LiveMigrations));
         var instancePre = Config("  - { name: r, matchers: ['hook=~\"instance-(add|remove)\"', 'phase=\"pre\"', 'tag=\"x\"'], to: [f] }\n");
         Assert.Equal(["instance-add-pre.d", "instance-remove-pre.d"], HookInstaller.NeededDirectories(instancePre));
     }

@@ -60,6 +60,31 @@ public sealed class HookProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Post_event_carries_the_start_and_duration_of_its_pre_run_on_the_same_node()
+    {
+        var config = WriteConfig(matchers: "['hook=\"instance-migrate\"', 'phase=\"post\"']");
+        var before = DateTimeOffset.UtcNow;
+        Assert.Equal(HookExitCodes.Ok, (await Run("instance-migrate-pre-node1-01", "node1.lab.example", config)).ExitCode);
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        await Run("instance-migrate-post-node1-01", "node1.lab.example", config);
+        var timing = Assert.Single(WrittenEvents()).GetProperty("data").GetProperty("timing");
+        var started = timing.GetProperty("started_at").GetDateTimeOffset();
+        Assert.InRange(started, before, before.AddSeconds(10));
+        Assert.InRange(timing.GetProperty("duration_ms").GetInt64(), 300, 10_000);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_host.StateDir, RunMarkers.DirectoryName)));
+    }
+
+    [Fact]
+    public async Task Post_event_without_a_pre_run_has_no_timing()
+    {
+        var config = WriteConfig(matchers: "['hook=\"instance-migrate\"', 'phase=\"post\"']");
+        // The other node's pre run does not time this node's post run.
+        await Run("instance-migrate-pre-node1-01", "node2.lab.example", config);
+        await Run("instance-migrate-post-node1-01", "node1.lab.example", config);
+        Assert.False(Assert.Single(WrittenEvents()).GetProperty("data").TryGetProperty("timing", out _));
+    }
+
+    [Fact]
     public async Task Master_only_route_writes_nothing_on_the_other_node()
     {
         var run = await Run("instance-migrate-post-node1-01", "node2.lab.example", WriteConfig());
