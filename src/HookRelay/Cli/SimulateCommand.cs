@@ -3,6 +3,8 @@ using System.Text.Json;
 using HookRelay.Events;
 using HookRelay.Gates;
 using HookRelay.Rules;
+using HookRelay.Sinks;
+using HookRelay.Sinks.Messages;
 
 namespace HookRelay.Cli;
 
@@ -106,18 +108,21 @@ public static class SimulateCommand
         {
             output.WriteLine("  nothing");
         }
+        var texts = RouteTexts.From(config);
+        var cloudEventJson = cloudEvent.ToJsonUtf8();
         foreach (var delivery in plan.Deliveries)
         {
             var sink = config.Sinks[delivery.Sink];
             var where = sink.Settings.TryGetValue("path", out var path) ? $" ({path})" : "";
-            output.WriteLine($"  {delivery.Route} → {sink.Type} sink '{sink.Name}'{where}: {cloudEvent.Type}, {cloudEvent.ToJsonUtf8().Length} bytes of CloudEvents JSON");
+            output.WriteLine($"  {delivery.Route} → {sink.Type} sink '{sink.Name}'{where}: {cloudEvent.Type}, {cloudEventJson.Length} bytes of CloudEvents JSON");
+            var message = new SinkMessage(cloudEvent.Id, delivery.Route, cloudEvent.Type, cloudEventJson);
+            using var view = new EventView(cloudEventJson);
+            output.WriteLine($"    text: {texts.Render(message, view, TextFormat.Plain)}");
             if (sink.Settings.TryGetValue("body", out var body) && Template.TryParse(body, out var template, out _))
             {
                 // What the receiver would get instead of the CloudEvent: the sink's own body.
-                using var document = JsonDocument.Parse(cloudEvent.ToJsonUtf8());
-                var json = !sink.Settings.TryGetValue("content_type", out var type) || type.Contains("json", StringComparison.OrdinalIgnoreCase);
-                var rendered = template!.Render(document.RootElement, json ? Template.Escaping.JsonString : Template.Escaping.None);
-                output.WriteLine($"    body: {Logging.HookLog.OneLine(rendered)}");
+                var contentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(sink.Settings.GetValueOrDefault("content_type") ?? "application/json");
+                output.WriteLine($"    body: {Logging.HookLog.OneLine(template!.Render(view, WebhookSink.FormatOf(contentType)))}");
             }
         }
         foreach (var verdict in verdicts)

@@ -62,11 +62,12 @@ public sealed class DeliveryDaemon : IDisposable
     public static Dictionary<string, SinkLane> BuildLanes(HookRelayConfig config)
     {
         var lanes = new Dictionary<string, SinkLane>(StringComparer.Ordinal);
+        var texts = Sinks.Messages.RouteTexts.From(config);
         foreach (var sink in config.Sinks.Values)
         {
             try
             {
-                lanes[sink.Name] = new SinkLane(SinkFactory.Create(sink), DeliveryPolicy.From(new SinkSettings(sink), defaultConcurrency: 4));
+                lanes[sink.Name] = new SinkLane(SinkFactory.Create(sink, texts), DeliveryPolicy.From(new SinkSettings(sink), defaultConcurrency: 4));
             }
             catch (Exception e) when (e is InvalidOperationException or SecretException or IOException or System.Security.Cryptography.CryptographicException)
             {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using HookRelay.Sinks.Messages;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -227,7 +228,12 @@ public static partial class ConfigLoader
                     }
                     to.Add(target.Value!);
                 }
-                routes.Add(new RouteConfig(name, OnNodeOf(item, Rules.OnNode.Once), Matchers(item), to, Text(item, "text"), Pos(item)));
+                var text = Child(item, "text") as YamlScalarNode;
+                if (text is not null && !Template.TryParse(text.Value ?? "", out _, out var problem))
+                {
+                    Error(text, $"route '{name}', text: {problem}");
+                }
+                routes.Add(new RouteConfig(name, OnNodeOf(item, Rules.OnNode.Once), Matchers(item), to, text?.Value, Pos(item)));
             }
             return routes;
         }

@@ -1,11 +1,12 @@
 using HookRelay.Rules;
+using HookRelay.Sinks.Messages;
 
 namespace HookRelay.Sinks;
 
 /// <summary>Builds sinks from configuration, resolving secret references only now, where they are used.</summary>
 public static class SinkFactory
 {
-    public static ISink Create(SinkConfig config)
+    public static ISink Create(SinkConfig config, RouteTexts texts)
     {
         var settings = new SinkSettings(config);
         return config.Type switch

@@ -1,8 +1,8 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using HookRelay.Rules;
 using HookRelay.Sinks.Http;
+using HookRelay.Sinks.Messages;
 
 namespace HookRelay.Sinks;
 
@@ -60,15 +60,20 @@ public sealed class WebhookSink : ISink, IDisposable
         return await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A body of the operator's own (body: in the configuration), values escaped for JSON when it is JSON.</summary>
+    /// <summary>A body of the operator's own (body: in the configuration), values escaped for its content type.</summary>
     private static byte[] Templated(ReadOnlyMemory<byte> cloudEvent, Template template, MediaTypeHeaderValue contentType)
     {
-        using var document = JsonDocument.Parse(cloudEvent);
-        var escaping = contentType.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true
-            ? Template.Escaping.JsonString
-            : Template.Escaping.None;
-        return Encoding.UTF8.GetBytes(template.Render(document.RootElement, escaping));
+        using var view = new EventView(cloudEvent);
+        return Encoding.UTF8.GetBytes(template.Render(view, FormatOf(contentType)));
     }
+
+    public static TextFormat FormatOf(MediaTypeHeaderValue contentType) => contentType.MediaType?.ToLowerInvariant() switch
+    {
+        { } type when type.Contains("json", StringComparison.Ordinal) => TextFormat.JsonString,
+        "text/html" => TextFormat.Html,
+        "text/markdown" => TextFormat.Markdown,
+        _ => TextFormat.Plain,
+    };
 
     /// <summary>CloudEvents HTTP binding, binary mode: every attribute but data becomes a ce- header.</summary>
     private static byte[] BinaryMode(ReadOnlyMemory<byte> cloudEvent, List<KeyValuePair<string, string>> headers)

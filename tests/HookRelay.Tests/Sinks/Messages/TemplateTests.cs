@@ -1,8 +1,8 @@
 using System.Text.Json;
-using HookRelay.Rules;
+using HookRelay.Sinks.Messages;
 using HookRelay.Tests.Outbox;
 
-namespace HookRelay.Tests.Rules;
+namespace HookRelay.Tests.Sinks.Messages;
 
 public class TemplateTests
 {
@@ -14,8 +14,8 @@ public class TemplateTests
         return document.RootElement.Clone();
     }
 
-    private static string Render(string text, JsonElement ev, Template.Escaping escaping = Template.Escaping.None) =>
-        Template.Parse(text).Render(ev, escaping);
+    private static string Render(string text, JsonElement ev, TextFormat format = TextFormat.Plain) =>
+        Template.Parse(text).Render(new EventView(ev), format);
 
     [Theory]
     [InlineData("{{ data.instance.name }} moved", "web-1.lab.example moved")]
@@ -28,6 +28,10 @@ public class TemplateTests
     [InlineData("{{ data.instance.disks.9.size_mib }}", "")]
     [InlineData("literal {{{{ braces", "literal {{ braces")]
     [InlineData("no holes at all", "no holes at all")]
+    [InlineData("*{{ instance.name }}* to {{ migrate.new_primary }} on {{ cluster }}", "*web-1.lab.example* to node2.lab.example on cluster.lab.example")]
+    [InlineData("{{ subject }} / {{ data.subject }}", "web-1.lab.example / ")]
+    [InlineData("{{ message }}!", "web-1.lab.example live-migrated node1.lab.example → node2.lab.example on cluster cluster.lab.example!")]
+    [InlineData("took [{{ duration }}]", "took []")]
     public void Paths_walk_the_event(string text, string expected) => Assert.Equal(expected, Render(text, Event()));
 
     [Theory]
@@ -49,7 +53,7 @@ public class TemplateTests
     public void Hostile_values_stay_inside_their_json_string(string hostile)
     {
         var ev = Event(vars => vars["GANETI_INSTANCE_NAME"] = hostile);
-        var body = Render("{\"text\": \"{{ data.instance.name }} moved\", \"n\": 1}", ev, Template.Escaping.JsonString);
+        var body = Render("{\"text\": \"{{ data.instance.name }} moved\", \"n\": 1}", ev, TextFormat.JsonString);
         using var document = JsonDocument.Parse(body);
         Assert.Equal(hostile + " moved", document.RootElement.GetProperty("text").GetString());
         Assert.Equal(2, document.RootElement.EnumerateObject().Count());
@@ -60,7 +64,7 @@ public class TemplateTests
     {
         var big = new string('x', 1_000_000);
         var ev = Event(vars => vars["GANETI_INSTANCE_NAME"] = big);
-        using var document = JsonDocument.Parse(Render("{\"t\": \"{{ data.instance.name }}\"}", ev, Template.Escaping.JsonString));
+        using var document = JsonDocument.Parse(Render("{\"t\": \"{{ data.instance.name }}\"}", ev, TextFormat.JsonString));
         Assert.Equal(big, document.RootElement.GetProperty("t").GetString());
     }
 }

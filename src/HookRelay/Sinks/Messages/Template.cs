@@ -1,28 +1,21 @@
 using System.Text;
-using System.Text.Json;
 
-namespace HookRelay.Rules;
+namespace HookRelay.Sinks.Messages;
 
 /// <summary>
 /// A small text template over the CloudEvent being delivered: literal text with
-/// <c>{{ path }}</c> holes, where a path walks the event's JSON (<c>id</c>, <c>type</c>,
-/// <c>data.instance.name</c>, <c>data.instance.disks.0.size_mib</c>). A missing path renders as
-/// nothing. Every value goes through the escaper of the target, so a hostile instance tag cannot
-/// break out of a JSON string. <c>{{{{</c> writes a literal <c>{{</c>.
+/// <c>{{ path }}</c> holes, where a path names an attribute (<c>id</c>, <c>type</c>, <c>subject</c>)
+/// or walks the event's data (<c>instance.name</c>, <c>migrate.new_primary</c>,
+/// <c>instance.disks.0.size_mib</c>; <c>data.</c> in front is allowed). A missing path renders as
+/// nothing. Every value goes through the escaper of the target (JSON string, Slack mrkdwn,
+/// Markdown, HTML), so a hostile instance tag cannot break out of a JSON string or add markup.
+/// <c>{{{{</c> writes a literal <c>{{</c>. Scriban and Fluid were considered and not used: see docs/templates.md.
 /// </summary>
 public sealed class Template
 {
     private readonly List<(string Text, string[]? Path)> _parts;
 
     private Template(List<(string, string[]?)> parts) => _parts = parts;
-
-    /// <summary>Escapes a value for where it lands.</summary>
-    public enum Escaping
-    {
-        /// <summary>Inside a JSON string: quotes, backslashes and control characters escaped.</summary>
-        JsonString,
-        None,
-    }
 
     public static bool TryParse(string text, out Template? template, out string? problem)
     {
@@ -67,7 +60,15 @@ public sealed class Template
     public static Template Parse(string text) =>
         TryParse(text, out var template, out var problem) ? template! : throw new FormatException(problem);
 
-    public string Render(JsonElement root, Escaping escaping)
+    /// <summary>Names a template may use that are not in the event itself.</summary>
+    public static readonly IReadOnlySet<string> DerivedNames = new HashSet<string>(StringComparer.Ordinal) { "message", "duration" };
+
+    /// <summary>
+    /// The text with every hole filled from the event and escaped for <paramref name="format"/>.
+    /// Two names are worked out rather than looked up: <c>message</c>, the default sentence for the
+    /// event (so a route can add to it), and <c>duration</c>, the operation's duration as people write it.
+    /// </summary>
+    public string Render(EventView view, TextFormat format)
     {
         var output = new StringBuilder();
         foreach (var (text, path) in _parts)
@@ -76,37 +77,19 @@ public sealed class Template
             {
                 output.Append(text);
             }
-            else if (Resolve(root, path) is { } value)
+            else if (path is ["message"])
             {
-                output.Append(escaping == Escaping.JsonString ? JsonEncodedText.Encode(value, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value : value);
+                output.Append(DefaultMessages.For(view).Render(format));
+            }
+            else if (path is ["duration"])
+            {
+                output.Append(view.Number("timing.duration_ms") is { } ms ? TextFormats.Duration(ms) : "");
+            }
+            else if (view.Resolve(path) is { } value)
+            {
+                output.Append(TextFormats.Escape(format, value));
             }
         }
         return output.ToString();
-    }
-
-    private static string? Resolve(JsonElement element, string[] path)
-    {
-        foreach (var step in path)
-        {
-            if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(step, out var child))
-            {
-                element = child;
-            }
-            else if (element.ValueKind == JsonValueKind.Array && int.TryParse(step, out var index) && index >= 0 && index < element.GetArrayLength())
-            {
-                element = element[index];
-            }
-            else
-            {
-                return null;
-            }
-        }
-        return element.ValueKind switch
-        {
-            JsonValueKind.String => element.GetString(),
-            JsonValueKind.Null or JsonValueKind.Undefined => null,
-            JsonValueKind.Array => string.Join(", ", element.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText())),
-            _ => element.GetRawText(),
-        };
     }
 }

@@ -1,0 +1,200 @@
+using System.Globalization;
+
+namespace HookRelay.Sinks.Messages;
+
+/// <summary>
+/// The sentence a chat message, an annotation or an e-mail subject says when the route has no
+/// text of its own: what happened to what, where, and how long it took, e.g. "web-1
+/// live-migrated node1 → node2 on cluster c1 (4.2 s)" or "instance-add web-2 denied by gate
+/// 'naming': …". Written from the event's typed fields, one phrase per hooks path.
+/// </summary>
+public static class DefaultMessages
+{
+    /// <summary>Hooks paths whose post event says no more than "&lt;object&gt; &lt;verb&gt;".</summary>
+    private static readonly Dictionary<string, string> Verbs = new(StringComparer.Ordinal)
+    {
+        ["instance-remove"] = "removed",
+        ["instance-stop"] = "stopped",
+        ["instance-modify"] = "modified",
+        ["instance-export"] = "exported",
+        ["instance-change-group"] = "moved to another node group",
+        ["instance-recreate-disks"] = "had its disks recreated",
+        ["mirrors-replace"] = "had its disks replaced",
+        ["node-add"] = "added",
+        ["node-remove"] = "removed",
+        ["node-modify"] = "modified",
+        ["node-migrate"] = "evacuated: its primary instances migrated away",
+        ["group-add"] = "added",
+        ["group-modify"] = "modified",
+        ["group-remove"] = "removed",
+        ["group-rename"] = "renamed",
+        ["group-evacuate"] = "evacuated",
+        ["network-add"] = "added",
+        ["network-modify"] = "modified",
+        ["network-remove"] = "removed",
+        ["network-rename"] = "renamed",
+        ["cluster-init"] = "initialised",
+        ["cluster-verify"] = "verified",
+        ["cluster-modify"] = "modified",
+        ["cluster-rename"] = "renamed",
+        ["cluster-destroy"] = "destroyed",
+    };
+
+    public static Sentence For(EventView ev)
+    {
+        var sentence = new Sentence();
+        if (ev.Phase == "pre")
+        {
+            Pre(ev, sentence);
+        }
+        else if (!Post(ev, sentence))
+        {
+            sentence.Text(ev.Hook + " ").Strong(ev.Target ?? "(no target)").Text($" ({ev.Phase})");
+        }
+        if (!ev.Hook.StartsWith("cluster-", StringComparison.Ordinal) && ev.Text("cluster") is { } cluster)
+        {
+            sentence.Text(" on cluster " + cluster);
+        }
+        if (ev.Number("timing.duration_ms") is { } took)
+        {
+            sentence.Text($" ({TextFormats.Duration(took)})");
+        }
+        return sentence;
+    }
+
+    /// <summary>A pre event is news for its gate verdicts; otherwise it says the operation is starting.</summary>
+    private static void Pre(EventView ev, Sentence sentence)
+    {
+        var subject = ev.Target ?? ev.Text("group.name") ?? ev.Text("network.name") ?? ev.Text("node_target.name") ?? "(no target)";
+        if (ev.Data.TryGetProperty("gates", out var gates) && gates.ValueKind == System.Text.Json.JsonValueKind.Array)
+        {
+            var verdicts = gates.EnumerateArray().Select(g => new EventView(g)).ToList();
+            if (verdicts.FirstOrDefault(g => g.Flag("allowed") == false) is { } denial)
+            {
+                sentence.Text(ev.Hook + " ").Strong(subject).Text($" denied by gate '{denial.Text("name")}': {denial.Text("reason")}");
+                return;
+            }
+            if (verdicts.FirstOrDefault(g => g.Text("verdict") is "error" or "timeout") is { } undecided)
+            {
+                sentence.Text(ev.Hook + " ").Strong(subject).Text($" allowed although gate '{undecided.Text("name")}' could not decide: {undecided.Text("reason")}");
+                return;
+            }
+        }
+        sentence.Text(ev.Hook + " ").Strong(subject).Text(" starting");
+    }
+
+    private static bool Post(EventView ev, Sentence s)
+    {
+        var instance = ev.Text("instance.name") ?? ev.Target;
+        switch (ev.Hook)
+        {
+            case "instance-migrate" when ev.Flag("migrate.cleanup") == true:
+                s.Strong(instance).Text(" migration cleaned up");
+                return true;
+            case "instance-migrate":
+                s.Strong(instance).Text(ev.Flag("migrate.live") == false ? " migrated (not live) " : " live-migrated ")
+                    .Text($"{ev.Text("migrate.old_primary")} → {ev.Text("migrate.new_primary")}");
+                return true;
+            case "instance-failover":
+                s.Strong(instance).Text($" failed over {ev.Text("failover.old_primary")} → {ev.Text("failover.new_primary")}");
+                return true;
+            case "disk-grow":
+                DiskGrow(ev, s.Strong(instance));
+                return true;
+            case "instance-add":
+                Add(ev, s.Strong(instance));
+                return true;
+            case "instance-rename":
+                s.Text(ev.Text("rename.old_name") ?? ev.Target).Text(" renamed to ").Strong(ev.Text("rename.new_name"));
+                return true;
+            case "instance-start":
+                s.Strong(instance).Text(ev.Text("instance.primary") is { } node ? $" started on {node}" : " started");
+                return true;
+            case "instance-reboot":
+                s.Strong(instance).Text(ev.Text("reboot.type") is { } type ? $" rebooted ({type})" : " rebooted");
+                return true;
+            case "instance-reinstall":
+                s.Strong(instance).Text(ev.Text("instance.os") is { } os ? $" reinstalled with {os}" : " reinstalled");
+                return true;
+            case "instance-move":
+                s.Strong(instance).Text(ev.Text("instance.primary") is { } to ? $" moved to {to}" : " moved");
+                return true;
+            case "network-connect" or "network-disconnect":
+                // Ganeti does not say which network (GANETI_NETWORK_* is absent): the group is the news.
+                s.Text(ev.Text("network.name") is { } network ? $"network {network}" : "a network")
+                    .Text(ev.Hook == "network-connect" ? " connected to node group " : " disconnected from node group ")
+                    .Strong(ev.Text("group.name"));
+                if (ev.Text("group.network_mode") is { } mode)
+                {
+                    s.Text($" ({mode}{(ev.Text("group.network_link") is { Length: > 0 } link ? ", link " + link : "")})");
+                }
+                return true;
+            case "config-update":
+                // Ganeti's global post hook: the configuration was written by some other operation.
+                s.Text($"configuration changed by {ev.Text("op_code") ?? "an operation"} for ")
+                    .Strong(ev.Target ?? ev.Text("group.name") ?? ev.Text("network.name") ?? ev.Text("cluster"));
+                return true;
+            case "master-ip-turnup" or "master-ip-turndown":
+                s.Text("master IP ").Text(ev.Hook == "master-ip-turnup" ? "brought up on " : "taken down on ").Strong(ev.Text("master"));
+                return true;
+        }
+        if (!Verbs.TryGetValue(ev.Hook, out var verb))
+        {
+            return false;
+        }
+        var (kind, name) = ev.Hook.Split('-')[0] switch
+        {
+            "node" => ("node ", ev.Text("node_target.name") ?? ev.Target),
+            "group" => ("node group ", ev.Text("group.name") ?? ev.Target),
+            "network" => ("network ", ev.Text("network.name") ?? ev.Target),
+            "cluster" => ("cluster ", ev.Text("cluster") ?? ev.Target),
+            _ => ("", instance),
+        };
+        s.Text(kind).Strong(name).Text(" " + verb);
+        return true;
+    }
+
+    private static void DiskGrow(EventView ev, Sentence s)
+    {
+        s.Text($" disk {ev.Text("disk_grow.disk") ?? "?"} grown");
+        var old = ev.Number("disk_grow.old_size_mib");
+        var now = ev.Number("disk_grow.new_size_mib");
+        if (old is { } from && now is { } to)
+        {
+            s.Text($" {TextFormats.Size(from)} → {TextFormats.Size(to)}");
+        }
+        else if (ev.Number("disk_grow.amount_mib") is { } amount)
+        {
+            s.Text(ev.Flag("disk_grow.absolute") == true ? $" to {TextFormats.Size(amount)}" : $" by {TextFormats.Size(amount)}");
+        }
+    }
+
+    private static void Add(EventView ev, Sentence s)
+    {
+        s.Text(ev.Text("add.mode") is "import" ? " imported" : " created");
+        if (ev.Text("instance.primary") is { } primary)
+        {
+            s.Text(" on " + primary);
+        }
+        var facts = new List<string>();
+        if (ev.Number("instance.vcpus") is { } vcpus)
+        {
+            facts.Add(string.Create(CultureInfo.InvariantCulture, $"{vcpus} vCPU{(vcpus == 1 ? "" : "s")}"));
+        }
+        if (ev.Number("instance.memory_mib") is { } memory)
+        {
+            facts.Add(TextFormats.Size(memory));
+        }
+        var sizes = ev.Data.TryGetProperty("instance", out var i) && i.TryGetProperty("disks", out var disks) && disks.ValueKind == System.Text.Json.JsonValueKind.Array
+            ? disks.EnumerateArray().Select(d => d.TryGetProperty("size_mib", out var size) && size.TryGetInt64(out var mib) ? mib : 0).ToList()
+            : [];
+        if (sizes.Count > 0)
+        {
+            facts.Add(string.Create(CultureInfo.InvariantCulture, $"{sizes.Count} disk{(sizes.Count == 1 ? "" : "s")} of {TextFormats.Size(sizes.Sum())}"));
+        }
+        if (facts.Count > 0)
+        {
+            s.Text($" ({string.Join(", ", facts)})");
+        }
+    }
+}

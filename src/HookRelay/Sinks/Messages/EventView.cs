@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace HookRelay.Sinks.Messages;
+
+/// <summary>
+/// A delivered CloudEvent, read by path for templates and messages. A path names a CloudEvents
+/// attribute (id, type, subject, time, opkey) or, failing that, a field of the data, so
+/// <c>instance.name</c> and <c>data.instance.name</c> are the same thing.
+/// </summary>
+public sealed class EventView : IDisposable
+{
+    private readonly JsonDocument? _document;
+
+    public EventView(ReadOnlyMemory<byte> cloudEventJson)
+    {
+        _document = JsonDocument.Parse(cloudEventJson);
+        Root = _document.RootElement;
+        Data = Root.TryGetProperty("data", out var data) ? data : default;
+    }
+
+    public EventView(JsonElement root)
+    {
+        Root = root;
+        Data = root.TryGetProperty("data", out var data) ? data : default;
+    }
+
+    public JsonElement Root { get; }
+
+    public JsonElement Data { get; }
+
+    public string Hook => Text("hook") ?? "";
+
+    public string Phase => Text("phase") ?? "";
+
+    public string? Target => Text("target");
+
+    /// <summary>A value as text (lists joined with ", "), or null when the path leads nowhere or to null.</summary>
+    public string? Text(string path) => Resolve(path.Split('.'));
+
+    public string? Resolve(string[] path) => Find(path) is { } element ? AsText(element) : null;
+
+    public long? Number(string path) =>
+        Find(path.Split('.')) is { ValueKind: JsonValueKind.Number } n && n.TryGetInt64(out var value) ? value : null;
+
+    public bool? Flag(string path) => Find(path.Split('.')) is { ValueKind: JsonValueKind.True or JsonValueKind.False } b ? b.GetBoolean() : null;
+
+    public IReadOnlyList<string> List(string path) =>
+        Find(path.Split('.')) is { ValueKind: JsonValueKind.Array } array
+            ? [.. array.EnumerateArray().Select(AsText).OfType<string>()]
+            : [];
+
+    /// <summary>When the event happened: its time attribute, or now when it has none.</summary>
+    public DateTimeOffset Time =>
+        Root.TryGetProperty("time", out var t) && DateTimeOffset.TryParse(t.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : DateTimeOffset.UtcNow;
+
+    private JsonElement? Find(string[] path)
+    {
+        if (Walk(Root, path) is { } attribute)
+        {
+            return attribute;
+        }
+        return Data.ValueKind == JsonValueKind.Object ? Walk(Data, path) : null;
+    }
+
+    private static JsonElement? Walk(JsonElement element, string[] path)
+    {
+        foreach (var step in path)
+        {
+            if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(step, out var child))
+            {
+                element = child;
+            }
+            else if (element.ValueKind == JsonValueKind.Array && int.TryParse(step, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < element.GetArrayLength())
+            {
+                element = element[index];
+            }
+            else
+            {
+                return null;
+            }
+        }
+        return element;
+    }
+
+    private static string? AsText(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => element.GetString(),
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        JsonValueKind.Array => string.Join(", ", element.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText())),
+        _ => element.GetRawText(),
+    };
+
+    public void Dispose() => _document?.Dispose();
+}

@@ -1,0 +1,94 @@
+using System.Text;
+using HookRelay.Events;
+using HookRelay.Sinks.Messages;
+using HookRelay.Tests.Support;
+
+namespace HookRelay.Tests.Sinks.Messages;
+
+/// <summary>
+/// The default sentence of every captured hook run, in Sinks/Messages/Golden/default-messages.txt.
+/// Regenerate with UPDATE_GOLDEN=1 after a deliberate change, and read the diff.
+/// </summary>
+public class DefaultMessagesTests
+{
+    private static EventView View(string capture, Func<HookEvent, HookEvent>? change = null)
+    {
+        var ev = HookEventParser.Parse(Fixtures.Env(capture), Fixtures.Node(capture));
+        ev = change?.Invoke(ev) ?? ev;
+        return new EventView(CloudEvent.For(ev, new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero)).ToJsonUtf8());
+    }
+
+    [Fact]
+    public void Every_capture_has_its_golden_sentence()
+    {
+        var actual = new StringBuilder();
+        foreach (var capture in Fixtures.CaptureNames())
+        {
+            using var view = View(capture);
+            actual.Append(capture).Append(": ").Append(DefaultMessages.For(view).Render(TextFormat.Plain)).Append('\n');
+        }
+        var golden = Path.Combine(GoldenDir(), "default-messages.txt");
+        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+        {
+            File.WriteAllText(golden, actual.ToString());
+        }
+        Assert.Equal(File.ReadAllText(golden), actual.ToString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Captures))]
+    public void Every_known_post_run_gets_a_sentence_of_its_own(string capture)
+    {
+        using var view = View(capture);
+        var text = DefaultMessages.For(view).Render(TextFormat.Plain);
+        Assert.DoesNotContain("(post)", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("?", text, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> Captures() => [.. Fixtures.CaptureNames()];
+
+    [Fact]
+    public void Live_migration_names_both_nodes_the_cluster_and_the_duration()
+    {
+        using var view = View("instance-migrate-post-node1-01", ev => ev with { Timing = new RunTiming(DateTimeOffset.UnixEpoch, 4200) });
+        Assert.Equal("*web-1.lab.example* live-migrated node1.lab.example → node2.lab.example on cluster cluster.lab.example (4.2 s)",
+            DefaultMessages.For(view).Render(TextFormat.SlackMrkdwn));
+        Assert.Equal("<b>web-1.lab.example</b> live-migrated node1.lab.example → node2.lab.example on cluster cluster.lab.example (4.2 s)",
+            DefaultMessages.For(view).Render(TextFormat.Html));
+    }
+
+    [Fact]
+    public void A_denied_pre_run_names_the_gate_and_its_reason()
+    {
+        using var view = View("instance-add-pre-node1-01", ev => ev with
+        {
+            Gates = [new GateResult("naming", "deny", false, "instance name 'Web_1' does not match ^[a-z0-9-]+$")],
+        });
+        var text = DefaultMessages.For(view).Render(TextFormat.Plain);
+        Assert.StartsWith("instance-add ", text, StringComparison.Ordinal);
+        Assert.Contains(" denied by gate 'naming': instance name 'Web_1' does not match ^[a-z0-9-]+$ on cluster", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_gate_that_could_not_decide_but_let_it_through_is_said()
+    {
+        using var view = View("instance-add-pre-node1-01", ev => ev with
+        {
+            Gates = [new GateResult("policy", "timeout", true, "no answer within 2 s; on_error: allow")],
+        });
+        Assert.Contains("allowed although gate 'policy' could not decide: no answer within 2 s", DefaultMessages.For(view).Render(TextFormat.Plain), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Hostile_names_are_escaped_in_every_format()
+    {
+        using var view = View("instance-remove-post-node1-01", ev => ev with { Instance = ev.Instance! with { Name = "<!here> *x*\n@all" } });
+        var slack = DefaultMessages.For(view).Render(TextFormat.SlackMrkdwn);
+        Assert.StartsWith("*&lt;!here&gt; \u200B*\u200Bx\u200B*\u200B @all* removed", slack, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n", slack, StringComparison.Ordinal);
+        Assert.StartsWith("<b>&lt;!here&gt; *x* @all</b> removed", DefaultMessages.For(view).Render(TextFormat.Html), StringComparison.Ordinal);
+    }
+
+    private static string GoldenDir([System.Runtime.CompilerServices.CallerFilePath] string source = "") =>
+        Path.Combine(Path.GetDirectoryName(source)!, "Golden");
+}
