@@ -21,13 +21,13 @@ public sealed record DeliveryPolicy
     /// <summary>A Retry-After longer than this is capped, so a confused server cannot park a sink for days.</summary>
     public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromHours(1);
 
-    public static DeliveryPolicy From(SinkSettings settings, int defaultConcurrency)
+    public static DeliveryPolicy From(SinkSettings settings, int defaultConcurrency, double? defaultRate = null)
     {
         var defaults = new DeliveryPolicy();
         return new DeliveryPolicy
         {
             Concurrency = Math.Max(1, settings.WholeNumber("concurrency", defaultConcurrency)),
-            RatePerSecond = settings.Number("rate_per_s") is > 0 and var rate ? rate : null,
+            RatePerSecond = settings.Number("rate_per_s") is { } rate ? (rate > 0 ? rate : null) : defaultRate,
             MaxAttempts = Math.Max(1, settings.WholeNumber("max_attempts", defaults.MaxAttempts)),
             MaxAge = settings.Duration("max_age", defaults.MaxAge),
             InitialBackoff = settings.Duration("backoff.initial", defaults.InitialBackoff),

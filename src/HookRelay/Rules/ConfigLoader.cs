@@ -202,14 +202,18 @@ public static partial class ConfigLoader
                     {
                         Error(scalar, $"{owner}, {prefix}: {problem}");
                     }
-                    if (prefix == "body" && !Template.TryParse(value, out _, out var templateProblem))
+                    if (IsTemplate(prefix) && !Template.TryParse(value, out _, out var templateProblem))
                     {
-                        Error(scalar, $"{owner}, body: {templateProblem}");
+                        Error(scalar, $"{owner}, {prefix}: {templateProblem}");
                     }
                     into[prefix] = value;
                     break;
             }
         }
+
+        /// <summary>Sink settings that are templates over the event: checked now, so a typo fails config check, not a delivery.</summary>
+        private static bool IsTemplate(string key) =>
+            key is "body" or "subject" or "text" || key.StartsWith("tags[", StringComparison.Ordinal);
 
         private List<RouteConfig> Routes(YamlSequenceNode? node, Dictionary<string, SinkConfig> sinks)
         {

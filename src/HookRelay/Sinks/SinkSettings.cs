@@ -35,6 +35,17 @@ public sealed class SinkSettings(SinkConfig config, string? subject = null)
     public TimeSpan Duration(string key, TimeSpan fallback) =>
         Text(key) is { } raw && Durations.TryParse(raw, out var value) ? value : fallback;
 
+    /// <summary>A list as the configuration wrote it (flattened to "key[0]", "key[1]" ...), in order; empty when absent.</summary>
+    public IReadOnlyList<string> List(string key)
+    {
+        var items = new List<string>();
+        while (Text($"{key}[{items.Count.ToString(CultureInfo.InvariantCulture)}]") is { } item)
+        {
+            items.Add(item);
+        }
+        return items;
+    }
+
     /// <summary>The entries under one key, e.g. every header under "headers", secrets resolved.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> SecretMap(string key)
     {

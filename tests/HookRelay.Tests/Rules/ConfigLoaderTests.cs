@@ -29,6 +29,42 @@ public class ConfigLoaderTests
     }
 
     [Fact]
+    public void Chat_and_grafana_sinks_load_with_their_settings()
+    {
+        var config = ConfigLoader.Parse(Encoding.UTF8.GetBytes("""
+            sinks:
+              chat: { type: slack, url: "${file:/etc/hookrelay/slack.url}", blocks: false }
+              mm: { type: mattermost, url: "https://mm.example.org/hooks/x", username: ganeti, channel: ops }
+              grafana: { type: grafana, url: https://grafana.example.org, token: "${env:GRAFANA_TOKEN}", tags: ["{{ instance.name }}", ganeti-live-migration], regions: [instance-migrate], panel_id: 3 }
+            routes:
+              - { name: live, matchers: ['hook="instance-migrate"'], to: [chat, mm, grafana], text: "*{{ instance.name }}* moved ({{ duration }})" }
+            """), "test.yaml");
+        Assert.Equal("slack", config.Sinks["chat"].Type);
+        Assert.Equal("{{ instance.name }}", config.Sinks["grafana"].Settings["tags[0]"]);
+        Assert.Equal("*{{ instance.name }}* moved ({{ duration }})", config.Routes[0].Text);
+    }
+
+    [Fact]
+    public void Grafana_without_a_token_is_refused()
+    {
+        var errors = ErrorsOf("sinks:\n  g: { type: grafana, url: https://grafana.example.org }\n");
+        Assert.Contains(errors, e => e.Message.Contains("token", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Broken_templates_in_route_texts_and_tags_are_refused_where_they_are_written()
+    {
+        AssertError("""
+            sinks:
+              g: { type: grafana, url: https://g.example.org, token: t, tags: ["{{ instance.name"] }
+            routes:
+              - { name: r, to: [g], text: "{{ instance name }}" }
+            """, 4, 31, "route 'r', text: '{{ instance name }}' at character 1 is not a path");
+        Assert.Contains(ErrorsOf("sinks:\n  g: { type: grafana, url: https://g.example.org, token: t, tags: [\"{{ x\"] }\n"),
+            e => e.Message.Contains("tags[0]", StringComparison.Ordinal) && e.Message.Contains("never closed", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Valid_config_loads_with_its_routes_and_sinks()
     {
         var config = ConfigLoader.Parse(Encoding.UTF8.GetBytes(Valid), "test.yaml");

@@ -69,7 +69,8 @@ public sealed class HttpSinkClient : IDisposable
 
     private static AuthenticationHeaderValue? Auth(SinkSettings settings)
     {
-        if (settings.Secret("auth.bearer") is { } token)
+        // Grafana's service-account token is "token:"; every other sink writes auth: { bearer: }.
+        if ((settings.Secret("auth.bearer") ?? settings.Secret("token")) is { } token)
         {
             return new AuthenticationHeaderValue("Bearer", token);
         }
@@ -93,6 +94,20 @@ public sealed class HttpSinkClient : IDisposable
         request.Headers.Authorization = _auth;
         return request;
     }
+
+    /// <summary>A JSON document written by <paramref name="write"/>, POSTed and judged: what Slack, Mattermost and Grafana take.</summary>
+    public async Task<DeliveryResult> PostJsonAsync(Action<System.Text.Json.Utf8JsonWriter> write, CancellationToken cancellationToken)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(2048);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            write(writer);
+        }
+        using var request = Post(buffer.WrittenSpan.ToArray(), JsonContent);
+        return await SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static readonly MediaTypeHeaderValue JsonContent = MediaTypeHeaderValue.Parse("application/json; charset=utf-8");
 
     /// <summary>
     /// Sends and hands back the answer itself, for callers that read it (a policy's decision).

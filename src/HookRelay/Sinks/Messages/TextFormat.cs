@@ -15,7 +15,7 @@ public enum TextFormat
     JsonString,
     /// <summary>Slack mrkdwn: &amp;, &lt;, &gt; escaped, formatting characters at word edges defused.</summary>
     SlackMrkdwn,
-    /// <summary>Markdown (Mattermost): punctuation backslash-escaped, @-mentions broken.</summary>
+    /// <summary>Markdown (Mattermost): markup characters backslash-escaped, @-mentions broken.</summary>
     Markdown,
     /// <summary>HTML (e-mail): entities.</summary>
     Html,
@@ -109,12 +109,18 @@ public static class TextFormats
     private static bool AtWordEdge(string value, int i) =>
         i == 0 || i == value.Length - 1 || !char.IsLetterOrDigit(value[i - 1]) || !char.IsLetterOrDigit(value[i + 1]);
 
+    /// <summary>
+    /// Escapes what makes inline Markdown (emphasis, code, links, HTML, tables, strikethrough)
+    /// and, at the start of a value, what would start a block (heading, list, quote). Dots and
+    /// dashes inside names stay as they are: push notifications show the raw text.
+    /// </summary>
     private static string Markdown(string value)
     {
         var builder = new StringBuilder(value.Length + 8);
-        foreach (var c in value)
+        for (var i = 0; i < value.Length; i++)
         {
-            if (c is '\\' or '`' or '*' or '_' or '{' or '}' or '[' or ']' or '(' or ')' or '#' or '+' or '-' or '.' or '!' or '|' or '<' or '>' or '~')
+            var c = value[i];
+            if (c is '\\' or '`' or '*' or '_' or '[' or ']' or '<' or '>' or '|' or '~' || (i == 0 && c is '#' or '-' or '+'))
             {
                 builder.Append('\\').Append(c);
             }

@@ -1,6 +1,7 @@
 using System.Text;
 using HookRelay.Events;
 using HookRelay.Sinks.Messages;
+using HookRelay.Tests.Sinks;
 using HookRelay.Tests.Support;
 
 namespace HookRelay.Tests.Sinks.Messages;
@@ -11,12 +12,8 @@ namespace HookRelay.Tests.Sinks.Messages;
 /// </summary>
 public class DefaultMessagesTests
 {
-    private static EventView View(string capture, Func<HookEvent, HookEvent>? change = null)
-    {
-        var ev = HookEventParser.Parse(Fixtures.Env(capture), Fixtures.Node(capture));
-        ev = change?.Invoke(ev) ?? ev;
-        return new EventView(CloudEvent.For(ev, new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero)).ToJsonUtf8());
-    }
+    private static EventView View(string capture, Func<HookEvent, HookEvent>? change = null) =>
+        new(SinkTestEvents.Message(capture, change).CloudEventJson);
 
     [Fact]
     public void Every_capture_has_its_golden_sentence()
@@ -27,12 +24,7 @@ public class DefaultMessagesTests
             using var view = View(capture);
             actual.Append(capture).Append(": ").Append(DefaultMessages.For(view).Render(TextFormat.Plain)).Append('\n');
         }
-        var golden = Path.Combine(GoldenDir(), "default-messages.txt");
-        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
-        {
-            File.WriteAllText(golden, actual.ToString());
-        }
-        Assert.Equal(File.ReadAllText(golden), actual.ToString());
+        Golden.AssertMatches("default-messages.txt", actual.ToString());
     }
 
     [Theory]
@@ -88,7 +80,4 @@ public class DefaultMessagesTests
         Assert.DoesNotContain("\n", slack, StringComparison.Ordinal);
         Assert.StartsWith("<b>&lt;!here&gt; *x* @all</b> removed", DefaultMessages.For(view).Render(TextFormat.Html), StringComparison.Ordinal);
     }
-
-    private static string GoldenDir([System.Runtime.CompilerServices.CallerFilePath] string source = "") =>
-        Path.Combine(Path.GetDirectoryName(source)!, "Golden");
 }

@@ -15,8 +15,9 @@ public class TextFormatsTests
         Assert.Equal(expected, TextFormats.Escape(TextFormat.SlackMrkdwn, value));
 
     [Theory]
-    [InlineData("**x** [a](http://e) @channel", "\\*\\*x\\*\\* \\[a\\]\\(http://e\\) @\u200Bchannel")]
-    [InlineData("# heading\n- item", "\\# heading \\- item")]
+    [InlineData("**x** [a](http://e) @channel", "\\*\\*x\\*\\* \\[a\\](http://e) @\u200Bchannel")]
+    [InlineData("# heading\n- item", "\\# heading - item")]
+    [InlineData("web-1.lab.example", "web-1.lab.example")]
     public void Markdown_values_are_escaped_and_mentions_broken(string value, string expected) =>
         Assert.Equal(expected, TextFormats.Escape(TextFormat.Markdown, value));
 
