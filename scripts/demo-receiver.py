@@ -1,28 +1,47 @@
 #!/usr/bin/env python3
-"""The demo's stand-in for Slack: a webhook receiver on loopback that checks the Standard
-Webhooks signature with its copy of the secret and prints one line per event. The first
-request is answered 503, to show the daemon retrying. Usage: demo-receiver.py PORT SECRET LOG"""
-import base64, hashlib, hmac, json, sys
+"""The demo's stand-in for Slack and Grafana: one HTTP server on loopback that answers Slack's
+incoming-webhook path (/services/...) and Grafana's annotations API (/api/annotations, bearer
+token checked) and prints one line per request. The very first request is answered 503, to show
+the daemon retrying. Usage: demo-receiver.py PORT GRAFANA_TOKEN LOG"""
+import json, sys
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-port, secret, log = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-key = base64.b64decode(secret.removeprefix("whsec_"))
+port, token, log = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 seen = {"n": 0}
+
+def say(line):
+    with open(log, "a") as f:
+        f.write(f"  {line}\n")
+
+def ms(t):
+    return datetime.fromtimestamp(t / 1000, timezone.utc).strftime("%H:%M:%S.%f")[:-3]
 
 class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
         seen["n"] += 1
         if seen["n"] == 1:
+            say(f"receiver: {self.path} answered 503 (first request of the demo)")
             self.send_response(503); self.end_headers(); return
-        signed = f'{self.headers["webhook-id"]}.{self.headers["webhook-timestamp"]}.'.encode() + body
-        expected = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-        ok = expected in self.headers.get("webhook-signature", "").split()
-        e = json.loads(body); d = e["data"]; m = d["migrate"]
-        with open(log, "a") as f:
-            f.write(f'  receiver got {e["type"]} id {e["id"]} (signature {"valid" if ok else "INVALID"}): '
-                    f'*{d["instance"]["name"]} migrated live* from {m["old_primary"]} to {m["new_primary"]} on {d["cluster"]}\n')
-        self.send_response(200 if ok else 401); self.end_headers()
+        if self.path.startswith("/services/"):
+            say(f"slack   got: {body['text']}")
+            self.reply(200, b"ok")
+        elif self.path == "/api/annotations":
+            if self.headers.get("Authorization") != f"Bearer {token}":
+                self.reply(401, b'{"message":"invalid API key"}'); return
+            span = (f"region {ms(body['time'])} -> {ms(body['timeEnd'])} ({body['timeEnd'] - body['time']} ms)"
+                    if "timeEnd" in body else f"point at {ms(body['time'])}")
+            say(f"grafana got: {span}, tags {body['tags']}: {body['text']}")
+            self.reply(200, b'{"id":1,"message":"Annotation added"}')
+        else:
+            self.reply(404, b"not found")
+
+    def reply(self, status, payload):
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
     def log_message(self, *args):
         pass

@@ -24,6 +24,7 @@ public static class CliApp
         root.Subcommands.Add(StatusCommand.Create(configOption));
         root.Subcommands.Add(DlqCommand.Create(configOption));
         root.Subcommands.Add(ReplayCommand.Create(configOption));
+        root.Subcommands.Add(TestSendCommand.Create(configOption));
         root.Subcommands.Add(VersionCommand.Create(configOption));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

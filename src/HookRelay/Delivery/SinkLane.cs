@@ -63,7 +63,7 @@ public sealed class SinkLane : IDisposable
                 outcomes.Add(new Outcome(row.Id, OutcomeKind.Dead, row.Attempts, row.NextMs, "the stored event is missing or unreadable (see the daemon's log)"));
                 continue;
             }
-            var result = await AttemptAsync(new SinkMessage(stored.EventId, row.Routes, stored.Type, stored.Body), abort).ConfigureAwait(false);
+            var result = await AttemptAsync(new SinkMessage(stored.EventId, row.Routes, stored.Type, stored.Body), clock, abort).ConfigureAwait(false);
             if (result is null)
             {
                 outcomes.Add(Outcome.Released(row));
@@ -82,18 +82,23 @@ public sealed class SinkLane : IDisposable
     }
 
     /// <summary>
-    /// One attempt; null when it was cut short by shutdown (not counted as an attempt). The sink
+    /// One attempt; null when it was cut short by shutdown or a pause (not counted as an attempt). The sink
     /// runs on the thread pool under a deadline: a write that blocks in the kernel (a FIFO with no
     /// reader, a hung NFS mount) cannot be cancelled, but it must not hold its key, or a drainer's
     /// exit, forever. It is abandoned as a failed attempt and retried.
     /// </summary>
-    private async Task<DeliveryResult?> AttemptAsync(SinkMessage message, CancellationToken abort)
+    private async Task<DeliveryResult?> AttemptAsync(SinkMessage message, Func<long> clock, CancellationToken abort)
     {
         try
         {
             if (_rate is not null)
             {
                 using var lease = await _rate.AcquireAsync(1, abort).ConfigureAwait(false);
+                // Another key's 429 may have paused the sink while this one waited for its turn.
+                if (PausedUntilMs > clock())
+                {
+                    return null;
+                }
             }
             var attempt = Task.Run(() => Sink.DeliverAsync(message, abort).AsTask(), CancellationToken.None);
             return await attempt.WaitAsync(Policy.AttemptLimit, abort).ConfigureAwait(false);

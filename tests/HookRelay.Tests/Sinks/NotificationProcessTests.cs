@@ -1,0 +1,115 @@
+using System.Text.Json;
+using HookRelay.Cli;
+using HookRelay.Tests.Support;
+
+namespace HookRelay.Tests.Sinks;
+
+/// <summary>
+/// Chat and Grafana through the published binaries: hooks run as Ganeti runs them, the daemon
+/// delivers, a real HTTP server on loopback receives; and `test-send`.
+/// </summary>
+public sealed class NotificationProcessTests : IAsyncLifetime
+{
+    private readonly HookRelayHost _host = new();
+    private TestReceiver _receiver = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _receiver = await TestReceiver.StartAsync();
+        _receiver.AnswerBody = (i, r) => r.Path.EndsWith("/api/annotations", StringComparison.Ordinal) ? $"{{\"id\":{i + 1}}}" : "ok";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _receiver.DisposeAsync();
+        _host.Dispose();
+    }
+
+    private string Base => _receiver.Url.Replace("/hook", "", StringComparison.Ordinal);
+
+    private void Configure(string slackExtra = "") => _host.Configure($$$"""
+        sinks:
+          slack: { type: slack, url: "{{{Base}}}/services/T0/B0/x", backoff: { initial: 100ms }{{{slackExtra}}} }
+          grafana: { type: grafana, url: "{{{Base}}}", token: glsa_t, tags: ["{{ instance.name }}", ganeti-live-migration] }
+        routes:
+          - name: chat
+            on_node: master
+            matchers: ['hook=~"instance-(migrate|reboot)"', 'phase="post"']
+            to: [slack]
+            text: "*{{ instance.name }} migrated live* from {{ migrate.old_primary }} to {{ migrate.new_primary }}"
+          - { name: timeline, on_node: master, matchers: ['hook="instance-migrate"', 'phase="post"'], to: [grafana] }
+        """);
+
+    [Fact]
+    public async Task Grafana_region_spans_the_pre_run_to_the_post_run_of_one_migration()
+    {
+        Configure();
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await _host.RunHookAsync("instance-migrate-pre-node1-01");
+        await Task.Delay(400, TestContext.Current.CancellationToken);
+        await _host.RunHookAsync("instance-migrate-post-node1-01");
+        var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await _host.DrainAsync();
+        var annotation = JsonDocument.Parse(Assert.Single(_receiver.Accepted, r => r.Path == "/api/annotations").Body).RootElement;
+        var start = annotation.GetProperty("time").GetInt64();
+        var end = annotation.GetProperty("timeEnd").GetInt64();
+        Assert.InRange(start, before, before + 2000);
+        Assert.InRange(end - start, 400, after - before);
+        Assert.Equal(["web-1.lab.example", "ganeti-live-migration"], annotation.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Matches(@"live-migrated node1\.lab\.example → node2\.lab\.example on cluster cluster\.lab\.example \((\d+ ms|\d+(\.\d)? s)\)$", annotation.GetProperty("text").GetString());
+        var slack = JsonDocument.Parse(Assert.Single(_receiver.Accepted, r => r.Path.StartsWith("/services/", StringComparison.Ordinal)).Body).RootElement;
+        Assert.Equal("*web-1.lab.example migrated live* from node1.lab.example to node2.lab.example", slack.GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Slack_gets_one_message_a_second_and_waits_as_long_as_its_429_asks()
+    {
+        Configure();
+        _receiver.Behaviour = (i, _) => Task.FromResult<(int, IReadOnlyDictionary<string, string>?)>(i == 0
+            ? (429, new Dictionary<string, string> { ["Retry-After"] = "2" })
+            : (200, null));
+        foreach (var instance in new[] { "a-1", "b-1", "c-1" })
+        {
+            await _host.RunHookAsync("instance-reboot-post-node1-01", change: env => env["GANETI_INSTANCE_NAME"] = instance);
+        }
+        await _host.DrainAsync();
+        var slack = _receiver.All.Where(r => r.Path.StartsWith("/services/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, slack.Count);
+        Assert.Equal(429, slack[0].Status);
+        Assert.True(slack[1].At - slack[0].At >= TimeSpan.FromSeconds(1.9), $"retried {(slack[1].At - slack[0].At).TotalSeconds:0.00} s after a 429 asking for 2 s");
+        for (var i = 2; i < slack.Count; i++)
+        {
+            Assert.True(slack[i].At - slack[i - 1].At >= TimeSpan.FromSeconds(0.8), $"messages {i - 1} and {i} {(slack[i].At - slack[i - 1].At).TotalSeconds:0.00} s apart");
+        }
+        Assert.Equal(0, _host.Count("state <> 1"));
+    }
+
+    [Fact]
+    public async Task Test_send_delivers_a_marked_sample_and_says_so()
+    {
+        Configure();
+        var run = await _host.CliAsync("test-send", "slack");
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Contains("delivered in", run.Stdout, StringComparison.Ordinal);
+        var text = JsonDocument.Parse(Assert.Single(_receiver.Accepted).Body).RootElement.GetProperty("text").GetString();
+        Assert.Equal($"{TestSendCommand.Marker}*web-1.lab.example migrated live* from node1.lab.example to node2.lab.example", text);
+        Assert.False(File.Exists(Path.Combine(_host.StateDir, "outbox.db")), "test-send goes around the outbox");
+    }
+
+    [Fact]
+    public async Task Test_send_reports_a_refusal_and_an_unknown_sink()
+    {
+        Configure();
+        _receiver.Behaviour = (_, _) => Task.FromResult<(int, IReadOnlyDictionary<string, string>?)>((403, null));
+        _receiver.AnswerBody = (_, _) => "invalid_token";
+        var refused = await _host.CliAsync("test-send", "slack", "--hook", "instance-reboot");
+        Assert.Equal(ExitCodes.Failed, refused.ExitCode);
+        Assert.Contains("would give up (dead letter)", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("invalid_token", refused.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("/services/T0", refused.Stderr + refused.Stdout, StringComparison.Ordinal);
+        var unknown = await _host.CliAsync("test-send", "pager");
+        Assert.Equal(ExitCodes.Failed, unknown.ExitCode);
+        Assert.Contains("no sink 'pager'", unknown.Stderr, StringComparison.Ordinal);
+        Assert.Contains("grafana, slack", unknown.Stderr, StringComparison.Ordinal);
+    }
+}
