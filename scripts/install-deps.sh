@@ -2,7 +2,10 @@
 # Installs what building and testing HookRelay needs on a fresh Debian 12 machine (as root).
 # Idempotent: skips apt entirely when everything is already there.
 set -euo pipefail
-packages=(clang lld zlib1g-dev libsqlite3-dev sqlite3 hyperfine curl python3 git make)
+# Build: clang lld zlib1g-dev libsqlite3-dev. Tests against real services: Alertmanager, an SMTP
+# server (aiosmtpd). The tests start their own instances on loopback and stop them by pid.
+packages=(clang lld zlib1g-dev libsqlite3-dev sqlite3 hyperfine curl python3 git make
+  prometheus-alertmanager python3-aiosmtpd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -10,7 +13,13 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   apt-get update -qq
+  # Service packages start their daemon on install where they can (no systemd: through
+  # invoke-rc.d). Nothing here may leave a daemon behind, so starts are refused meanwhile;
+  # a policy-rc.d the machine already has is left as it is.
+  policy=/usr/sbin/policy-rc.d ours=
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 755 "$policy"; ours=1; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  if [ -n "$ours" ]; then rm -f "$policy"; fi
 fi
 if ! command -v dotnet >/dev/null; then
   echo "install-deps: the .NET 10 SDK is required (dotnet not found on PATH)" >&2
