@@ -213,7 +213,7 @@ public static partial class ConfigLoader
 
         /// <summary>Sink settings that are templates over the event: checked now, so a typo fails config check, not a delivery.</summary>
         private static bool IsTemplate(string key) =>
-            key is "body" or "subject" or "text" || key.StartsWith("tags[", StringComparison.Ordinal);
+            key is "body" or "subject" or "text" || key.StartsWith("tags[", StringComparison.Ordinal) || key.StartsWith("labels.", StringComparison.Ordinal);
 
         private List<RouteConfig> Routes(YamlSequenceNode? node, Dictionary<string, SinkConfig> sinks)
         {

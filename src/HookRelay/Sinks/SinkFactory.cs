@@ -19,6 +19,7 @@ public static class SinkFactory
             ChatSink.SlackType => ChatSink.Create(settings, texts, mattermost: false),
             ChatSink.MattermostType => ChatSink.Create(settings, texts, mattermost: true),
             GrafanaSink.Type => GrafanaSink.Create(settings, texts),
+            AlertmanagerSink.Type => AlertmanagerSink.Create(settings, texts),
             _ => throw new InvalidOperationException($"sink '{config.Name}' has type '{config.Type}', which this version cannot deliver to"),
         };
     }
