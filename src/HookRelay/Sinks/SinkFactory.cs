@@ -20,6 +20,7 @@ public static class SinkFactory
             ChatSink.MattermostType => ChatSink.Create(settings, texts, mattermost: true),
             GrafanaSink.Type => GrafanaSink.Create(settings, texts),
             AlertmanagerSink.Type => AlertmanagerSink.Create(settings, texts),
+            Email.EmailSink.Type => Email.EmailSink.Create(settings, texts),
             _ => throw new InvalidOperationException($"sink '{config.Name}' has type '{config.Type}', which this version cannot deliver to"),
         };
     }

@@ -23,6 +23,14 @@ internal static class SinkTestEvents
     public static SinkMessage LiveMigration(Func<HookEvent, HookEvent>? change = null, string route = "route") =>
         Message("instance-migrate-post-node1-01", ev => (change?.Invoke(ev) ?? ev) with { Timing = new RunTiming(Time.AddMilliseconds(-4200), 4200) }, route);
 
-    public static SinkSettings Settings(string type, params (string Key, string Value)[] settings) =>
-        new(new SinkConfig("test", type, settings.ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal), new SourcePosition("test.yaml", 1, 1)));
+    /// <summary>A sink's settings as the configuration would flatten them; a key given twice keeps its last value.</summary>
+    public static SinkSettings Settings(string type, params (string Key, string Value)[] settings)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in settings)
+        {
+            map[key] = value;
+        }
+        return new(new SinkConfig("test", type, map, new SourcePosition("test.yaml", 1, 1)));
+    }
 }

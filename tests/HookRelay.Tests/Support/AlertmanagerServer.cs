@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace HookRelay.Tests.Support;
 
@@ -32,7 +30,7 @@ public sealed class AlertmanagerServer : IAsyncDisposable
         var dir = new TempDir();
         var config = Path.Combine(dir.Path, "alertmanager.yml");
         await File.WriteAllTextAsync(config, "route:\n  receiver: nobody\nreceivers:\n  - name: nobody\n");
-        var port = FreePort();
+        var port = ServiceProcesses.FreeLoopbackPort();
         var start = new ProcessStartInfo(Binary,
             [$"--config.file={config}", $"--storage.path={Path.Combine(dir.Path, "data")}", $"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="])
         {
@@ -66,21 +64,9 @@ public sealed class AlertmanagerServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
+        await ServiceProcesses.StopAsync(_process);
         _dir.Dispose();
     }
 }

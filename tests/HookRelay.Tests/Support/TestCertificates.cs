@@ -32,6 +32,17 @@ public sealed class TestCertificates : IDisposable
 
     public string AuthorityPem => Authority.ExportCertificatePem();
 
+    /// <summary>The server's certificate, its key and the CA as PEM files, for servers that are not .NET (aiosmtpd).</summary>
+    public (string Certificate, string Key, string Authority) WritePem(string dir)
+    {
+        var paths = (Path.Combine(dir, "server.crt"), Path.Combine(dir, "server.key"), Path.Combine(dir, "ca.crt"));
+        File.WriteAllText(paths.Item1, Server.ExportCertificatePem());
+        using var key = Server.GetRSAPrivateKey()!;
+        File.WriteAllText(paths.Item2, key.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(paths.Item3, AuthorityPem);
+        return paths;
+    }
+
     public void Dispose()
     {
         Authority.Dispose();

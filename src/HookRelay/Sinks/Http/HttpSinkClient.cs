@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 
 namespace HookRelay.Sinks.Http;
 
@@ -32,22 +30,9 @@ public sealed class HttpSinkClient : IDisposable
             AllowAutoRedirect = false,
             UseCookies = false,
         };
-        if (settings.Flag("insecure", false))
+        if (Tls.CertificateTrust.From(settings) is { } trust)
         {
-            // Only on explicit request (insecure: true in the configuration): accepts any certificate.
-#pragma warning disable CA5359
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-#pragma warning restore CA5359
-        }
-        else if (settings.Text("ca_file") is { } caFile)
-        {
-            var roots = new X509Certificate2Collection();
-            roots.ImportFromPemFile(caFile);
-            if (roots.Count == 0)
-            {
-                throw new InvalidOperationException($"{settings.Subject}: ca_file {caFile} holds no PEM certificate");
-            }
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => TrustedBy(roots, certificate, errors);
+            handler.SslOptions.RemoteCertificateValidationCallback = trust;
         }
         _client = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
     }
@@ -186,24 +171,6 @@ public sealed class HttpSinkClient : IDisposable
         { Date: { } date } => date - DateTimeOffset.UtcNow is { Ticks: > 0 } wait ? wait : TimeSpan.Zero,
         _ => null,
     };
-
-    private static bool TrustedBy(X509Certificate2Collection roots, X509Certificate? certificate, SslPolicyErrors errors)
-    {
-        if (errors == SslPolicyErrors.None)
-        {
-            return true;
-        }
-        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
-        {
-            return false;
-        }
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = new X509Certificate2(certificate);
-        return chain.Build(leaf);
-    }
 
     public void Dispose() => _client.Dispose();
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -37,7 +36,7 @@ public static class TextFormats
         TextFormat.Plain => OneLine(value),
         TextFormat.SlackMrkdwn => SlackMrkdwn(OneLine(value)),
         TextFormat.Markdown => Markdown(OneLine(value)),
-        TextFormat.Html => WebUtility.HtmlEncode(OneLine(value)),
+        TextFormat.Html => Html(OneLine(value)),
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 
@@ -102,6 +101,29 @@ public static class TextFormats
                     builder.Append(c);
                     break;
             }
+        }
+        return builder.ToString();
+    }
+
+    /// <summary>The five characters HTML gives meaning to, as entities; every other character stays itself (UTF-8 bodies).</summary>
+    public static string Html(string value)
+    {
+        if (value.AsSpan().IndexOfAny("&<>\"'") < 0)
+        {
+            return value;
+        }
+        var builder = new StringBuilder(value.Length + 16);
+        foreach (var c in value)
+        {
+            builder.Append(c switch
+            {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '"' => "&quot;",
+                '\'' => "&#39;",
+                _ => null,
+            } ?? c.ToString());
         }
         return builder.ToString();
     }
