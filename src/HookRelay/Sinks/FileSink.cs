@@ -7,8 +7,11 @@ namespace HookRelay.Sinks;
 /// .NET opens FileMode.Append without O_APPEND and writes at an offset it tracks itself, so two
 /// concurrent appends can land on the same offset: writes to one path are serialised here. Only
 /// one process delivers from an outbox (the serve lock), so a lock in this process is enough.
+/// With max_size, a line that would make the file bigger first rotates it (path → path.1 →
+/// … → path.keep, the oldest dropped); an external logrotate works as well, since the file is
+/// opened anew for every line.
 /// </summary>
-public sealed class FileSink(string name, string path, bool fsync) : ISink
+public sealed class FileSink(string name, string path, bool fsync, long? maxBytes = null, int keep = 5) : ISink
 {
     public const string Type = "file";
     private static readonly ConcurrentDictionary<string, object> Locks = new(StringComparer.Ordinal);
@@ -18,7 +21,8 @@ public sealed class FileSink(string name, string path, bool fsync) : ISink
     public string Path => path;
 
     public static FileSink Create(SinkSettings settings) =>
-        new(settings.SinkName, settings.RequiredSecret("path"), settings.Flag("fsync", true));
+        new(settings.SinkName, settings.RequiredSecret("path"), settings.Flag("fsync", true), settings.ByteSize("max_size"),
+            Math.Max(1, settings.WholeNumber("keep", 5)));
 
     public ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken)
     {
@@ -29,6 +33,10 @@ public sealed class FileSink(string name, string path, bool fsync) : ISink
         {
             lock (Locks.GetOrAdd(System.IO.Path.GetFullPath(path), _ => new object()))
             {
+                if (maxBytes is { } max && new FileInfo(path) is { Exists: true, Length: > 0 } current && current.Length + line.Length > max)
+                {
+                    Rotate();
+                }
                 Append(line);
             }
             return ValueTask.FromResult(DeliveryResult.Ok);
@@ -39,6 +47,23 @@ public sealed class FileSink(string name, string path, bool fsync) : ISink
             // retrying it costs little and an operator fixing it should not lose the event.
             return ValueTask.FromResult<DeliveryResult>(new DeliveryResult.Retry($"cannot append to {path}: {e.Message}"));
         }
+    }
+
+    /// <summary>
+    /// Oldest first, so every step is one rename and a failure midway loses nothing: the lines
+    /// are all still in some file, and the next delivery tries again.
+    /// </summary>
+    private void Rotate()
+    {
+        File.Delete($"{path}.{keep}");
+        for (var i = keep - 1; i >= 1; i--)
+        {
+            if (File.Exists($"{path}.{i}"))
+            {
+                File.Move($"{path}.{i}", $"{path}.{i + 1}");
+            }
+        }
+        File.Move(path, $"{path}.1");
     }
 
     private void Append(byte[] line)

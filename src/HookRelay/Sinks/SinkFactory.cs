@@ -21,6 +21,8 @@ public static class SinkFactory
             GrafanaSink.Type => GrafanaSink.Create(settings, texts),
             AlertmanagerSink.Type => AlertmanagerSink.Create(settings, texts),
             Email.EmailSink.Type => Email.EmailSink.Create(settings, texts),
+            ExecSink.Type => ExecSink.Create(settings),
+            SyslogSink.Type => SyslogSink.Create(settings, texts),
             _ => throw new InvalidOperationException($"sink '{config.Name}' has type '{config.Type}', which this version cannot deliver to"),
         };
     }

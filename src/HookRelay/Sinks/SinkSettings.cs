@@ -35,6 +35,22 @@ public sealed class SinkSettings(SinkConfig config, string? subject = null)
     public TimeSpan Duration(string key, TimeSpan fallback) =>
         Text(key) is { } raw && Durations.TryParse(raw, out var value) ? value : fallback;
 
+    /// <summary>A size such as 512KB, 100MB, 1GB (powers of 1024, as logrotate reads them) or plain bytes; null when absent.</summary>
+    public long? ByteSize(string key)
+    {
+        if (Text(key) is not { } raw)
+        {
+            return null;
+        }
+        var (digits, unit) = raw.EndsWith("GB", StringComparison.Ordinal) ? (raw[..^2], 1L << 30)
+            : raw.EndsWith("MB", StringComparison.Ordinal) ? (raw[..^2], 1L << 20)
+            : raw.EndsWith("KB", StringComparison.Ordinal) ? (raw[..^2], 1L << 10)
+            : (raw, 1L);
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n * unit
+            : throw new InvalidOperationException($"{Subject}: '{key}' is '{raw}', expected a size such as 512KB, 100MB or 1GB");
+    }
+
     /// <summary>A list as the configuration wrote it (flattened to "key[0]", "key[1]" ...), in order; empty when absent.</summary>
     public IReadOnlyList<string> List(string key)
     {

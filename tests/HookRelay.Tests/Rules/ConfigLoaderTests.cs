@@ -45,6 +45,30 @@ public class ConfigLoaderTests
     }
 
     [Fact]
+    public void Local_and_service_sinks_load_with_lists_flattened_in_order()
+    {
+        var config = ConfigLoader.Parse(Encoding.UTF8.GetBytes("""
+            sinks:
+              script: { type: exec, command: [/usr/local/bin/sync-vm, --quiet, "two words"], timeout: 5s, fail_codes: [64] }
+              log: { type: syslog, address: "udp://127.0.0.1:514", facility: local3 }
+              timeline: { type: file, path: /var/log/hookrelay/events.jsonl, max_size: 100MB, keep: 3 }
+              am: { type: alertmanager, url: "http://127.0.0.1:9093", labels: { team: virt, primary: "{{ instance.primary }}" } }
+              mail: { type: email, host: smtp.example.org, from: ganeti@example.org, to: [ops@example.org], password: "${file:/etc/hookrelay/smtp.pw}", username: ganeti }
+            """), "test.yaml");
+        Assert.Equal(["/usr/local/bin/sync-vm", "--quiet", "two words"], new[] { 0, 1, 2 }.Select(i => config.Sinks["script"].Settings[$"command[{i}]"]));
+        Assert.Equal("{{ instance.primary }}", config.Sinks["am"].Settings["labels.primary"]);
+    }
+
+    [Fact]
+    public void Misshapen_local_sinks_are_refused_naming_the_key()
+    {
+        Assert.Contains(ErrorsOf("sinks:\n  s: { type: exec, command: /bin/true }\n"), e => e.Message.Contains("command", StringComparison.Ordinal) && e.Message.Contains("a list", StringComparison.Ordinal));
+        Assert.Contains(ErrorsOf("sinks:\n  s: { type: syslog, facility: local9 }\n"), e => e.Message.Contains("local9", StringComparison.Ordinal));
+        Assert.Contains(ErrorsOf("sinks:\n  s: { type: file, path: /x, max_size: 10 MB }\n"), e => e.Message.Contains("max_size", StringComparison.Ordinal));
+        Assert.Contains(ErrorsOf("sinks:\n  s: { type: alertmanager, url: http://x, labels: { bad-name: x } }\n"), e => e.Message.Contains("bad-name", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Grafana_without_a_token_is_refused()
     {
         var errors = ErrorsOf("sinks:\n  g: { type: grafana, url: https://grafana.example.org }\n");

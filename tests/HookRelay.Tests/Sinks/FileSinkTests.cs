@@ -36,4 +36,48 @@ public sealed class FileSinkTests : IDisposable
         var result = await Sink(path).DeliverAsync(new SinkMessage("id", "r", "t", "{}"u8.ToArray()), CancellationToken.None);
         Assert.Contains(path, Assert.IsType<DeliveryResult.Retry>(result).Reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Rotation_keeps_every_line_in_at_most_keep_files_under_concurrent_appends()
+    {
+        var path = Path.Combine(_dir.Path, "events.jsonl");
+        var sink = FileSink.Create(new SinkSettings(new SinkConfig("out", "file", new Dictionary<string, string>
+        {
+            ["path"] = path,
+            ["fsync"] = "false",
+            ["max_size"] = "8KB",
+            ["keep"] = "50",
+        }, new SourcePosition("t.yaml", 1, 1))));
+        var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(async () =>
+        {
+            var body = System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{i},\"pad\":\"{new string('x', 300)}\"}}");
+            return await sink.DeliverAsync(new SinkMessage($"id-{i}", "r", "t", body), CancellationToken.None);
+        })));
+        Assert.All(results, r => Assert.IsType<DeliveryResult.Delivered>(r));
+        var files = Directory.GetFiles(_dir.Path, "events.jsonl*");
+        Assert.InRange(files.Length, 8, 11);
+        Assert.All(files, f => Assert.InRange(new FileInfo(f).Length, 1, 8 * 1024));
+        var numbers = files.SelectMany(File.ReadAllLines).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("n").GetInt32()).Order();
+        Assert.Equal(Enumerable.Range(0, 200), numbers);
+    }
+
+    [Fact]
+    public async Task Rotation_drops_the_oldest_beyond_keep()
+    {
+        var path = Path.Combine(_dir.Path, "events.jsonl");
+        var sink = FileSink.Create(new SinkSettings(new SinkConfig("out", "file", new Dictionary<string, string>
+        {
+            ["path"] = path,
+            ["fsync"] = "false",
+            ["max_size"] = "1KB",
+            ["keep"] = "2",
+        }, new SourcePosition("t.yaml", 1, 1))));
+        for (var i = 0; i < 10; i++)
+        {
+            await sink.DeliverAsync(new SinkMessage($"id-{i}", "r", "t", System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{i},\"pad\":\"{new string('x', 600)}\"}}")), CancellationToken.None);
+        }
+        Assert.Equal(["events.jsonl", "events.jsonl.1", "events.jsonl.2"], Directory.GetFiles(_dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Contains("\"n\":9", File.ReadAllText(path), StringComparison.Ordinal);
+        Assert.Contains("\"n\":7", File.ReadAllText(path + ".2"), StringComparison.Ordinal);
+    }
 }

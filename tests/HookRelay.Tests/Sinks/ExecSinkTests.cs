@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using HookRelay.Sinks;
+using HookRelay.Tests.Support;
+
+namespace HookRelay.Tests.Sinks;
+
+/// <summary>The exec sink running real programns (/bin/sh scripts written for each test).</summary>
+public sealed class ExecSinkTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string Script(string body)
+    {
+        var path = Path.Combine(_dir.Path, $"script-{Guid.NewGuid():N}.sh");
+        File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
+    private static ExecSink Sink(params (string, string)[] settings) => ExecSink.Create(SinkTestEvents.Settings("exec", settings));
+
+    private static Task<DeliveryResult> Deliver(ExecSink sink, SinkMessage? message = null) =>
+        sink.DeliverAsync(message ?? SinkTestEvents.LiveMigration(), TestContext.Current.CancellationToken).AsTask();
+
+    [Fact]
+    public async Task The_event_arrives_on_stdin_with_its_arguments_and_variables_unchanged_by_any_shell()
+    {
+        var output = Path.Combine(_dir.Path, "out");
+        var script = Script($"cat > '{output}.json'; printf '%s\\n' \"$@\" \"$HOOKRELAY_EVENT_ID\" \"$HOOKRELAY_EVENT_TYPE\" \"$HOOKRELAY_ROUTE\" \"$(pwd)\" > '{output}.args'");
+        var message = SinkTestEvents.LiveMigration(route: "a,b");
+        var result = await Deliver(Sink(("command[0]", script), ("command[1]", "$(touch /tmp/pwned) ; 'x'"), ("command[2]", "two words")), message);
+        Assert.IsType<DeliveryResult.Delivered>(result);
+        Assert.Equal(message.CloudEventJson.ToArray(), await File.ReadAllBytesAsync(output + ".json", TestContext.Current.CancellationToken));
+        Assert.Equal(["$(touch /tmp/pwned) ; 'x'", "two words", SinkTestEvents.Id, "org.ganeti.instance-migrate.post", "a,b", "/"],
+            await File.ReadAllLinesAsync(output + ".args", TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task A_non_zero_exit_is_retried_with_the_last_line_the_program_said()
+    {
+        var retry = Assert.IsType<DeliveryResult.Retry>(await Deliver(Sink(("command[0]", Script("cat >/dev/null; echo first >&2; echo 'netbox said 503' >&2; exit 3")))));
+        Assert.EndsWith("exited 3: netbox said 503", retry.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_fail_code_is_a_dead_letter()
+    {
+        var failed = Assert.IsType<DeliveryResult.Failed>(await Deliver(Sink(("command[0]", Script("exit 65")), ("fail_codes[0]", "64"), ("fail_codes[1]", "65"))));
+        Assert.Contains("exited 65 (a fail_code)", failed.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_program_over_its_timeout_is_killed_with_its_children_and_retried()
+    {
+        var pidFile = Path.Combine(_dir.Path, "child.pid");
+        var clock = Stopwatch.StartNew();
+        var retry = Assert.IsType<DeliveryResult.Retry>(await Deliver(Sink(("command[0]", Script($"sleep 60 & echo $! > '{pidFile}'; wait")), ("timeout", "500ms"))));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.Contains("did not finish within 0.5 s and was killed", retry.Reason, StringComparison.Ordinal);
+        var child = int.Parse((await File.ReadAllTextAsync(pidFile, TestContext.Current.CancellationToken)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        Assert.False(Directory.Exists($"/proc/{child}") && !File.ReadAllText($"/proc/{child}/stat").Contains(") Z ", StringComparison.Ordinal), "the program's child survived");
+    }
+
+    [Fact]
+    public async Task A_program_that_ignores_a_large_stdin_and_floods_its_output_does_not_block()
+    {
+        var big = SinkTestEvents.LiveMigration(ev => ev with { Instance = ev.Instance! with { Name = new string('x', 1_000_000) } });
+        var result = await Deliver(Sink(("command[0]", Script("head -c 5000000 /dev/zero; head -c 300000 /dev/zero >&2; exit 0")), ("timeout", "20s")), big);
+        Assert.IsType<DeliveryResult.Delivered>(result);
+    }
+
+    [Fact]
+    public async Task A_missing_program_is_retried_naming_it()
+    {
+        var retry = Assert.IsType<DeliveryResult.Retry>(await Deliver(Sink(("command[0]", "/nonexistent/sync-vm"))));
+        Assert.Contains("cannot run /nonexistent/sync-vm", retry.Reason, StringComparison.Ordinal);
+    }
+}
