@@ -37,17 +37,14 @@ public sealed class FileSinkTests : IDisposable
         Assert.Contains(path, Assert.IsType<DeliveryResult.Retry>(result).Reason, StringComparison.Ordinal);
     }
 
+    private static FileSink RotatingSink(string path, string maxSize, string keep) =>
+        FileSink.Create(SinkTestEvents.Settings("file", ("path", path), ("fsync", "false"), ("max_size", maxSize), ("keep", keep)));
+
     [Fact]
     public async Task Rotation_keeps_every_line_in_at_most_keep_files_under_concurrent_appends()
     {
         var path = Path.Combine(_dir.Path, "events.jsonl");
-        var sink = FileSink.Create(new SinkSettings(new SinkConfig("out", "file", new Dictionary<string, string>
-        {
-            ["path"] = path,
-            ["fsync"] = "false",
-            ["max_size"] = "8KB",
-            ["keep"] = "50",
-        }, new SourcePosition("t.yaml", 1, 1))));
+        var sink = RotatingSink(path, "8KB", "50");
         var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(async () =>
         {
             var body = System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{i},\"pad\":\"{new string('x', 300)}\"}}");
@@ -65,13 +62,7 @@ public sealed class FileSinkTests : IDisposable
     public async Task Rotation_drops_the_oldest_beyond_keep()
     {
         var path = Path.Combine(_dir.Path, "events.jsonl");
-        var sink = FileSink.Create(new SinkSettings(new SinkConfig("out", "file", new Dictionary<string, string>
-        {
-            ["path"] = path,
-            ["fsync"] = "false",
-            ["max_size"] = "1KB",
-            ["keep"] = "2",
-        }, new SourcePosition("t.yaml", 1, 1))));
+        var sink = RotatingSink(path, "1KB", "2");
         for (var i = 0; i < 10; i++)
         {
             await sink.DeliverAsync(new SinkMessage($"id-{i}", "r", "t", System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{i},\"pad\":\"{new string('x', 600)}\"}}")), CancellationToken.None);
