@@ -33,6 +33,7 @@ bench: deps publish
 	python3 ./bench/latency.py $(BIN)
 	./bench/daemon-throughput.sh $(BIN) 20000 32
 	./bench/gates.sh $(BIN) 200
+	./bench/timing-marker.sh $(BIN) 300
 
 format:
 	dotnet format
