@@ -57,6 +57,11 @@ public sealed partial class HookInstaller(string hooksRoot, string binary, strin
     public IReadOnlyList<InstallChange> PlanInstall(IReadOnlySet<string> neededDirectories)
     {
         var changes = new List<InstallChange>();
+        if (neededDirectories.Count > 0 && !Directory.Exists(hooksRoot))
+        {
+            // Recorded like the others, so uninstall removes the root too and leaves /etc/ganeti as found.
+            changes.Add(new(InstallStep.CreateDirectory, hooksRoot));
+        }
         foreach (var dir in neededDirectories)
         {
             var dirPath = Path.Combine(hooksRoot, dir);
@@ -116,8 +121,19 @@ public sealed partial class HookInstaller(string hooksRoot, string binary, strin
                 changes.Add(new(InstallStep.RemoveDirectory, dirPath));
             }
         }
+        var removed = changes.Where(c => c.Step == InstallStep.RemoveDirectory).Select(c => c.Path).ToHashSet(StringComparer.Ordinal);
+        if (created.Contains(RootEntry) && keep.Count == 0
+            && Directory.EnumerateFileSystemEntries(hooksRoot).All(e => removed.Contains(e) || Path.GetFileName(e) == ManifestName))
+        {
+            changes.Add(new(InstallStep.RemoveDirectory, hooksRoot));
+        }
         return changes;
     }
+
+    /// <summary>How the manifest names the hooks root itself, when install had to create it.</summary>
+    private const string RootEntry = ".";
+
+    private string ManifestEntry(string path) => path == hooksRoot ? RootEntry : Path.GetFileName(path);
 
     /// <summary>Applies a plan. Refuses the whole plan, touching nothing, when it holds a conflict.</summary>
     public void Apply(IReadOnlyList<InstallChange> changes)
@@ -133,7 +149,7 @@ public sealed partial class HookInstaller(string hooksRoot, string binary, strin
             {
                 case InstallStep.CreateDirectory:
                     Directory.CreateDirectory(change.Path);
-                    created.Add(Path.GetFileName(change.Path));
+                    created.Add(ManifestEntry(change.Path));
                     break;
                 case InstallStep.Link:
                     File.CreateSymbolicLink(change.Path, binary);
@@ -148,9 +164,13 @@ public sealed partial class HookInstaller(string hooksRoot, string binary, strin
                 case InstallStep.RemoveStaleLink:
                     File.Delete(change.Path);
                     break;
+                case InstallStep.RemoveDirectory when change.Path == hooksRoot:
+                    File.Delete(Path.Combine(hooksRoot, ManifestName));
+                    Directory.Delete(hooksRoot);
+                    return;
                 case InstallStep.RemoveDirectory:
                     Directory.Delete(change.Path);
-                    created.Remove(Path.GetFileName(change.Path));
+                    created.Remove(ManifestEntry(change.Path));
                     break;
             }
         }

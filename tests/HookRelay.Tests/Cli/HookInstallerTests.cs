@@ -144,6 +144,30 @@ public sealed class HookInstallerTests : IDisposable
     }
 
     [Fact]
+    public void A_hooks_root_that_install_created_is_gone_after_uninstall()
+    {
+        Directory.Delete(_root);
+        Install(LiveMigrations);
+        Assert.True(File.Exists(Path.Combine(_root, "instance-migrate-post.d", "hookrelay")));
+        Installer().Apply(Installer().PlanUninstall());
+        Assert.False(Directory.Exists(_root));
+    }
+
+    [Fact]
+    public void A_hooks_root_that_install_created_stays_while_someone_else_uses_it()
+    {
+        Directory.Delete(_root);
+        Install(LiveMigrations);
+        Directory.CreateDirectory(Path.Combine(_root, "instance-add-pre.d"));
+        Installer().Apply(Installer().PlanUninstall());
+        // The manifest stays, still naming the root, so a later uninstall removes it once it is empty.
+        Assert.Equal([HookInstaller.ManifestName, "instance-add-pre.d"], Directory.GetFileSystemEntries(_root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Directory.Delete(Path.Combine(_root, "instance-add-pre.d"));
+        Installer().Apply(Installer().PlanUninstall());
+        Assert.False(Directory.Exists(_root));
+    }
+
+    [Fact]
     public void A_link_to_an_older_binary_is_replaced()
     {
         var dir = Directory.CreateDirectory(Path.Combine(_root, "instance-migrate-post.d")).FullName;

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace HookRelay.Tests.Support;
+
+/// <summary>What one command in a lab node did.</summary>
+public sealed record LabRun(int ExitCode, string Output, TimeSpan Elapsed);
+
+/// <summary>
+/// A real two-node Ganeti cluster (scripts/ganeti-lab.sh) with HookRelay installed on both nodes
+/// as an operator would: the published binaries, one configuration in /etc/hookrelay,
+/// `hookrelay install`, `hookrelay serve` on each node; and a receiver inside node1 standing in
+/// for the far end. Brought up once for the tests that share it, taken down after them.
+/// </summary>
+public sealed class GanetiLab : IAsyncLifetime
+{
+    public const string Receiver = "10.78.0.11";
+    private readonly List<Process> _started = [];
+    private Process? _receiver;
+
+    public string Dir { get; } = $"/tmp/hookrelay-ganeti-lab-{Environment.ProcessId}";
+
+    public string Script { get; } = Path.Combine(RepositoryRoot(), "scripts", "ganeti-lab.sh");
+
+    public int ReceiverPort { get; } = ServiceProcesses.FreeLoopbackPort();
+
+    public string ReceivedFile => Path.Combine(Dir, "received.jsonl");
+
+    public string Bin => Path.Combine(Dir, "bin");
+
+    /// <summary>The hooks directories of each node before HookRelay was installed: what uninstall must give back.</summary>
+    public IReadOnlyList<string>[] HooksBefore { get; } = new IReadOnlyList<string>[3];
+
+    public async ValueTask InitializeAsync()
+    {
+        if (!File.Exists("/usr/sbin/gnt-cluster") || !File.Exists("/usr/sbin/sshd"))
+        {
+            RequiredService.SkipOrFail("Ganeti and OpenSSH (Debian packages ganeti, openssh-server)");
+        }
+        if (Environment.UserName != "root")
+        {
+            RequiredService.SkipOrFail("root (the Ganeti lab makes namespaces, veth pairs and bind mounts)");
+        }
+        var binary = RequiredService.HookRelayBinary();
+        var up = await RunAsync(Script, ["up"], TimeSpan.FromMinutes(3));
+        Assert.True(up.ExitCode == 0, $"ganeti-lab.sh up failed:\n{up.Output}");
+        Directory.CreateDirectory(Bin);
+        foreach (var name in new[] { "hookrelay", "hookrelay-hook" })
+        {
+            File.Copy(Path.Combine(Path.GetDirectoryName(binary)!, name), Path.Combine(Bin, name), overwrite: true);
+        }
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Support", "lab_receiver.py"), Path.Combine(Dir, "lab_receiver.py"), overwrite: true);
+        await File.WriteAllTextAsync(Path.Combine(Dir, "etc-hookrelay", "hookrelay.yaml"), Config());
+        for (var node = 1; node <= 2; node++)
+        {
+            HooksBefore[node] = await HooksListingAsync(node);
+            var install = await InNodeAsync(node, $"{Bin}/hookrelay", "install");
+            Assert.True(install.ExitCode == 0, $"install on node{node}: {install.Output}");
+            Background(node, $"{Bin}/hookrelay", "serve");
+        }
+        StartReceiver();
+    }
+
+    private string Config() => $$"""
+        # The end-to-end tests' configuration: every event from the master to the receiver, the
+        # copies of migrations and failovers from every node to a file on that node, a naming gate.
+        delivery: { without_daemon: keep }
+        sinks:
+          receiver: { type: webhook, url: "http://{{Receiver}}:{{ReceiverPort}}/events", timeout: 2s, backoff: { initial: 200ms, max: 1s } }
+          copies: { type: file, path: /var/lib/hookrelay/copies.jsonl, fsync: false }
+        routes:
+          - { name: everything, on_node: master, matchers: ['hook=~"instance-.*|disk-grow"'], to: [receiver] }
+          - { name: copies, on_node: all, matchers: ['hook=~"instance-(migrate|failover)"'], to: [copies] }
+        gates:
+          - name: naming
+            matchers: ['hook="instance-add"', 'phase="pre"']
+            deny_unless: { instance_name: '^(web|db)-[0-9]+\.lab\.example$' }
+            on_error: deny
+        """;
+
+    public void StartReceiver() => _receiver = Background(1, "/usr/bin/python3", Path.Combine(Dir, "lab_receiver.py"), ReceiverPort.ToString(System.Globalization.CultureInfo.InvariantCulture), ReceivedFile);
+
+    public async Task StopReceiverAsync()
+    {
+        if (_receiver is { } receiver)
+        {
+            await ServiceProcesses.StopAsync(receiver);
+            _started.Remove(receiver);
+            _receiver = null;
+        }
+    }
+
+    /// <summary>A command on a node, as root in its namespaces, stdin closed, output merged.</summary>
+    public Task<LabRun> InNodeAsync(int node, params string[] command) =>
+        RunAsync(Script, ["sh", node.ToString(System.Globalization.CultureInfo.InvariantCulture), .. command], TimeSpan.FromMinutes(3));
+
+    /// <summary>A gnt-* command on the master.</summary>
+    public Task<LabRun> GntAsync(params string[] command) => InNodeAsync(1, command);
+
+    /// <summary>Every request the receiver has taken so far, as CloudEvents.</summary>
+    public IReadOnlyList<JsonElement> Received() => File.Exists(ReceivedFile)
+        ? [.. File.ReadAllLines(ReceivedFile).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("body").Clone())]
+        : [];
+
+    /// <summary>Waits until the receiver holds an event matching <paramref name="match"/>.</summary>
+    public async Task<JsonElement> WaitForEventAsync(string what, Func<JsonElement, bool> match, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            if (Received().FirstOrDefault(match) is { ValueKind: JsonValueKind.Object } found)
+            {
+                return found;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"the receiver never got {what}; it has: {string.Join(", ", Received().Select(e => $"{e.GetProperty("type")} {e.GetProperty("subject")}"))}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The copies one node's file sink wrote.</summary>
+    public IReadOnlyList<JsonElement> Copies(int node)
+    {
+        var path = Path.Combine(Dir, $"node{node}", "hookrelay", "copies.jsonl");
+        return File.Exists(path) ? [.. File.ReadAllLines(path).Select(l => JsonDocument.Parse(l).RootElement.Clone())] : [];
+    }
+
+    /// <summary>Every entry under the node's hooks root with its kind and, for links, the target.</summary>
+    public async Task<IReadOnlyList<string>> HooksListingAsync(int node)
+    {
+        var run = await InNodeAsync(node, "sh", "-c", "cd /etc/ganeti && find hooks -printf '%p %y %l\\n' 2>/dev/null | sort");
+        return run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    private Process Background(int node, params string[] command)
+    {
+        var start = new ProcessStartInfo(Script, ["sh", node.ToString(System.Globalization.CultureInfo.InvariantCulture), .. command])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        start.Environment["HOOKRELAY_LAB_DIR"] = Dir;
+        var process = Process.Start(start)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _started.Add(process);
+        return process;
+    }
+
+    private async Task<LabRun> RunAsync(string file, IReadOnlyList<string> arguments, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(file, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        start.Environment["HOOKRELAY_LAB_DIR"] = Dir;
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var cancel = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cancel.Token);
+        process.WaitForExit();
+        return new LabRun(process.ExitCode, output.ToString(), clock.Elapsed);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "HookRelay.slnx")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root above " + AppContext.BaseDirectory);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            foreach (var process in _started)
+            {
+                await ServiceProcesses.StopAsync(process);
+            }
+        }
+        finally
+        {
+            // Whatever failed above, the cluster goes: it holds namespaces, daemons and mount points.
+            await RunAsync(Script, ["down"], TimeSpan.FromMinutes(2));
+        }
+    }
+}
