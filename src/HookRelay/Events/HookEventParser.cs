@@ -70,7 +70,7 @@ public static class HookEventParser
             Migrate = hook == "instance-migrate" || env.Vars.ContainsKey("GANETI_MIGRATE_LIVE") ? ParseMove(env, "MIGRATE") : null,
             Failover = hook == "instance-failover" ? ParseMove(env, "FAILOVER") : null,
             DiskGrow = ParseDiskGrow(env, instance, postInstance),
-            Rename = ParseRename(env, instance),
+            Rename = ParseRename(env, instance, target),
             Reboot = ParseReboot(env),
             Add = ParseAdd(env),
             Post = ParsePost(env, postInstance),
@@ -158,10 +158,21 @@ public static class HookEventParser
         };
     }
 
-    private static RenameInfo? ParseRename(EnvReader env, InstanceInfo? instance) =>
-        env.Get("GANETI_INSTANCE_NEW_NAME") is { } newName
-            ? new RenameInfo { OldName = instance?.Name, NewName = newName }
+    /// <summary>
+    /// An instance rename names the new name GANETI_INSTANCE_NEW_NAME (the old one is still the
+    /// instance's name, also in the post phase); group, network and cluster renames say
+    /// GANETI_OLD_NAME (cluster: the target) and GANETI_NEW_NAME.
+    /// </summary>
+    private static RenameInfo? ParseRename(EnvReader env, InstanceInfo? instance, string? target)
+    {
+        if (env.Get("GANETI_INSTANCE_NEW_NAME") is { } newInstanceName)
+        {
+            return new RenameInfo { OldName = instance?.Name, NewName = newInstanceName };
+        }
+        return env.Get("GANETI_NEW_NAME") is { } newName
+            ? new RenameInfo { OldName = env.Get("GANETI_OLD_NAME") ?? target, NewName = newName }
             : null;
+    }
 
     private static RebootInfo? ParseReboot(EnvReader env) =>
         env.Get("GANETI_REBOOT_TYPE") is { } type

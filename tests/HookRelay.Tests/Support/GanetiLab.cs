@@ -62,15 +62,15 @@ public sealed class GanetiLab : IAsyncLifetime
     }
 
     private string Config() => $$"""
-        # The end-to-end tests' configuration: every event from the master to the receiver, the
-        # copies of migrations and failovers from every node to a file on that node, a naming gate.
+        # The end-to-end tests' configuration: instance events from the master to the receiver,
+        # every event from every node to a file on that node (its copies), a naming gate.
         delivery: { without_daemon: keep }
         sinks:
           receiver: { type: webhook, url: "http://{{Receiver}}:{{ReceiverPort}}/events", timeout: 2s, backoff: { initial: 200ms, max: 1s } }
           copies: { type: file, path: /var/lib/hookrelay/copies.jsonl, fsync: false }
         routes:
           - { name: everything, on_node: master, matchers: ['hook=~"instance-.*|disk-grow"'], to: [receiver] }
-          - { name: copies, on_node: all, matchers: ['hook=~"instance-(migrate|failover)"'], to: [copies] }
+          - { name: copies, on_node: all, to: [copies] }
         gates:
           - name: naming
             matchers: ['hook="instance-add"', 'phase="pre"']
@@ -119,6 +119,9 @@ public sealed class GanetiLab : IAsyncLifetime
             await Task.Delay(100);
         }
     }
+
+    /// <summary>Where the tests' own source tree keeps the captured environments (UPDATE_FIXTURES=1 adds to it).</summary>
+    public static string FixturesSource => Path.Combine(RepositoryRoot(), "tests", "HookRelay.Tests", "Fixtures", "envs");
 
     /// <summary>The copies one node's file sink wrote.</summary>
     public IReadOnlyList<JsonElement> Copies(int node)

@@ -65,7 +65,7 @@ public static class DefaultMessages
     /// <summary>A pre event is news for its gate verdicts; otherwise it says the operation is starting.</summary>
     private static void Pre(EventView ev, Sentence sentence)
     {
-        var subject = ev.Target ?? ev.Text("group.name") ?? ev.Text("network.name") ?? ev.Text("node_target.name") ?? "(no target)";
+        var subject = ev.Target ?? ev.Text("group.name") ?? ev.Text("network.name") ?? ev.Text("node_target.name") ?? ev.Text("rename.old_name") ?? "(no target)";
         if (ev.Data.TryGetProperty("gates", out var gates) && gates.ValueKind == System.Text.Json.JsonValueKind.Array)
         {
             var verdicts = gates.EnumerateArray().Select(g => new EventView(g)).ToList();
@@ -145,12 +145,16 @@ public static class DefaultMessages
         var (kind, name) = ev.Hook.Split('-')[0] switch
         {
             "node" => ("node ", ev.Text("node_target.name") ?? ev.Target),
-            "group" => ("node group ", ev.Text("group.name") ?? ev.Target),
-            "network" => ("network ", ev.Text("network.name") ?? ev.Target),
+            "group" => ("node group ", ev.Text("group.name") ?? ev.Target ?? ev.Text("rename.old_name")),
+            "network" => ("network ", ev.Text("network.name") ?? ev.Target ?? ev.Text("rename.old_name")),
             "cluster" => ("cluster ", ev.Text("cluster") ?? ev.Target),
             _ => ("", instance),
         };
         s.Text(kind).Strong(name).Text(" " + verb);
+        if (ev.Hook.EndsWith("-rename", StringComparison.Ordinal) && ev.Text("rename.new_name") is { } renamed)
+        {
+            s.Text(" to " + renamed);
+        }
         return true;
     }
 

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using HookRelay.Tests.Support;
+
+namespace HookRelay.Tests.Ganeti;
+
+/// <summary>
+/// The environments real Ganeti gives the hooks the suite fires, against the captured ones the
+/// parser is tested on (Fixtures/envs): a hooks path and phase without a capture, or a variable
+/// no capture of it has, is news the parser has not seen. UPDATE_FIXTURES=1 adds such runs to
+/// the fixtures (then UPDATE_GOLDEN=1 writes their golden events, to be read and committed).
+/// </summary>
+[Collection(RealGanetiCluster.Name)]
+public sealed partial class GanetiEnvironmentTests(GanetiLab lab)
+{
+    private const string Os = "noop+default";
+
+    // Variable names with their indices and node names made alike: DISK0_SIZE and DISK1_SIZE are one variable.
+    [GeneratedRegex("[0-9]+")]
+    private static partial Regex Digits();
+
+    private static string Normalised(string key) => Digits().Replace(key, "#");
+
+    [Fact]
+    public async Task Every_hooks_path_fired_has_a_capture_with_the_same_variables()
+    {
+        await Tour();
+        var known = Fixtures.CaptureNames()
+            .Select(c => (Name: c, Env: Fixtures.Env(c)))
+            .GroupBy(c => $"{c.Env["GANETI_HOOKS_PATH"]}-{c.Env["GANETI_HOOKS_PHASE"]}", StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.SelectMany(c => c.Env.Keys).Select(Normalised).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+        var news = new List<string>();
+        foreach (var (node, ev) in new[] { 1, 2 }.SelectMany(n => lab.Copies(n).Select(e => (n, e))))
+        {
+            var env = ev.GetProperty("data").GetProperty("env").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal);
+            var path = $"{env["GANETI_HOOKS_PATH"]}-{env["GANETI_HOOKS_PHASE"]}";
+            var unseen = known.TryGetValue(path, out var keys) ? env.Keys.Where(k => !keys.Contains(Normalised(k))).Order(StringComparer.Ordinal).ToList() : null;
+            if (unseen is { Count: 0 })
+            {
+                continue;
+            }
+            news.Add(unseen is null ? $"{path} (on node{node}): no capture" : $"{path} (on node{node}): {string.Join(", ", unseen)}");
+            if (Environment.GetEnvironmentVariable("UPDATE_FIXTURES") == "1")
+            {
+                AddFixture(path, node, env);
+            }
+            // One new capture per kind is enough; the next comparison counts it.
+            known[path] = [.. (keys ?? []).Concat(env.Keys.Select(Normalised))];
+        }
+        Assert.True(news.Count == 0, "environments the captures do not have (UPDATE_FIXTURES=1 adds them):\n" + string.Join("\n", news));
+    }
+
+    /// <summary>The operations of an operator's ordinary week, each firing its hooks on the nodes Ganeti chooses.</summary>
+    private async Task Tour()
+    {
+        string[][] steps =
+        [
+            ["gnt-instance", "add", "-t", "sharedfile", "-o", Os, "--disk", "0:size=1G", "-B", "memory=128M,vcpus=1", "--net", "0",
+                "-n", "node1.lab.example", "--tags", "web,env:prod", "--no-name-check", "--no-ip-check", "web-21.lab.example"],
+            ["gnt-instance", "shutdown", "web-21.lab.example"],
+            ["gnt-instance", "startup", "web-21.lab.example"],
+            ["gnt-instance", "reboot", "--type=hard", "web-21.lab.example"],
+            ["gnt-instance", "modify", "-B", "memory=256M", "web-21.lab.example"],
+            ["gnt-instance", "grow-disk", "web-21.lab.example", "0", "256M"],
+            ["gnt-instance", "migrate", "-f", "web-21.lab.example"],
+            ["gnt-instance", "failover", "-f", "web-21.lab.example"],
+            ["gnt-instance", "shutdown", "web-21.lab.example"],
+            ["gnt-instance", "reinstall", "-f", "-o", Os, "web-21.lab.example"],
+            ["gnt-instance", "rename", "--no-ip-check", "web-21.lab.example", "web-22.lab.example"],
+            ["gnt-instance", "remove", "-f", "web-22.lab.example"],
+            ["gnt-group", "add", "grp-e2e"],
+            ["gnt-group", "rename", "grp-e2e", "grp-e2f"],
+            ["gnt-group", "remove", "grp-e2f"],
+            ["gnt-network", "add", "--network", "192.0.2.0/24", "--gateway", "192.0.2.1", "net-e2e"],
+            ["gnt-network", "connect", "--nic-parameters", "mode=bridged,link=gnt0", "net-e2e", "default"],
+            ["gnt-network", "disconnect", "net-e2e", "default"],
+            ["gnt-network", "remove", "net-e2e"],
+            ["gnt-node", "modify", "--drained=yes", "node2.lab.example"],
+            ["gnt-node", "modify", "--drained=no", "node2.lab.example"],
+            ["gnt-cluster", "modify", "--candidate-pool-size", "11"],
+        ];
+        foreach (var step in steps)
+        {
+            var run = await lab.GntAsync(step);
+            Assert.True(run.ExitCode == 0, $"{string.Join(' ', step)} exited {run.ExitCode}:\n{run.Output}");
+        }
+        // The copies are written by each node's daemon: wait until both outboxes are drained.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(await Drained(1) && await Drained(2)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
+
+    private async Task<bool> Drained(int node)
+    {
+        var status = await lab.InNodeAsync(node, $"{lab.Bin}/hookrelay", "status", "--json");
+        using var json = JsonDocument.Parse(status.Output);
+        return json.RootElement.GetProperty("queue").GetProperty("pending").GetInt64() == 0;
+    }
+
+    private static void AddFixture(string path, int node, Dictionary<string, string> env)
+    {
+        var name = Enumerable.Range(1, 99).Select(i => $"{path}-node{node}-e2e{i:00}.json")
+            .First(n => !File.Exists(Path.Combine(GanetiLab.FixturesSource, n)));
+        using var stream = File.Create(Path.Combine(GanetiLab.FixturesSource, name));
+        using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        writer.WriteStartObject();
+        writer.WriteString("source", "HookRelay's end-to-end suite (tests/HookRelay.Tests/Ganeti), Ganeti 3.0 from Debian 12");
+        writer.WriteString("hpath", env["GANETI_HOOKS_PATH"]);
+        writer.WriteString("phase", env["GANETI_HOOKS_PHASE"]);
+        writer.WriteString("node", $"node{node}.lab.example");
+        writer.WriteStartObject("env");
+        writer.WriteString("PATH", "/sbin:/bin:/usr/sbin:/usr/bin");
+        writer.WriteString("LC_CTYPE", "C.UTF-8");
+        foreach (var (key, value) in env.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            writer.WriteString(key, value);
+        }
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+}
