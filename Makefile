@@ -34,6 +34,7 @@ bench: deps publish
 	./bench/daemon-throughput.sh $(BIN) 20000 32
 	./bench/gates.sh $(BIN) 200
 	./bench/timing-marker.sh $(BIN) 300
+	./bench/ganeti-jobs.sh $(BIN) 7
 
 format:
 	dotnet format
