@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using HookRelay.Events;
 using HookRelay.Gates;
 using HookRelay.Logging;
@@ -20,6 +21,7 @@ public static class HookRunner
 
     public static int Run()
     {
+        var started = Stopwatch.GetTimestamp();
         var vars = HookEventParser.GanetiVariables(Environment.GetEnvironmentVariables());
         var phase = vars.GetValueOrDefault("GANETI_HOOKS_PHASE") ?? "";
         var label = $"{vars.GetValueOrDefault("GANETI_HOOKS_PATH") ?? "?"}-{phase}";
@@ -39,7 +41,13 @@ public static class HookRunner
             }
             policy = config.Hook.OnInternalError;
             budget.Reset(config.Hook.Budget);
-            return RunWith(config, vars, label, budget);
+            var exit = RunWith(config, vars, label, budget, out var ev, out var outcome);
+            if (config.Hook.Journal)
+            {
+                RunJournal.Write(config.StateDir, new RunJournal.Entry(DateTimeOffset.UtcNow, ev.Hook, ev.Phase, ev.Node.Name, ev.Target, exit,
+                    Stopwatch.GetElapsedTime(started).TotalMilliseconds, outcome));
+            }
+            return exit;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -47,11 +55,12 @@ public static class HookRunner
         }
     }
 
-    private static int RunWith(HookRelayConfig config, SortedDictionary<string, string> vars, string label, HookBudget budget)
+    private static int RunWith(HookRelayConfig config, SortedDictionary<string, string> vars, string label, HookBudget budget,
+        out HookEvent ev, out string outcome)
     {
         var started = DateTimeOffset.UtcNow;
         var node = NodeNames.Local(config.NodeName);
-        var ev = HookEventParser.Parse(vars, node);
+        ev = HookEventParser.Parse(vars, node);
         if (ev.Phase == "post")
         {
             ev = ev with { Timing = RunMarkers.TakeTiming(config.StateDir, ev, node, started) };
@@ -85,6 +94,8 @@ public static class HookRunner
         {
             RunMarkers.MarkStart(config.StateDir, ev, node, started);
         }
+        var sinks = string.Join(", ", plan.Deliveries.Select(d => d.Sink).Distinct(StringComparer.Ordinal));
+        outcome = (denial is null ? "" : $"denied by gate '{denial.Gate}'; ") + (plan.Deliveries.Count == 0 ? "nothing to send" : $"queued for {sinks}");
         if (plan.Deliveries.Count == 0)
         {
             return exit;
@@ -97,7 +108,7 @@ public static class HookRunner
         catch (OutboxException e)
         {
             // The event could not be made durable. Say exactly which one, so it can be redone by hand.
-            var sinks = string.Join(", ", plan.Deliveries.Select(d => d.Sink).Distinct(StringComparer.Ordinal));
+            outcome = $"NOT queued for {sinks}: {e.Message}";
             return Fail(ev.Phase, config.Hook.OnInternalError,
                 $"{label}: event {record.EventId} ({CloudEvent.TypeOf(ev)}, {ev.Target ?? "no target"}) NOT queued for {sinks}: {e.Message}");
         }

@@ -137,6 +137,7 @@ public static partial class ConfigLoader
                 // Unset, it leaves at least half of a short hook budget for the rest of the run.
                 GateBudget = gateBudget ?? TimeSpan.FromTicks(Math.Min(settings.GateBudget.Ticks, budget.Ticks / 2)),
                 OnInternalError = Policy(Text(node, "on_internal_error")) ?? settings.OnInternalError,
+                Journal = Child(node, "journal") is not YamlScalarNode journal || YamlScalars.Bool(journal) != false,
             };
             if (gateBudget is not null && settings.GateBudget >= settings.Budget)
             {

@@ -32,6 +32,8 @@ public sealed record HookSettings
     /// <summary>How long all http policies of one pre hook may take together (they are asked at once).</summary>
     public TimeSpan GateBudget { get; init; } = DefaultGateBudget;
     public ErrorPolicy OnInternalError { get; init; } = ErrorPolicy.Allow;
+    /// <summary>Whether each run appends a line to state_dir/hook-runs.jsonl (what it did, how long it took).</summary>
+    public bool Journal { get; init; } = true;
 }
 
 /// <summary>What a hook does when it queued an event and no `hookrelay serve` answered its wake-up.</summary>

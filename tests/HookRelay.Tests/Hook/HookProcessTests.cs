@@ -75,6 +75,30 @@ public sealed class HookProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_run_leaves_a_line_in_the_journal_saying_what_it_did()
+    {
+        var config = WriteConfig(matchers: "['hook=\"instance-migrate\"', 'phase=\"post\"']");
+        await Run("instance-migrate-pre-node1-01", "node1.lab.example", config);
+        await Run("instance-migrate-post-node1-01", "node1.lab.example", config);
+        var lines = File.ReadAllLines(Path.Combine(_host.StateDir, RunJournal.FileName)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["pre", "post"], lines.Select(l => l.GetProperty("phase").GetString()));
+        Assert.All(lines, l => Assert.Equal("instance-migrate", l.GetProperty("hook").GetString()));
+        Assert.All(lines, l => Assert.Equal("node1.lab.example", l.GetProperty("node").GetString()));
+        Assert.All(lines, l => Assert.InRange(l.GetProperty("ms").GetDouble(), 0.01, 10_000));
+        Assert.Equal("nothing to send", lines[0].GetProperty("outcome").GetString());
+        Assert.Equal("queued for timeline", lines[1].GetProperty("outcome").GetString());
+        Assert.Equal(0, lines[1].GetProperty("exit").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_journal_can_be_turned_off()
+    {
+        var config = WriteConfig(extra: "hook: { journal: false }");
+        await Run("instance-migrate-post-node1-01", "node1.lab.example", config);
+        Assert.False(File.Exists(Path.Combine(_host.StateDir, RunJournal.FileName)));
+    }
+
+    [Fact]
     public async Task Post_event_without_a_pre_run_has_no_timing()
     {
         var config = WriteConfig(matchers: "['hook=\"instance-migrate\"', 'phase=\"post\"']");
