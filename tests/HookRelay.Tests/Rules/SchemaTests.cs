@@ -26,6 +26,7 @@ public class SchemaTests
 
     [Theory]
     [InlineData("examples/live-migration.yaml")]
+    [InlineData("examples/ganeti-tour.yaml")]
     public void Shipped_examples_are_valid(string example)
     {
         var config = ConfigLoader.Load(RepoFile(example.Split('/')));
