@@ -163,20 +163,11 @@ public sealed class RealGanetiTests(GanetiLab lab)
         {
             var deadline = DateTime.UtcNow.AddSeconds(20);
             long pending;
-            while ((pending = await PendingAsync(node)) > 0 && DateTime.UtcNow < deadline)
+            while ((pending = await lab.UndeliveredAsync(node, withDead: true)) > 0 && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(200, TestContext.Current.CancellationToken);
             }
             Assert.Equal(0, pending);
         }
-    }
-
-    private async Task<long> PendingAsync(int node)
-    {
-        var status = await lab.InNodeAsync(node, $"{lab.Bin}/hookrelay", "status", "--json");
-        Assert.True(status.ExitCode == 0, status.Output);
-        using var json = JsonDocument.Parse(status.Output);
-        var queue = json.RootElement.GetProperty("queue");
-        return queue.GetProperty("pending").GetInt64() + queue.GetProperty("dead").GetInt64();
     }
 }

@@ -130,6 +130,16 @@ public sealed class GanetiLab : IAsyncLifetime
         return File.Exists(path) ? [.. File.ReadAllLines(path).Select(l => JsonDocument.Parse(l).RootElement.Clone())] : [];
     }
 
+    /// <summary>Rows a node's outbox has not delivered: pending, and dead letters if <paramref name="withDead"/>.</summary>
+    public async Task<long> UndeliveredAsync(int node, bool withDead = false)
+    {
+        var status = await InNodeAsync(node, $"{Bin}/hookrelay", "status", "--json");
+        Assert.True(status.ExitCode == 0, status.Output);
+        using var json = JsonDocument.Parse(status.Output);
+        var queue = json.RootElement.GetProperty("queue");
+        return queue.GetProperty("pending").GetInt64() + (withDead ? queue.GetProperty("dead").GetInt64() : 0);
+    }
+
     /// <summary>Every entry under the node's hooks root with its kind and, for links, the target.</summary>
     public async Task<IReadOnlyList<string>> HooksListingAsync(int node)
     {
