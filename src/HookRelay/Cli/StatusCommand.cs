@@ -68,7 +68,20 @@ public static class StatusCommand
             var health = config.Sinks.ContainsKey(s.Sink) ? s.Health : "not configured";
             output.WriteLine($"{s.Sink,-16} {health,-12} {s.Pending,8} {s.Retrying,8} {s.Dead,6} {s.Delivered,9}  {OutboxCli.Timestamp(s.LastDeliveredMs),-20}  {s.LastError ?? "-"}");
         }
+        var runs = Hook.RunJournal.Recent(config.StateDir, RecentRuns);
+        output.WriteLine();
+        output.WriteLine(runs.Count == 0 ? "last hook runs: none recorded on this node" : $"last hook runs on this node ({Path.Combine(config.StateDir, Hook.RunJournal.FileName)}):");
+        foreach (var run in runs)
+        {
+            output.WriteLine($"  {Field(run, "time")}  {Field(run, "hook")}-{Field(run, "phase"),-5} {Field(run, "target"),-24} exit {Field(run, "exit")}  {Field(run, "ms"),6} ms  {Field(run, "outcome")}");
+        }
     }
+
+    /// <summary>How many of the journal's last hook runs status shows.</summary>
+    private const int RecentRuns = 5;
+
+    private static string Field(System.Text.Json.JsonElement run, string name) =>
+        run.TryGetProperty(name, out var value) ? value.ToString() : "-";
 
     private static void WriteJson(HookRelayConfig config, string? holder, long size, List<SinkStatus> sinks, long oldest, long now)
     {
@@ -116,6 +129,12 @@ public static class StatusCommand
             OutboxCli.WriteTime(writer, "oldest_pending", s.OldestPendingMs);
             writer.WriteString("last_error", s.LastError);
             writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+        writer.WriteStartArray("recent_hook_runs");
+        foreach (var run in Hook.RunJournal.Recent(config.StateDir, RecentRuns))
+        {
+            run.WriteTo(writer);
         }
         writer.WriteEndArray();
         writer.WriteEndObject();

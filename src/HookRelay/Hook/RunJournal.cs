@@ -40,6 +40,32 @@ public static partial class RunJournal
         }
     }
 
+    /// <summary>The last <paramref name="count"/> runs recorded on this node, oldest first; unreadable lines are skipped.</summary>
+    public static IReadOnlyList<JsonElement> Recent(string stateDir, int count)
+    {
+        var path = Path.Combine(stateDir, FileName);
+        try
+        {
+            var recent = new List<JsonElement>();
+            foreach (var line in File.ReadLines(path).TakeLast(count))
+            {
+                try
+                {
+                    using var document = JsonDocument.Parse(line);
+                    recent.Add(document.RootElement.Clone());
+                }
+                catch (JsonException)
+                {
+                }
+            }
+            return recent;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
     private static byte[] Line(Entry entry)
     {
         var buffer = new ArrayBufferWriter<byte>(256);

@@ -91,6 +91,19 @@ public sealed class HookProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_shows_the_last_hook_runs_of_this_node()
+    {
+        var config = WriteConfig(matchers: "['hook=\"instance-migrate\"', 'phase=\"post\"']");
+        await Run("instance-migrate-post-node1-01", "node1.lab.example", config);
+        var status = await _host.CliAsync("status");
+        Assert.Contains("last hook runs on this node", status.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"instance-migrate-post\s+web-1\.lab\.example\s+exit 0\s+[0-9.]+ ms  queued for timeline", status.Stdout);
+        using var json = JsonDocument.Parse((await _host.CliAsync("status", "--json")).Stdout);
+        var run = Assert.Single(json.RootElement.GetProperty("recent_hook_runs").EnumerateArray());
+        Assert.Equal("post", run.GetProperty("phase").GetString());
+    }
+
+    [Fact]
     public async Task The_journal_can_be_turned_off()
     {
         var config = WriteConfig(extra: "hook: { journal: false }");
