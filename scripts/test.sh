@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suite against the published AOT binary and ends with one plain summary line
-# ("N passed, N failed, N skipped") that CI reads. Exit code: the test runner's.
+# ("N passed, N failed, N skipped") that CI reads. Exit code: the test runner's, and 1 under CI
+# (any non-empty CI) when a test was skipped: there a skip is a check that did not run.
 set -uo pipefail
 bin=${1:?usage: test.sh PATH_TO_PUBLISHED_HOOKRELAY}
 log=$(mktemp)
@@ -10,5 +11,14 @@ status=${PIPESTATUS[0]}
 count() { grep -E "^\s*$1:\s*[0-9]+" "$log" | tail -1 | grep -oE '[0-9]+' || echo 0; }
 passed=$(count succeeded); failed=$(count failed); skipped=$(count skipped)
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi   # build or runner failure
+if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then
+    echo "test.sh: no test ran" >&2
+    status=1
+fi
+if [ -n "${CI:-}" ] && [ "$skipped" -gt 0 ]; then
+    echo "test.sh: $skipped test(s) skipped under CI='$CI'; every service must be there:" >&2
+    grep -E '^\s*skipped [A-Za-z]' "$log" >&2 || true
+    [ "$status" -eq 0 ] && status=1
+fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit "$status"

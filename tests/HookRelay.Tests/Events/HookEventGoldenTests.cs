@@ -20,7 +20,7 @@ public class HookEventGoldenTests
         var ev = HookEventParser.Parse(Fixtures.Env(capture), Fixtures.Node(capture));
         var actual = Render(ev);
         var golden = Path.Combine(GoldenDir(), capture + ".json");
-        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+        if (Regenerate.Golden)
         {
             File.WriteAllText(golden, actual);
         }

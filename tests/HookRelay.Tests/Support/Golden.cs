@@ -4,14 +4,14 @@ namespace HookRelay.Tests.Support;
 
 /// <summary>
 /// Compares output to a golden file next to the test (in its Golden/ folder). Regenerate with
-/// UPDATE_GOLDEN=1 after a deliberate change, and read the diff before committing it.
+/// UPDATE_GOLDEN=1 after a deliberate change, and read the diff before committing it (refused under CI).
 /// </summary>
 public static class Golden
 {
     public static void AssertMatches(string name, string actual, [CallerFilePath] string testFile = "")
     {
         var path = Path.Combine(Path.GetDirectoryName(testFile)!, "Golden", name);
-        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+        if (Regenerate.Golden)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.WriteAllText(path, actual);
