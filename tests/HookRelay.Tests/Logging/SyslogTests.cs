@@ -5,7 +5,17 @@ using HookRelay.Tests.Support;
 
 namespace HookRelay.Tests.Logging;
 
-[Collection("syslog")]
+/// <summary>
+/// These tests point the process-wide syslog socket and error writer at their own listener:
+/// another class logging at the same time would land there, so they run alone.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessWideLogging
+{
+    public const string Name = "process-wide logging";
+}
+
+[Collection(ProcessWideLogging.Name)]
 public sealed class SyslogTests : IDisposable
 {
     private readonly TempDir _dir = new();
@@ -58,6 +68,23 @@ public sealed class SyslogTests : IDisposable
     public void A_missing_syslog_socket_is_not_an_error()
     {
         Syslog.SocketPath = Path.Combine(_dir.Path, "absent");
-        Syslog.Write(Syslog.Severity.Warning, "nobody listens");
+        Assert.Null(Record.Exception(() => Syslog.Write(Syslog.Severity.Warning, "nobody listens")));
+        Assert.False(File.Exists(Syslog.SocketPath), "writing must not create the socket path");
+        Assert.Equal(0, _listener.Available);
+    }
+
+    [Fact]
+    public void A_syslog_socket_left_by_a_dead_daemon_is_not_an_error()
+    {
+        // /dev/log still exists after the syslog daemon died: connecting is refused. (.NET removes
+        // the path when its own socket is disposed, so a short-lived python3 leaves it behind.)
+        var stale = Path.Combine(_dir.Path, "stale");
+        using (var python = System.Diagnostics.Process.Start("python3", ["-c", "import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind(sys.argv[1])", stale]))
+        {
+            python.WaitForExit();
+        }
+        Assert.True(File.Exists(stale), "python3 left no socket file behind");
+        Syslog.SocketPath = stale;
+        Assert.Null(Record.Exception(() => Syslog.Write(Syslog.Severity.Error, "nobody listens any more")));
     }
 }

@@ -19,15 +19,18 @@ internal static class OutboxTestData
     }
 
     /// <summary>What the hook stores for a capture, and the event it parsed.</summary>
-    public static (HookRecord Record, HookEvent Event) Record(string capture = "instance-migrate-post-node1-01")
+    public static (HookRecord Record, HookEvent Event) Record(string capture = "instance-migrate-post-node1-01", Action<SortedDictionary<string, string>>? change = null)
     {
-        var ev = HookEventParser.Parse(Fixtures.Env(capture), "node1.lab.example");
+        var env = Fixtures.Env(capture);
+        change?.Invoke(env);
+        var ev = HookEventParser.Parse(env, "node1.lab.example");
         return (HookRecord.For(ev, "node1.lab.example", DateTimeOffset.UtcNow), ev);
     }
 
-    public static HookRecord Enqueue(string stateDir, OutboxOptions options, IReadOnlyList<PlannedDelivery> deliveries, string capture = "instance-migrate-post-node1-01")
+    public static HookRecord Enqueue(string stateDir, OutboxOptions options, IReadOnlyList<PlannedDelivery> deliveries, string capture = "instance-migrate-post-node1-01",
+        Action<SortedDictionary<string, string>>? change = null)
     {
-        var (record, ev) = Record(capture);
+        var (record, ev) = Record(capture, change);
         OutboxWriter.Enqueue(stateDir, options, record, ev, deliveries);
         return record;
     }

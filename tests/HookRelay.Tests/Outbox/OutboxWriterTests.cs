@@ -46,13 +46,24 @@ public sealed class OutboxWriterTests : IDisposable
     }
 
     [Fact]
-    public void Events_are_ordered_by_their_instance()
+    public void Events_of_one_instance_share_a_key_and_go_out_in_the_order_they_were_queued()
     {
         OutboxTestData.Enqueue(StateDir, Options, OutboxTestData.To("chat"));
+        OutboxTestData.Enqueue(StateDir, Options, OutboxTestData.To("chat"), "instance-reboot-post-node1-01", env => env["GANETI_INSTANCE_NAME"] = "db-1.lab.example");
+        OutboxTestData.Enqueue(StateDir, Options, OutboxTestData.To("chat"), "instance-reboot-post-node1-01", env => env["GANETI_INSTANCE_NAME"] = "web-1.lab.example");
         OutboxTestData.Enqueue(StateDir, Options, OutboxTestData.To("chat"), "cluster-verify-post-node1-01");
-        var rows = Rows();
-        Assert.Equal("web-1.lab.example", rows[0].Key);
-        Assert.False(string.IsNullOrEmpty(rows[1].Key));
+        Assert.Equal(["web-1.lab.example", "db-1.lab.example", "web-1.lab.example", "cluster-verify"], Rows().Select(r => r.Key));
+
+        // What the daemon does with the keys: web-1's two events leave as one group, in queue order,
+        // while db-1 and the cluster event are not held behind them.
+        using var store = OutboxStore.Open(StateDir, OutboxDatabase.DefaultMaxSizeBytes);
+        var pending = store.ScanPending(0, 10);
+        var backlog = new HookRelay.Delivery.DeliveryBacklog(64);
+        backlog.Add(pending);
+        var groups = backlog.TakeDue(long.MaxValue, new Dictionary<string, HookRelay.Delivery.LaneCapacity> { ["chat"] = new(4, 0) }, out _)
+            .ToDictionary(g => g.Key.Key, g => g.Rows.Select(r => r.Id).ToArray(), StringComparer.Ordinal);
+        Assert.Equal(["cluster-verify", "db-1.lab.example", "web-1.lab.example"], groups.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal([pending[0].Id, pending[2].Id], groups["web-1.lab.example"]);
     }
 
     [Fact]

@@ -109,11 +109,19 @@ public class PlannerTests
     }
 
     [Fact]
-    public void Same_input_gives_the_same_plan()
+    public void A_plan_is_not_changed_by_plans_made_before_it_from_the_same_configuration()
     {
-        var a = PlanFor(LiveMigrations, "instance-migrate-post-node1-01", "node1.lab.example");
-        var b = PlanFor(LiveMigrations, "instance-migrate-post-node1-01", "node1.lab.example");
-        Assert.Equal(a.Routes, b.Routes);
-        Assert.Equal(a.Deliveries, b.Deliveries);
+        // simulate and the daemon plan many events from one loaded configuration (and compiled
+        // matchers may be cached in it): nothing may carry over from one event to the next.
+        var config = Config(LiveMigrations);
+        Plan For(string capture, string node) => Planner.Plan(config, HookEventParser.Parse(Fixtures.Env(capture), node));
+        var first = For("instance-migrate-post-node1-01", "node1.lab.example");
+        var other = For("instance-add-post-node1-01", "node2.lab.example");
+        var again = For("instance-migrate-post-node1-01", "node1.lab.example");
+        Assert.Equal([new PlannedDelivery("live-migrations", "chat"), new PlannedDelivery("live-migrations", "grafana"), new PlannedDelivery("everything", "chat")], first.Deliveries);
+        Assert.Equal([new PlannedDelivery("everything", "chat")], other.Deliveries);
+        Assert.False(other.Routes[0].Applies);
+        Assert.Equal(first.Deliveries, again.Deliveries);
+        Assert.Equal(first.Routes, again.Routes);
     }
 }
