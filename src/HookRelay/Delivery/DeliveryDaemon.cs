@@ -67,7 +67,7 @@ public sealed class DeliveryDaemon : IDisposable
         {
             try
             {
-                lanes[sink.Name] = new SinkLane(SinkFactory.Create(sink, texts), DeliveryPolicy.From(new SinkSettings(sink), defaultConcurrency: 4, SinkFactory.DefaultRatePerSecond(sink.Type)));
+                lanes[sink.Name] = new SinkLane(SinkFactory.Create(sink, texts), DeliveryPolicy.For(sink));
             }
             catch (Exception e) when (e is InvalidOperationException or SecretException or IOException or System.Security.Cryptography.CryptographicException)
             {

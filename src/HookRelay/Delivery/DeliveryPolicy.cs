@@ -21,6 +21,10 @@ public sealed record DeliveryPolicy
     /// <summary>A Retry-After longer than this is capped, so a confused server cannot park a sink for days.</summary>
     public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>The policy the daemon drives a configured sink with: its settings over its type's defaults.</summary>
+    public static DeliveryPolicy For(Rules.SinkConfig sink) =>
+        From(new SinkSettings(sink), defaultConcurrency: 4, SinkFactory.DefaultRatePerSecond(sink.Type));
+
     public static DeliveryPolicy From(SinkSettings settings, int defaultConcurrency, double? defaultRate = null)
     {
         var defaults = new DeliveryPolicy();

@@ -12,11 +12,12 @@ namespace HookRelay.Delivery;
 /// </summary>
 public sealed class SinkLane : IDisposable
 {
-    private readonly RateLimiter? _rate;
+    private readonly TokenBucketRateLimiter? _rate;
+    private readonly ITimer? _replenisher;
     private long _pausedUntilMs;
     private int _failing;
 
-    public SinkLane(ISink sink, DeliveryPolicy policy)
+    public SinkLane(ISink sink, DeliveryPolicy policy, TimeProvider? time = null)
     {
         Sink = sink;
         Policy = policy;
@@ -24,15 +25,20 @@ public sealed class SinkLane : IDisposable
         {
             // Tokens come in small steps (about ten a second) so a limit of 1/s really is one a second.
             var tokens = Math.Max(1, (int)Math.Round(perSecond / 10));
+            var period = TimeSpan.FromSeconds(tokens / perSecond);
             _rate = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
             {
                 TokenLimit = tokens,
                 TokensPerPeriod = tokens,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(tokens / perSecond),
+                ReplenishmentPeriod = period,
                 QueueLimit = int.MaxValue,
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
+                AutoReplenishment = false,
             });
+            // The lane refills the bucket on its own timer (each call adds one period's tokens), so
+            // the rate follows the TimeProvider: the real clock in the daemon, a fake one in tests.
+            var bucket = _rate;
+            _replenisher = (time ?? TimeProvider.System).CreateTimer(_ => bucket.TryReplenish(), null, period, period);
         }
     }
 
@@ -150,6 +156,7 @@ public sealed class SinkLane : IDisposable
 
     public void Dispose()
     {
+        _replenisher?.Dispose();
         _rate?.Dispose();
         (Sink as IDisposable)?.Dispose();
     }

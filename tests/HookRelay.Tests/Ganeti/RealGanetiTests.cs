@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using HookRelay.Tests.Support;
 
@@ -41,7 +40,8 @@ public sealed class RealGanetiTests(GanetiLab lab)
         Assert.Equal(256, instance.GetProperty("memory_mib").GetInt32());
         Assert.Equal(2, instance.GetProperty("vcpus").GetInt32());
         Assert.Equal("node1.lab.example", ev.GetProperty("data").GetProperty("node").GetProperty("name").GetString());
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        // "Once" is counted when nothing is left to deliver anywhere, not some time after the first copy.
+        await lab.WaitUntilDeliveredAsync(TimeSpan.FromSeconds(60));
         Assert.Single(lab.Received(), e => Is(e, "org.ganeti.instance-add.post", "web-11.lab.example"));
     }
 
@@ -57,16 +57,11 @@ public sealed class RealGanetiTests(GanetiLab lab)
         Assert.Equal("node1.lab.example", migrate.GetProperty("old_primary").GetString());
         Assert.Equal("node2.lab.example", migrate.GetProperty("new_primary").GetString());
         Assert.InRange(ev.GetProperty("data").GetProperty("timing").GetProperty("duration_ms").GetInt64(), 1, 120_000);
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await lab.WaitUntilDeliveredAsync(TimeSpan.FromSeconds(60));
         Assert.Single(lab.Received(), e => Is(e, "org.ganeti.instance-migrate.post", "web-12.lab.example"));
         // The same hook ran on both nodes; each queued its copy (route on_node: all) with one opkey.
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        List<string?> opkeys;
-        while ((opkeys = [.. new[] { 1, 2 }.SelectMany(n => lab.Copies(n)).Where(e => Is(e, "org.ganeti.instance-migrate.post", "web-12.lab.example"))
-            .Select(e => e.GetProperty("opkey").GetString())]).Count < 2 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
+        List<string?> opkeys = [.. new[] { 1, 2 }.SelectMany(n => lab.Copies(n)).Where(e => Is(e, "org.ganeti.instance-migrate.post", "web-12.lab.example"))
+            .Select(e => e.GetProperty("opkey").GetString())];
         Assert.Equal(2, opkeys.Count);
         Assert.Equal(opkeys[0], opkeys[1]);
         Assert.Equal(ev.GetProperty("opkey").GetString(), opkeys[0]);
@@ -103,30 +98,36 @@ public sealed class RealGanetiTests(GanetiLab lab)
     }
 
     [Fact]
-    public async Task With_the_receiver_down_a_job_is_neither_slowed_nor_failed_and_its_events_arrive_later()
+    public async Task With_the_receiver_down_a_job_neither_waits_nor_fails_and_its_events_arrive_later()
     {
         await Gnt("gnt-instance", "add", "-t", "diskless", "-o", Os, "-B", "memory=128M", "-n", "node2.lab.example",
             "--no-name-check", "--no-ip-check", "db-15.lab.example");
         await lab.WaitForEventAsync("instance-add post of db-15", e => Is(e, "org.ganeti.instance-add.post", "db-15.lab.example"));
-        var up = await lab.GntAsync("gnt-instance", "reboot", "db-15.lab.example");
         await lab.StopReceiverAsync();
         try
         {
+            var runsBefore = lab.HookRuns(1).Count;
             var down = await lab.GntAsync("gnt-instance", "reboot", "db-15.lab.example");
-            Assert.Equal(0, down.ExitCode);
-            // Ganeti's own job handling varies by a second or so; a hook waiting on the far end would add its timeouts.
-            Assert.True(down.Elapsed < up.Elapsed + TimeSpan.FromSeconds(2), $"reboot took {down.Elapsed.TotalSeconds:0.0} s with the receiver down, {up.Elapsed.TotalSeconds:0.0} s with it up");
+            Assert.True(down.ExitCode == 0, $"reboot with the receiver down exited {down.ExitCode}:\n{down.Output}");
+            // What makes the job independent of the far end (timing two jobs would race with the
+            // rest of the machine; bench/ganeti-jobs.sh measures that): the master's post hook
+            // queued the event for the receiver and returned 0, and the row waits in its outbox.
+            var post = Assert.Single(lab.HookRuns(1).Skip(runsBefore), r =>
+                r.GetProperty("hook").GetString() == "instance-reboot" && r.GetProperty("phase").GetString() == "post");
+            Assert.Equal(0, post.GetProperty("exit").GetInt32());
+            Assert.Contains("queued for", post.GetProperty("outcome").GetString(), StringComparison.Ordinal);
+            Assert.Contains("receiver", post.GetProperty("outcome").GetString(), StringComparison.Ordinal);
+            Assert.True(await lab.UndeliveredAsync(1) > 0, "node1's outbox holds nothing while the receiver is down");
+            Assert.DoesNotContain(lab.Received(), e => Is(e, "org.ganeti.instance-reboot.post", "db-15.lab.example"));
         }
         finally
         {
             lab.StartReceiver();
         }
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (lab.Received().Count(e => Is(e, "org.ganeti.instance-reboot.post", "db-15.lab.example")) < 2 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
-        Assert.Equal(2, lab.Received().Count(e => Is(e, "org.ganeti.instance-reboot.post", "db-15.lab.example")));
+        await lab.WaitForEventAsync("instance-reboot post of db-15 after the receiver came back",
+            e => Is(e, "org.ganeti.instance-reboot.post", "db-15.lab.example"), TimeSpan.FromSeconds(60));
+        await lab.WaitUntilDeliveredAsync(TimeSpan.FromSeconds(60));
+        Assert.Single(lab.Received(), e => Is(e, "org.ganeti.instance-reboot.post", "db-15.lab.example"));
     }
 
     [Fact]
@@ -159,15 +160,10 @@ public sealed class RealGanetiTests(GanetiLab lab)
             "--no-name-check", "--no-ip-check", "db-16.lab.example");
         await Gnt("gnt-instance", "remove", "-f", "db-16.lab.example");
         await lab.WaitForEventAsync("instance-remove post of db-16", e => Is(e, "org.ganeti.instance-remove.post", "db-16.lab.example"));
+        await lab.WaitUntilDeliveredAsync(TimeSpan.FromSeconds(60));
         for (var node = 1; node <= 2; node++)
         {
-            var deadline = DateTime.UtcNow.AddSeconds(20);
-            long pending;
-            while ((pending = await lab.UndeliveredAsync(node, withDead: true)) > 0 && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200, TestContext.Current.CancellationToken);
-            }
-            Assert.Equal(0, pending);
+            Assert.Equal(0, await lab.UndeliveredAsync(node, withDead: true));
         }
     }
 }

@@ -53,7 +53,7 @@ public sealed class NotificationProcessTests : IAsyncLifetime
         var annotation = JsonDocument.Parse(Assert.Single(_receiver.Accepted, r => r.Path == "/api/annotations").Body).RootElement;
         var start = annotation.GetProperty("time").GetInt64();
         var end = annotation.GetProperty("timeEnd").GetInt64();
-        Assert.InRange(start, before, before + 2000);
+        Assert.InRange(start, before, after);
         Assert.InRange(end - start, 400, after - before);
         Assert.Equal(["web-1.lab.example", "ganeti-live-migration"], annotation.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
         Assert.Matches(@"live-migrated node1\.lab\.example → node2\.lab\.example on cluster cluster\.lab\.example \((\d+ ms|\d+(\.\d)? s)\)$", annotation.GetProperty("text").GetString());
@@ -76,11 +76,11 @@ public sealed class NotificationProcessTests : IAsyncLifetime
         var slack = _receiver.All.Where(r => r.Path.StartsWith("/services/", StringComparison.Ordinal)).ToList();
         Assert.Equal(4, slack.Count);
         Assert.Equal(429, slack[0].Status);
-        Assert.True(slack[1].At - slack[0].At >= TimeSpan.FromSeconds(1.9), $"retried {(slack[1].At - slack[0].At).TotalSeconds:0.00} s after a 429 asking for 2 s");
-        for (var i = 2; i < slack.Count; i++)
-        {
-            Assert.True(slack[i].At - slack[i - 1].At >= TimeSpan.FromSeconds(0.8), $"messages {i - 1} and {i} {(slack[i].At - slack[i - 1].At).TotalSeconds:0.00} s apart");
-        }
+        // A bound load cannot break: the 429's arrival was stamped before the daemon heard the
+        // answer and set the row's next attempt 2 s later, and the retry was stamped after it
+        // arrived. (Spacing between messages is the token bucket's, checked in SinkLaneTests.)
+        var retry = Assert.Single(slack.Skip(1), r => r.Body.AsSpan().SequenceEqual(slack[0].Body));
+        Assert.True(retry.At - slack[0].At >= TimeSpan.FromSeconds(1.99), $"retried {(retry.At - slack[0].At).TotalSeconds:0.00} s after a 429 asking for 2 s");
         Assert.Equal(0, _host.Count("state <> 1"));
     }
 

@@ -130,6 +130,13 @@ public sealed class GanetiLab : IAsyncLifetime
         return File.Exists(path) ? [.. File.ReadAllLines(path).Select(l => JsonDocument.Parse(l).RootElement.Clone())] : [];
     }
 
+    /// <summary>The hook runs a node's journal recorded (state_dir/hook-runs.jsonl), oldest first.</summary>
+    public IReadOnlyList<JsonElement> HookRuns(int node)
+    {
+        var path = Path.Combine(Dir, $"node{node}", "hookrelay", "hook-runs.jsonl");
+        return File.Exists(path) ? [.. File.ReadAllLines(path).Select(l => JsonDocument.Parse(l).RootElement.Clone())] : [];
+    }
+
     /// <summary>Rows a node's outbox has not delivered: pending, and dead letters if <paramref name="withDead"/>.</summary>
     public async Task<long> UndeliveredAsync(int node, bool withDead = false)
     {
@@ -138,6 +145,33 @@ public sealed class GanetiLab : IAsyncLifetime
         using var json = JsonDocument.Parse(status.Output);
         var queue = json.RootElement.GetProperty("queue");
         return queue.GetProperty("pending").GetInt64() + (withDead ? queue.GetProperty("dead").GetInt64() : 0);
+    }
+
+    /// <summary>
+    /// Waits until neither node's outbox holds a pending row and no daemon has a delivery under way,
+    /// or fails naming what is left: counting what arrived is only meaningful after that.
+    /// </summary>
+    public async Task WaitUntilDeliveredAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var left = new List<string>();
+            for (var node = 1; node <= 2; node++)
+            {
+                var pending = await UndeliveredAsync(node);
+                if (pending > 0)
+                {
+                    left.Add($"node{node}: {pending} pending");
+                }
+            }
+            if (left.Count == 0)
+            {
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"the outboxes were not drained within {timeout.TotalSeconds:0} s: {string.Join("; ", left)}");
+            await Task.Delay(200);
+        }
     }
 
     /// <summary>Every entry under the node's hooks root with its kind and, for links, the target.</summary>

@@ -1,0 +1,120 @@
+using System.Text;
+using HookRelay.Delivery;
+using HookRelay.Outbox;
+using HookRelay.Rules;
+using HookRelay.Sinks;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HookRelay.Tests.Delivery;
+
+/// <summary>
+/// The lane's rate limit and Retry-After pause on a fake clock: what they allow is checked against
+/// the clock they run on, so a busy machine can make a test slower but never make it pass or fail.
+/// </summary>
+public class SinkLaneTests
+{
+    /// <summary>Answers every attempt (as <paramref name="answer"/> says) and notes when, on the fake clock, it was made.</summary>
+    private sealed class RecordingSink(FakeTimeProvider time, Func<int, DeliveryResult>? answer = null) : ISink
+    {
+        private readonly DateTimeOffset _start = time.GetUtcNow();
+        private readonly List<TimeSpan> _attempts = [];
+
+        public string Name => "chat";
+
+        public IReadOnlyList<TimeSpan> Attempts
+        {
+            get
+            {
+                lock (_attempts)
+                {
+                    return [.. _attempts];
+                }
+            }
+        }
+
+        public ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken)
+        {
+            int index;
+            lock (_attempts)
+            {
+                index = _attempts.Count;
+                _attempts.Add(time.GetUtcNow() - _start);
+            }
+            return ValueTask.FromResult(answer?.Invoke(index) ?? DeliveryResult.Ok);
+        }
+    }
+
+    private static PendingDelivery Row(long id, string key, long createdMs) => new(id, id, $"evt-{id}", "chat", "r", key, 0, createdMs, null, createdMs);
+
+    private static Dictionary<long, Lazy<StoredEvent?>> Events(int count) => Enumerable.Range(1, count)
+        .ToDictionary(i => (long)i, i => new Lazy<StoredEvent?>(new StoredEvent($"evt-{i}", "org.ganeti.instance-reboot.post", "{}"u8.ToArray())));
+
+    private static Task<List<Outcome>> Run(SinkLane lane, FakeTimeProvider time, long row, int events) =>
+        lane.RunGroupAsync([Row(row, $"vm-{row}", time.GetUtcNow().ToUnixTimeMilliseconds())], Events(events), () => time.GetUtcNow().ToUnixTimeMilliseconds(), new Random(1), CancellationToken.None, CancellationToken.None);
+
+    [Theory]
+    [InlineData(1.0, 4)]
+    [InlineData(4.0, 8)]
+    [InlineData(50.0, 40)]
+    public async Task A_rate_limited_lane_makes_no_more_attempts_than_its_rate_allows(double perSecond, int count)
+    {
+        var time = new FakeTimeProvider();
+        var sink = new RecordingSink(time);
+        using var lane = new SinkLane(sink, new DeliveryPolicy { RatePerSecond = perSecond }, time);
+        // Every row its own key, all at once: only the bucket holds them back.
+        var groups = Enumerable.Range(1, count).Select(i => Run(lane, time, i, count)).ToList();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!groups.All(g => g.IsCompleted))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{sink.Attempts.Count} of {count} attempts after {time.GetUtcNow() - new FakeTimeProvider().GetUtcNow()} on the fake clock");
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            await Task.Delay(1, TestContext.Current.CancellationToken);
+        }
+        Assert.All(groups, g => Assert.Equal(OutcomeKind.Delivered, Assert.Single(g.Result).Kind));
+        // The bucket holds `burst` tokens and adds `burst` every burst/rate seconds, so attempt k
+        // (0-based, in time order) cannot start before floor(k / burst) periods have passed.
+        var burst = Math.Max(1, (int)Math.Round(perSecond / 10));
+        var period = burst / perSecond;
+        var attempts = sink.Attempts.Order().ToList();
+        Assert.Equal(count, attempts.Count);
+        for (var k = 0; k < count; k++)
+        {
+            var earliest = TimeSpan.FromSeconds(Math.Floor((double)k / burst) * period);
+            Assert.True(attempts[k] >= earliest - TimeSpan.FromMilliseconds(1), $"attempt {k} at {attempts[k].TotalMilliseconds} ms, allowed from {earliest.TotalMilliseconds} ms at {perSecond}/s");
+        }
+    }
+
+    [Fact]
+    public async Task A_retry_after_pauses_the_whole_lane_for_as_long_as_the_far_end_asked()
+    {
+        var time = new FakeTimeProvider();
+        var sink = new RecordingSink(time, i => i == 0 ? new DeliveryResult.Retry("429 Too Many Requests", TimeSpan.FromSeconds(2)) : DeliveryResult.Ok);
+        using var lane = new SinkLane(sink, new DeliveryPolicy(), time);
+        var asked = time.GetUtcNow().ToUnixTimeMilliseconds();
+
+        var refused = Assert.Single(await Run(lane, time, 1, 2));
+        Assert.Equal(OutcomeKind.Retry, refused.Kind);
+        Assert.True(refused.NextMs >= asked + 2000, $"the refused row may come back after {refused.NextMs - asked} ms");
+        Assert.Equal(asked + 2000, lane.PausedUntilMs);
+
+        // Another key, just before the pause ends: not attempted, handed back untouched.
+        time.Advance(TimeSpan.FromMilliseconds(1999));
+        Assert.Equal(OutcomeKind.Released, Assert.Single(await Run(lane, time, 2, 2)).Kind);
+        Assert.Single(sink.Attempts);
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(OutcomeKind.Delivered, Assert.Single(await Run(lane, time, 2, 2)).Kind);
+        Assert.Equal([TimeSpan.Zero, TimeSpan.FromSeconds(2)], sink.Attempts);
+    }
+
+    [Theory]
+    [InlineData("type: slack, url: 'http://127.0.0.1:9/x'", 1.0)]
+    [InlineData("type: slack, url: 'http://127.0.0.1:9/x', rate_per_s: 4", 4.0)]
+    [InlineData("type: webhook, url: 'http://127.0.0.1:9/x'", null)]
+    [InlineData("type: webhook, url: 'http://127.0.0.1:9/x', rate_per_s: 0.5", 0.5)]
+    public void The_daemon_limits_slack_to_one_message_a_second_unless_told_otherwise(string sink, double? expected)
+    {
+        var config = ConfigLoader.Parse(Encoding.UTF8.GetBytes($"sinks: {{ s: {{ {sink} }} }}\nroutes: [ {{ name: r, to: [s] }} ]\n"), "t.yaml");
+        Assert.Equal(expected, DeliveryPolicy.For(config.Sinks["s"]).RatePerSecond);
+    }
+}
