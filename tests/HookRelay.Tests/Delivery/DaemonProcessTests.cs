@@ -317,6 +317,19 @@ public sealed class DaemonProcessTests : IAsyncLifetime
         Assert.Equal(2, File.ReadAllLines(Path.Combine(_host.Dir.Path, "second.jsonl")).Length);
     }
 
+    [Fact]
+    public async Task Sighup_reloads_a_daemon_started_under_nohup()
+    {
+        // nohup leaves SIGHUP ignored, and ignored it stays across exec: a daemon that kept it so
+        // would never hear a reload.
+        Configure();
+        using var serve = _host.StartServe(launcher: "/usr/bin/nohup");
+        await serve.WaitReadyAsync(_host.StateDir);
+        serve.Signal("HUP");
+        await WaitForOutput(serve, "configuration reloaded");
+        Assert.False(serve.HasExited);
+    }
+
     private static async Task WaitForOutput(ServeProcess serve, string text)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);

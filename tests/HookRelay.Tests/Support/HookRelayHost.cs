@@ -68,9 +68,10 @@ public sealed class HookRelayHost : IDisposable
         return run;
     }
 
-    public ServeProcess StartServe(IReadOnlyDictionary<string, string>? env = null)
+    /// <summary>Starts `hookrelay serve`, through <paramref name="launcher"/> (e.g. nohup, which execs it) if given.</summary>
+    public ServeProcess StartServe(IReadOnlyDictionary<string, string>? env = null, string? launcher = null)
     {
-        var serve = new ServeProcess(Binary, ConfigPath, env);
+        var serve = new ServeProcess(Binary, ConfigPath, env, launcher);
         _serves.Add(serve);
         return serve;
     }
@@ -116,9 +117,10 @@ public sealed class ServeProcess : IDisposable
     private readonly StringBuilder _output = new();
     private bool _disposed;
 
-    public ServeProcess(string binary, string config, IReadOnlyDictionary<string, string>? env)
+    public ServeProcess(string binary, string config, IReadOnlyDictionary<string, string>? env, string? launcher = null)
     {
-        var start = new ProcessStartInfo(binary, ["serve", "--config", config])
+        string[] command = launcher is null ? [binary, "serve", "--config", config] : [launcher, binary, "serve", "--config", config];
+        var start = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
