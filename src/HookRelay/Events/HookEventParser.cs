@@ -44,8 +44,9 @@ public static class HookEventParser
         var version = env.Get("GANETI_HOOKS_VERSION") ?? "";
         var hook = env.Get("GANETI_HOOKS_PATH") ?? "";
         var phase = env.Get("GANETI_HOOKS_PHASE") ?? "";
-        var objectType = env.Get("GANETI_OBJECT_TYPE");
-        var target = env.Get("GANETI_OP_TARGET");
+        var identity = GanetiEnvCorrections.Read(env, hook);
+        var objectType = identity.ObjectType;
+        var target = OperationTarget.Of(env, hook, identity);
         var instance = InstanceParser.Parse(env, "GANETI_INSTANCE_");
         var postInstance = InstanceParser.Parse(env, "GANETI_POST_INSTANCE_");
 
@@ -58,8 +59,8 @@ public static class HookEventParser
             OpCode = env.Get("GANETI_OP_CODE"),
             ObjectType = objectType,
             Target = target,
-            Cluster = env.Get("GANETI_CLUSTER"),
-            Master = env.Get("GANETI_MASTER"),
+            Cluster = identity.Cluster,
+            Master = identity.Master,
             DataDir = env.Get("GANETI_DATA_DIR"),
             Node = new NodeContext { Name = localNode, Roles = [] },
             Instance = instance,

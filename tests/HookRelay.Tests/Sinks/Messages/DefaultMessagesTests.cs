@@ -39,6 +39,23 @@ public class DefaultMessagesTests
 
     public static TheoryData<string> Captures() => [.. Fixtures.CaptureNames()];
 
+    public static TheoryData<string, string> PathsAndPhases() => CatalogEnvironments.PathsAndPhases();
+
+    [Theory]
+    [MemberData(nameof(PathsAndPhases))]
+    public void Every_path_and_phase_of_the_catalog_names_its_target_without_a_gap(string hook, string phase)
+    {
+        var ev = HookEventParser.Parse(CatalogEnvironments.For(hook, phase), CatalogEnvironments.Master);
+        var cloudEvent = new CloudEvent(SinkTestEvents.Id, SinkTestEvents.Time, OpKey.Compute(ev.Env), ev);
+        using var view = new EventView(cloudEvent.ToJsonUtf8());
+        var text = DefaultMessages.For(view).Render(TextFormat.Plain);
+        Assert.DoesNotContain("?", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("(no target)", text, StringComparison.Ordinal);
+        Assert.DoesNotContain($"({phase})", text, StringComparison.Ordinal);
+        Assert.Contains(CatalogEnvironments.ExpectedTarget(hook), text, StringComparison.Ordinal);
+        Assert.Contains(CatalogEnvironments.Cluster, text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Live_migration_names_both_nodes_the_cluster_and_the_duration()
     {
