@@ -8,8 +8,8 @@ public static class ConfigOption
 {
     public static Option<string> Create() => new("--config", "-c")
     {
-        Description = $"Configuration file (default {HookRelayConfig.DefaultPath})",
-        DefaultValueFactory = _ => HookRelayConfig.DefaultPath,
+        Description = $"Configuration file (default ${HookRelayConfig.PathVariable}, else {HookRelayConfig.DefaultPath})",
+        DefaultValueFactory = _ => HookRelayConfig.ConfiguredPath,
         Recursive = true,
     };
 

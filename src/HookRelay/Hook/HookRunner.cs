@@ -14,10 +14,8 @@ namespace HookRelay.Hook;
 /// </summary>
 public static class HookRunner
 {
-    public const string ConfigVariable = "HOOKRELAY_CONFIG";
-
     /// <summary>The configuration a hook reads: $HOOKRELAY_CONFIG, else the default path.</summary>
-    public static string ConfigPath => Environment.GetEnvironmentVariable(ConfigVariable) is { Length: > 0 } p ? p : HookRelayConfig.DefaultPath;
+    public static string ConfigPath => HookRelayConfig.ConfiguredPath;
 
     public static int Run()
     {

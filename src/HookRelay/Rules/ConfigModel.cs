@@ -93,6 +93,13 @@ public sealed record ActionConfig(string Name, bool Enabled, IReadOnlyDictionary
 public sealed record HookRelayConfig
 {
     public const string DefaultPath = "/etc/hookrelay/hookrelay.yaml";
+    public const string PathVariable = "HOOKRELAY_CONFIG";
+
+    /// <summary>
+    /// The file every command and the hook read unless told otherwise: $HOOKRELAY_CONFIG, else the
+    /// default path (which is what Ganeti's hooks see, as Ganeti empties their environment).
+    /// </summary>
+    public static string ConfiguredPath => Environment.GetEnvironmentVariable(PathVariable) is { Length: > 0 } path ? path : DefaultPath;
     public const string DefaultStateDir = "/var/lib/hookrelay";
 
     public required string SourcePath { get; init; }

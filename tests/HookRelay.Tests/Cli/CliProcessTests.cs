@@ -31,6 +31,22 @@ public sealed class CliProcessTests : IDisposable
     private string[] Listing() =>
         [.. Directory.EnumerateFileSystemEntries(_root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
 
+    [Theory]
+    [InlineData("config", "check")]
+    [InlineData("simulate", "instance-migrate", "--phase", "post")]
+    [InlineData("status")]
+    [InlineData("install", "--dry-run")]
+    public async Task Every_command_reads_the_file_hookrelay_config_names(params string[] command)
+    {
+        // A file that does not parse, named only by the variable: each command must report it.
+        var broken = _dir.File("elsewhere.yaml", "routes: [ { name: x, to: [nowhere] } ]\n");
+        string[] arguments = command[0] == "install" ? [.. command, "--hooks-root", _root] : command;
+        var run = await HookProcess.RunAsync(_binary, arguments, new Dictionary<string, string>(), new Dictionary<string, string> { ["HOOKRELAY_CONFIG"] = broken }, TimeSpan.FromSeconds(20));
+        Assert.Equal(ExitCodes.Failed, run.ExitCode);
+        Assert.Contains(broken, run.Stdout + run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("nowhere", run.Stdout + run.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Dry_run_lists_the_steps_as_json_and_changes_nothing()
     {
