@@ -27,7 +27,9 @@ public static class ConfigCheckCommand
         {
             config = ConfigLoader.Load(path);
             problems.AddRange(config.Warnings);
-            problems.AddRange(SecretProblems(config));
+            var secretProblems = SecretProblems(config).ToList();
+            problems.AddRange(secretProblems);
+            problems.AddRange(SinkProblems(config, secretProblems));
         }
         catch (ConfigException e)
         {
@@ -69,6 +71,32 @@ public static class ConfigCheckCommand
             }
         }
         return ok ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>
+    /// Every sink built exactly as `serve` builds it (URLs, secrets, TLS files, templates, media
+    /// types), so what would stop a sink in the daemon is an error here. Sinks whose secrets did
+    /// not resolve are already reported.
+    /// </summary>
+    private static IEnumerable<ConfigError> SinkProblems(HookRelayConfig config, IReadOnlyList<ConfigError> secretProblems)
+    {
+        var texts = Sinks.Messages.RouteTexts.From(config);
+        foreach (var sink in config.Sinks.Values.Where(s => !secretProblems.Any(p => p.Message.StartsWith($"sink '{s.Name}',", StringComparison.Ordinal))))
+        {
+            string? problem = null;
+            try
+            {
+                (Sinks.SinkFactory.Create(sink, texts) as IDisposable)?.Dispose();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                problem = e.Message.StartsWith("sink '", StringComparison.Ordinal) ? e.Message : $"sink '{sink.Name}': {e.Message}";
+            }
+            if (problem is not null)
+            {
+                yield return new ConfigError(sink.Position.File, sink.Position.Line, sink.Position.Column, problem);
+            }
+        }
     }
 
     /// <summary>A reference that cannot be resolved here is an error: the daemon would fail the same way.</summary>

@@ -69,8 +69,9 @@ public sealed class DeliveryDaemon : IDisposable
             {
                 lanes[sink.Name] = new SinkLane(SinkFactory.Create(sink, texts), DeliveryPolicy.For(sink));
             }
-            catch (Exception e) when (e is InvalidOperationException or SecretException or IOException or System.Security.Cryptography.CryptographicException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
+                // Whatever a sink's construction throws is that sink's problem: the others deliver.
                 HookLog.Error($"sink '{sink.Name}' cannot be used, its events wait in the outbox: {e.Message}");
             }
         }

@@ -60,7 +60,12 @@ public static partial class ConfigLoader
                 {
                     Error(item, $"gate '{name}' has no policy: give it deny_unless, limits, require_tags, allow, protect_tag, freeze or http");
                 }
-                gates.Add(new GateConfig(name, OnNodeOf(item, Rules.OnNode.Master), Matchers(item), policies, http,
+                var matchers = Matchers(item, $"gate '{name}'");
+                if (matchers.Count > 0 && !MatcherChecks.AnyPathCanMatch([.. matchers, MatcherChecks.PrePhase]))
+                {
+                    Error(Child(item, "matchers")!, $"gate '{name}' matches no pre phase: a gate decides in the pre hook, and a post hook cannot stop an operation (route post events with a route instead)");
+                }
+                gates.Add(new GateConfig(name, OnNodeOf(item, Rules.OnNode.Master), matchers, policies, http,
                     Policy(Text(item, "on_error"))!.Value, Pos(item)));
             }
             return gates;

@@ -238,7 +238,7 @@ public static partial class ConfigLoader
                 {
                     Error(text, $"route '{name}', text: {problem}");
                 }
-                routes.Add(new RouteConfig(name, OnNodeOf(item, Rules.OnNode.Once), Matchers(item), to, text?.Value, Pos(item)));
+                routes.Add(new RouteConfig(name, OnNodeOf(item, Rules.OnNode.Once), Matchers(item, $"route '{name}'"), to, text?.Value, Pos(item)));
             }
             return routes;
         }
@@ -264,19 +264,31 @@ public static partial class ConfigLoader
             return actions;
         }
 
-        private List<Matcher> Matchers(YamlMappingNode item)
+        /// <summary>The matchers of a route or gate; <paramref name="owner"/> ("route 'x'") names it in problems.</summary>
+        private List<Matcher> Matchers(YamlMappingNode item, string owner)
         {
             var matchers = new List<Matcher>();
             foreach (var text in (Child(item, "matchers") as YamlSequenceNode)?.Children.Cast<YamlScalarNode>() ?? [])
             {
-                if (Matcher.TryParse(text.Value ?? "", out var matcher, out var problem))
-                {
-                    matchers.Add(matcher!);
-                }
-                else
+                if (!Matcher.TryParse(text.Value ?? "", out var matcher, out var problem))
                 {
                     Error(text, problem);
+                    continue;
                 }
+                switch (MatcherChecks.Check(matcher!, out var kept, out problem))
+                {
+                    case MatcherChecks.Severity.Error:
+                        Error(text, $"{owner}: {problem}");
+                        continue;
+                    case MatcherChecks.Severity.Warning:
+                        Warning(text, $"{owner}: {problem}");
+                        break;
+                }
+                matchers.Add(kept);
+            }
+            if (matchers.Count > 0 && !MatcherChecks.AnyPathCanMatch(matchers))
+            {
+                Warning(Child(item, "matchers")!, $"{owner} can never apply: no hooks path and phase of Ganeti 3.0/3.1 satisfies its hook and phase matchers together");
             }
             return matchers;
         }
@@ -334,5 +346,8 @@ public static partial class ConfigLoader
 
         private void Error(YamlNode node, string message) =>
             errors.Add(new ConfigError(file, node.Start.Line, node.Start.Column, message));
+
+        private void Warning(YamlNode node, string message) =>
+            _warnings.Add(new ConfigError(file, node.Start.Line, node.Start.Column, message, true));
     }
 }

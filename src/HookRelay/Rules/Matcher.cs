@@ -51,6 +51,9 @@ public sealed partial class Matcher
 
     public override string ToString() => $"{Name}{OpText(Op)}\"{Escape(Value)}\"";
 
+    /// <summary>The same equality matcher comparing with another value (regex matchers keep theirs).</summary>
+    public Matcher WithValue(string value) => _regex is null ? new Matcher(Name, Op, value, null) : this;
+
     /// <summary>Parses one matcher; on failure says what was wrong and what was expected.</summary>
     public static bool TryParse(string text, out Matcher? matcher, out string error)
     {

@@ -39,9 +39,17 @@ public sealed class WebhookSink : ISink, IDisposable
         var http = new HttpSinkClient(settings, endpoint, settings.WholeNumber("concurrency", 4));
         var signature = settings.Secret("secret") is { } secret ? new StandardWebhookSignature(secret) : null;
         (Template, MediaTypeHeaderValue)? body = settings.Text("body") is { } template
-            ? (Template.Parse(template), MediaTypeHeaderValue.Parse(settings.Text("content_type") ?? "application/json; charset=utf-8"))
+            ? (Template.Parse(template), ContentType(settings))
             : null;
         return new WebhookSink(settings.SinkName, http, settings.Text("mode") == "binary", signature, body);
+    }
+
+    private static MediaTypeHeaderValue ContentType(SinkSettings settings)
+    {
+        var text = settings.Text("content_type") ?? "application/json; charset=utf-8";
+        return MediaTypeHeaderValue.TryParse(text, out var parsed) && parsed.MediaType?.Contains('/', StringComparison.Ordinal) == true
+            ? parsed
+            : throw new InvalidOperationException($"{settings.Subject}, content_type: '{text}' is not a media type (e.g. application/json or text/plain; charset=utf-8)");
     }
 
     public async ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken)

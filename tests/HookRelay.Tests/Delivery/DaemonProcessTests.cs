@@ -318,6 +318,25 @@ public sealed class DaemonProcessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sink_that_cannot_be_built_stops_only_itself_and_says_so_in_one_line()
+    {
+        // content_type: json is not a media type; serve used to die on it with a stack trace.
+        _host.Configure($$$"""
+            sinks:
+              broken: { type: webhook, url: "{{{_receiver.Url}}}", body: '{"hook": "{{ hook }}"}', content_type: json }
+              out: { type: file, path: "{{{_host.Dir.Path}}}/out.jsonl" }
+            routes: [ { name: all, on_node: all, to: [broken, out] } ]
+            """);
+        await Hook("web-1", 0);
+        var drain = await _host.DrainAsync();
+        Assert.Single(File.ReadAllLines(Path.Combine(_host.Dir.Path, "out.jsonl")));
+        Assert.Contains("sink 'broken' cannot be used, its events wait in the outbox: sink 'broken', content_type: 'json' is not a media type", drain.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", drain.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, _host.Count("sink = 'broken' AND state = 0"));
+        Assert.Empty(_receiver.All);
+    }
+
+    [Fact]
     public async Task Sighup_reloads_a_daemon_started_under_nohup()
     {
         // nohup leaves SIGHUP ignored, and ignored it stays across exec: a daemon that kept it so

@@ -1,0 +1,101 @@
+using HookRelay.Events;
+
+namespace HookRelay.Rules;
+
+/// <summary>
+/// Matchers that parse but can never be true for an event Ganeti sends: a hooks path that does
+/// not exist, a phase other than pre and post, a boolean compared with something that is not
+/// one. Found when the file is loaded, so `config check` says so instead of a route going quiet.
+/// </summary>
+internal static class MatcherChecks
+{
+    /// <summary>Variables Ganeti writes as Python booleans (True/False), read as true/false.</summary>
+    private static readonly HashSet<string> Booleans = new(StringComparer.Ordinal)
+    {
+        "known_hook", "migrate_live", "migrate_cleanup", "failover_cleanup", "ignore_consistency", "ignore_secondaries",
+        "allow_runtime_changes", "force", "absolute", "drained", "offline", "master_candidate", "master_capable", "vm_capable",
+        "remove_instance", "export_do_shutdown",
+    };
+
+    private static readonly string[] Phases = ["pre", "post"];
+
+    public enum Severity
+    {
+        None,
+        Warning,
+        Error,
+    }
+
+    /// <summary>phase="pre": what a gate's matchers are checked together with.</summary>
+    public static readonly Matcher PrePhase = Matcher.TryParse("phase=\"pre\"", out var pre, out _) ? pre! : throw new InvalidOperationException();
+
+    /// <summary>
+    /// Checks one matcher: <paramref name="kept"/> is the matcher to use (a boolean's True/False
+    /// read as Ganeti writes them). A typo is an error; a hooks path no Ganeti 3.0/3.1 fires is a
+    /// warning, since a later Ganeti may add it.
+    /// </summary>
+    public static Severity Check(Matcher matcher, out Matcher kept, out string problem)
+    {
+        kept = matcher;
+        problem = "";
+        var equality = matcher.Op is MatchOp.Equal or MatchOp.NotEqual;
+        switch (matcher.Name)
+        {
+            case "hook" when equality && HooksCatalog.Find(matcher.Value) is null:
+                var near = DidYouMean(matcher.Value, HooksCatalog.All.Select(p => p.Path));
+                problem = near.Length > 0
+                    ? $"{matcher}: there is no hooks path '{matcher.Value}'{near}"
+                    : $"{matcher}: '{matcher.Value}' is not a hooks path of Ganeti 3.0 or 3.1 (docs/events.md lists them)";
+                return near.Length > 0 ? Severity.Error : Severity.Warning;
+            case "hook" when matcher.Op == MatchOp.Regex && !HooksCatalog.All.Any(p => matcher.Matches([p.Path])):
+                problem = $"{matcher}: the expression matches no hooks path of Ganeti 3.0 or 3.1 (docs/events.md lists them)";
+                return Severity.Warning;
+            case "phase" when equality && !Phases.Contains(matcher.Value, StringComparer.Ordinal):
+                problem = $"{matcher}: the phase is \"pre\" or \"post\"{DidYouMean(matcher.Value, Phases)}";
+                return Severity.Error;
+        }
+        if (equality && Booleans.Contains(matcher.Name))
+        {
+            var lower = matcher.Value.ToLowerInvariant();
+            if (lower is not ("true" or "false"))
+            {
+                problem = $"{matcher}: {matcher.Name} is \"true\" or \"false\" (Ganeti's True and False), never \"{matcher.Value}\"";
+                return Severity.Error;
+            }
+            kept = matcher.WithValue(lower);
+        }
+        return Severity.None;
+    }
+
+    /// <summary>Whether any hooks path and phase of the catalog satisfies every hook and phase matcher given.</summary>
+    public static bool AnyPathCanMatch(IReadOnlyList<Matcher> matchers) =>
+        HooksCatalog.All.SelectMany(p => p.Phases.Select(phase => (p.Path, Phase: phase))).Any(candidate => matchers.All(m => m.Name switch
+        {
+            "hook" => m.Matches([candidate.Path]),
+            "phase" => m.Matches([candidate.Phase]),
+            _ => true,
+        }));
+
+    private static string DidYouMean(string given, IEnumerable<string> known)
+    {
+        var nearest = known.Select(k => (Name: k, Distance: Distance(given, k))).MinBy(k => k.Distance);
+        return nearest.Name is not null && nearest.Distance <= Math.Max(2, given.Length / 3) ? $"; did you mean '{nearest.Name}'?" : "";
+    }
+
+    /// <summary>Levenshtein distance, small strings only.</summary>
+    internal static int Distance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+            previous = current;
+        }
+        return previous[b.Length];
+    }
+}

@@ -1,0 +1,47 @@
+using HookRelay.Cli;
+using HookRelay.Tests.Support;
+
+namespace HookRelay.Tests.Cli;
+
+/// <summary>`config check` builds every sink as `serve` would: what would stop a sink there is an error here.</summary>
+public sealed class ConfigCheckCommandTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private (int Exit, string Output) Check(string sink)
+    {
+        var path = _dir.File("hookrelay.yaml", $$"""
+            sinks:
+              ok: { type: file, path: {{_dir.Path}}/ok.jsonl }
+              hook: {{sink}}
+            routes:
+              - { name: r, to: [ok, hook] }
+            """);
+        var output = new StringWriter();
+        return (ConfigCheckCommand.Run(path, asJson: false, output), output.ToString());
+    }
+
+    [Theory]
+    [InlineData("{ type: webhook, url: 'not a url' }", "sink 'hook': 'url' is not an http(s) URL")]
+    [InlineData("{ type: webhook, url: 'http://127.0.0.1:9/x', secret: 'whsec_not base64!' }", "not a Standard Webhooks secret")]
+    [InlineData("{ type: webhook, url: 'http://127.0.0.1:9/x', body: '{\"a\": \"{{ hook }}\"}', content_type: json }", "sink 'hook', content_type: 'json' is not a media type")]
+    [InlineData("{ type: slack, url: 'ftp://hooks.example.org/x' }", "is not an http(s) URL")]
+    public void A_sink_serve_could_not_build_is_an_error_at_the_sink(string sink, string expected)
+    {
+        var (exit, output) = Check(sink);
+        Assert.Equal(ExitCodes.Failed, exit);
+        Assert.Contains($"hookrelay.yaml:3:3: error: ", output, StringComparison.Ordinal);
+        Assert.Contains(expected, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_sink_serve_can_build_passes()
+    {
+        var (exit, output) = Check("{ type: webhook, url: 'http://127.0.0.1:9/x', body: '{\"a\": \"{{ hook }}\"}', content_type: 'application/json' }");
+        Assert.True(exit == ExitCodes.Ok, output);
+        Assert.Contains("valid (2 sinks", output, StringComparison.Ordinal);
+    }
+}
