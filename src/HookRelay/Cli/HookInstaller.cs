@@ -42,9 +42,9 @@ public sealed partial class HookInstaller(string hooksRoot, string binary, strin
             foreach (var phase in path.Phases)
             {
                 // A pre run is also needed where a route takes the post event: it notes the start, for the duration.
-                if (config.Routes.Any(r => Planner.MayMatch(r.Matchers, path.Path, phase))
+                if (Planner.MayRoute(config, path.Path, phase)
                     || (phase == "pre" && path.Phases.Contains("post") && Planner.WantsTiming(config, path.Path))
-                    || (phase == "pre" && config.Gates.Any(g => Planner.MayMatch(g.Matchers, path.Path, phase)))
+                    || Planner.MayBeGated(config, path.Path, phase)
                     || config.Actions.Any(a => a.Enabled && NodeActionTriggers.Find(a.Name) is { } t && Planner.MayMatch(t.Matchers, path.Path, phase)))
                 {
                     needed.Add($"{path.Path}-{phase}.d");

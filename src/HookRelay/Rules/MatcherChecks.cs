@@ -69,12 +69,7 @@ internal static class MatcherChecks
 
     /// <summary>Whether any hooks path and phase of the catalog satisfies every hook and phase matcher given.</summary>
     public static bool AnyPathCanMatch(IReadOnlyList<Matcher> matchers) =>
-        HooksCatalog.All.SelectMany(p => p.Phases.Select(phase => (p.Path, Phase: phase))).Any(candidate => matchers.All(m => m.Name switch
-        {
-            "hook" => m.Matches([candidate.Path]),
-            "phase" => m.Matches([candidate.Phase]),
-            _ => true,
-        }));
+        HooksCatalog.All.Any(p => p.Phases.Any(phase => Planner.MayMatch(matchers, p.Path, phase)));
 
     private static string DidYouMean(string given, IEnumerable<string> known)
     {

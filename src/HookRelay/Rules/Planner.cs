@@ -26,20 +26,36 @@ public static class Planner
     }
 
     /// <summary>Only hook and phase are known before an event exists; any other matcher may still match.</summary>
-    public static bool MayMatch(IReadOnlyList<Matcher> matchers, string hook, string phase) =>
+    /// <summary>
+    /// Whether matchers may hold for some run of this hooks path and phase, judged by what is known
+    /// before the run: the path, the phase, and whether a gate can decide there (<paramref name="gated"/>;
+    /// without one, verdict, denied_by and gate_failed are empty). Other attributes may hold.
+    /// </summary>
+    public static bool MayMatch(IReadOnlyList<Matcher> matchers, string hook, string phase, bool gated = true) =>
         matchers.All(m => m.Name switch
         {
             "hook" => m.Matches([hook]),
             "phase" => m.Matches([phase]),
+            "verdict" or "denied_by" or "gate_failed" when !gated => m.Matches([]),
             _ => true,
         });
+
+    /// <summary>Whether some gate may decide a run of this hooks path and phase (only pre runs have verdicts).</summary>
+    public static bool MayBeGated(HookRelayConfig config, string hook, string phase) =>
+        phase == "pre" && config.Gates.Any(g => MayMatch(g.Matchers, hook, phase));
+
+    /// <summary>Whether some route may take a run of this hooks path and phase.</summary>
+    public static bool MayRoute(HookRelayConfig config, string hook, string phase)
+    {
+        var gated = MayBeGated(config, hook, phase);
+        return config.Routes.Any(r => MayMatch(r.Matchers, hook, phase, gated));
+    }
 
     /// <summary>
     /// Whether some route may take this operation's post event: then its pre run notes the start
     /// time, so the post event can carry the operation's duration.
     /// </summary>
-    public static bool WantsTiming(HookRelayConfig config, string hook) =>
-        config.Routes.Any(r => MayMatch(r.Matchers, hook, "post"));
+    public static bool WantsTiming(HookRelayConfig config, string hook) => MayRoute(config, hook, "post");
 
     private static Decision Decide(string kind, string name, OnNode onNode, IReadOnlyList<Matcher> matchers,
         HookEvent ev, EventAttributes attributes)

@@ -60,6 +60,23 @@ public sealed class HookInstallerTests : IDisposable
     }
 
     [Fact]
+    public void A_route_for_gate_verdicts_needs_only_the_directories_a_gate_decides_in()
+    {
+        var config = ConfigLoader.Parse(Encoding.UTF8.GetBytes("""
+            sinks: { f: { type: file, path: /x } }
+            routes: [ { name: denials, matchers: ['verdict="deny"'], to: [f] } ]
+            gates: [ { name: g, matchers: ['hook=~"instance-(add|modify)"'], deny_unless: { instance: x }, on_error: deny } ]
+            """), "t.yaml");
+        Assert.Equal(["instance-add-pre.d", "instance-modify-pre.d"], HookInstaller.NeededDirectories(config));
+        // A negative matcher also holds where no gate decided: every directory again.
+        var negative = ConfigLoader.Parse(Encoding.UTF8.GetBytes("""
+            sinks: { f: { type: file, path: /x } }
+            routes: [ { name: allowed, matchers: ['verdict!="deny"'], to: [f] } ]
+            """), "t.yaml");
+        Assert.Equal(HooksCatalog.All.Sum(p => p.Phases.Length), HookInstaller.NeededDirectories(negative).Count);
+    }
+
+    [Fact]
     public void Gates_need_only_pre_directories()
     {
         var config = ConfigLoader.Parse(Encoding.UTF8.GetBytes(
