@@ -36,6 +36,10 @@ public static class ConfigCheckCommand
             problems.AddRange(e.Errors);
         }
         var ok = problems.All(p => p.IsWarning);
+        if (ok && config is not null)
+        {
+            LastGoodConfig.Remember(config);
+        }
         if (asJson)
         {
             using var writer = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = true });

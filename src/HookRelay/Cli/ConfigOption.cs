@@ -18,7 +18,9 @@ public static class ConfigOption
     {
         try
         {
-            return ConfigLoader.Load(path);
+            var config = ConfigLoader.Load(path);
+            LastGoodConfig.Remember(config);
+            return config;
         }
         catch (ConfigException e)
         {

@@ -29,8 +29,18 @@ public static class ServeCommand
 
     public static async Task<int> RunAsync(string configPath, bool drain)
     {
-        if (ConfigOption.LoadOrReport(configPath, Console.Error) is not { } config)
+        var errors = new StringWriter();
+        var config = ConfigOption.LoadOrReport(configPath, errors);
+        if (config is null && drain && LastGoodConfig.Recall(configPath) is { } lastGood)
         {
+            // The drainer a hook started delivers what that hook queued with the configuration it
+            // ran with: the last good one while the file is broken.
+            Console.Error.WriteLine($"hookrelay: serve --drain: {configPath} is unusable ({errors.ToString().Split('\n')[0].Trim()}); delivering with the last good configuration ({lastGood.CopyPath})");
+            config = lastGood.Config;
+        }
+        if (config is null)
+        {
+            Console.Error.Write(errors.ToString());
             return ExitCodes.Failed;
         }
         var current = new ServedConfig(configPath, config);

@@ -31,11 +31,20 @@ public static class HookRunner
             try
             {
                 config = ConfigLoader.Load(ConfigPath);
+                LastGoodConfig.Remember(config);
             }
             catch (ConfigException e)
             {
                 var more = e.Errors.Count > 1 ? $" (and {e.Errors.Count - 1} more; run 'hookrelay config check')" : "";
-                return Fail(phase, policy, $"{label}: configuration unusable, nothing done: {e.Errors[0]}{more}");
+                if (LastGoodConfig.Recall(ConfigPath) is not { } lastGood)
+                {
+                    // Without any good configuration not even on_internal_error is known: allow, and say so.
+                    var allowed = phase == "pre" ? ", the operation is allowed" : "";
+                    return Fail(phase, policy, $"{label}: configuration unusable and no good one was ever loaded on this node: nothing done{allowed}: {e.Errors[0]}{more}");
+                }
+                // Loud, every run, in the job output and syslog: the operator must fix the file.
+                HookLog.Error($"{label}: configuration unusable: {e.Errors[0]}{more}; running with the last good one ({lastGood.CopyPath}, saved {lastGood.SavedUtc:yyyy-MM-dd HH:mm:ss}Z)");
+                config = lastGood.Config;
             }
             policy = config.Hook.OnInternalError;
             budget.Reset(config.Hook.Budget);

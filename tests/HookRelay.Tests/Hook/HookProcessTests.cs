@@ -189,6 +189,44 @@ public sealed class HookProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_typo_in_the_file_keeps_the_gates_and_the_events_of_the_last_good_configuration()
+    {
+        var good = WriteConfig(matchers: "['hook=~\"instance-.*\"']", extra: """
+            hook: { on_internal_error: deny }
+            gates:
+              - name: naming
+                matchers: ['hook="instance-add"', 'phase="pre"']
+                deny_unless: { instance_name: '^web-[0-9]+\.lab\.example$' }
+                on_error: deny
+            """);
+        Assert.Equal(HookExitCodes.Ok, (await Run("instance-migrate-post-node1-01", "node1.lab.example", good)).ExitCode);
+        // The operator edits the file and leaves a typo in it.
+        File.WriteAllText(good, File.ReadAllText(good).Replace("deny_unless:", "deny_unles:", StringComparison.Ordinal));
+
+        var denied = await Run("instance-add-pre-node1-01", "node1.lab.example", good, env => env["GANETI_INSTANCE_NAME"] = "Test_VM");
+        Assert.Equal(HookExitCodes.Denied, denied.ExitCode);
+        Assert.StartsWith("hookrelay: denied by gate 'naming':", denied.Stdout, StringComparison.Ordinal);
+        var warning = Assert.Single(denied.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"configuration unusable: {good}:", warning, StringComparison.Ordinal);
+        Assert.Contains("running with the last good one", warning, StringComparison.Ordinal);
+
+        var post = await Run("instance-migrate-post-node1-01", "node1.lab.example", good);
+        Assert.Equal(HookExitCodes.Ok, post.ExitCode);
+        Assert.Contains("running with the last good one", post.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, WrittenEvents().Count(e => e.GetProperty("type").GetString() == "org.ganeti.instance-migrate.post"));
+    }
+
+    [Fact]
+    public async Task Without_any_good_configuration_a_pre_hook_allows_and_says_so()
+    {
+        // on_internal_error: deny is in the file, but a file that does not load cannot say it.
+        var config = _host.Dir.File("hookrelay.yaml", "hook: { on_internal_error: deny }\nroutes:\n  - name: x\n    to: [a\n");
+        var run = await Run("instance-add-pre-node1-01", "node1.lab.example", config);
+        Assert.Equal(HookExitCodes.Ok, run.ExitCode);
+        Assert.Contains("configuration unusable and no good one was ever loaded on this node: nothing done, the operation is allowed", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Missing_config_says_so_and_exits_zero()
     {
         var run = await Run("instance-migrate-post-node1-01", "node1.lab.example", Path.Combine(_host.Dir.Path, "absent.yaml"));
