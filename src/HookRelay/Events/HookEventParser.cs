@@ -46,7 +46,7 @@ public static class HookEventParser
         var phase = env.Get("GANETI_HOOKS_PHASE") ?? "";
         var identity = GanetiEnvCorrections.Read(env, hook);
         var objectType = identity.ObjectType;
-        var target = OperationTarget.Of(env, hook, identity);
+        var target = OperationTarget.Of(env, hook, identity, localNode);
         var instance = InstanceParser.Parse(env, "GANETI_INSTANCE_");
         var postInstance = InstanceParser.Parse(env, "GANETI_POST_INSTANCE_");
 

@@ -8,7 +8,7 @@ namespace HookRelay.Events;
 /// </summary>
 internal static class OperationTarget
 {
-    public static string? Of(EnvReader env, string hook, GanetiEnvCorrections.Identity identity)
+    public static string? Of(EnvReader env, string hook, GanetiEnvCorrections.Identity identity, string localNode)
     {
         if (GanetiValues.NullIfEmpty(env.Get("GANETI_OP_TARGET")) is { } given)
         {
@@ -16,8 +16,9 @@ internal static class OperationTarget
         }
         return hook switch
         {
-            // The IP is brought up or taken down on the master: the node is the news of a failover.
-            "master-ip-turnup" or "master-ip-turndown" => identity.Master,
+            // Ganeti runs these only on the node whose IP changes (the old master for turndown, while
+            // GANETI_CLUSTER already names the new one): that node is the news of a failover.
+            "master-ip-turnup" or "master-ip-turndown" => localNode,
             // Ganeti names only the group the network was connected to or disconnected from.
             "network-connect" or "network-disconnect" => env.Get("GANETI_GROUP_NAME"),
             _ => identity.ObjectType switch

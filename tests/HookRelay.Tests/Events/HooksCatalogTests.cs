@@ -40,7 +40,8 @@ public class HooksCatalogTests
         Assert.Contains(env["GANETI_HOOKS_PHASE"], path.Phases);
         var operation = OperationPath(env);
         Assert.Contains(env["GANETI_OP_CODE"], operation.OpCodes);
-        Assert.Equal(operation.ObjectType, env.GetValueOrDefault("GANETI_OBJECT_TYPE", ""));
+        // As corrected: the master-ip paths' GANETI_OBJECT_TYPE holds the cluster's name (ganeti/ganeti#1248).
+        Assert.Equal(operation.ObjectType, HookEventParser.Parse(env, Fixtures.Node(capture)).ObjectType ?? "");
     }
 
     [Theory]

@@ -135,7 +135,7 @@ public static class DefaultMessages
                     .Strong(ev.Target ?? ev.Text("group.name") ?? ev.Text("network.name") ?? ev.Text("cluster"));
                 return true;
             case "master-ip-turnup" or "master-ip-turndown":
-                s.Text("master IP ").Text(ev.Hook == "master-ip-turnup" ? "brought up on " : "taken down on ").Strong(ev.Text("master"));
+                s.Text("master IP ").Text(ev.Hook == "master-ip-turnup" ? "brought up on " : "taken down on ").Strong(ev.Target);
                 return true;
         }
         if (!Verbs.TryGetValue(ev.Hook, out var verb))
