@@ -127,8 +127,9 @@ internal sealed class SchemaValidator
             {
                 if (additional.ValueKind == JsonValueKind.False)
                 {
-                    var expected = hasProperties ? string.Join(", ", properties.EnumerateObject().Select(p => p.Name)) : "none";
-                    Error(keyNode, $"unknown key '{key}' in {Where(path)} (expected one of: {expected})");
+                    var known = hasProperties ? properties.EnumerateObject().Select(p => p.Name).ToList() : [];
+                    var expected = known.Count > 0 ? string.Join(", ", known) : "none";
+                    Error(keyNode, $"unknown key '{key}' in {Where(path)}{NearestName.DidYouMean(key, known)} (expected one of: {expected})");
                 }
                 else
                 {

@@ -121,7 +121,7 @@ public class ConfigLoaderTests
 
     [Fact]
     public void Unknown_key_names_its_place_and_the_expected_keys() =>
-        AssertError("routes:\n  - name: x\n    to: [f]\n    matchrs: []\n", 4, 5, "unknown key 'matchrs' in 'routes[0]' (expected one of: name, on_node, matchers, to, text)");
+        AssertError("routes:\n  - name: x\n    to: [f]\n    matchrs: []\n", 4, 5, "unknown key 'matchrs' in 'routes[0]'; did you mean 'matchers'? (expected one of: name, on_node, matchers, to, text)");
 
     [Fact]
     public void A_broken_body_template_names_its_place() =>

@@ -76,6 +76,22 @@ public class MatcherChecksTests
     }
 
     [Fact]
+    public void Every_misspelt_key_is_listed_in_one_run_with_the_name_it_was_meant_to_be()
+    {
+        var errors = ErrorsOf("""
+            sinks: { out: { type: file, path: /tmp/x.jsonl } }
+            routes:
+              - { name: r, matchers: ['hook="instance-add"'], to: [out], on_nodes: master }
+            gates:
+              - name: naming
+                deny_unles: { instance_name: '^web-' }
+                on_error: deny
+            """);
+        Assert.Contains(errors, e => e.Line == 3 && e.Message.StartsWith("unknown key 'on_nodes' in 'routes[0]'; did you mean 'on_node'?", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Line == 6 && e.Column == 5 && e.Message.StartsWith("unknown key 'deny_unles' in 'gates[0]'; did you mean 'deny_unless'?", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Regular_expressions_and_unknown_attributes_are_left_alone()
     {
         var config = Load(Route("'hook=~\"instance-(add|remove)\"', 'phase!=\"pre\"', 'my_own_var=\"x\"'"));
