@@ -30,6 +30,7 @@ public static class ConfigCheckCommand
             var secretProblems = SecretProblems(config).ToList();
             problems.AddRange(secretProblems);
             problems.AddRange(SinkProblems(config, secretProblems));
+            problems.AddRange(InlineSecrets(config));
         }
         catch (ConfigException e)
         {
@@ -102,6 +103,21 @@ public static class ConfigCheckCommand
             }
         }
     }
+
+    /// <summary>Settings that hold a credential; a chat webhook's URL is one (its path is the token).</summary>
+    private static readonly string[] SecretKeys = ["secret", "token", "password", "auth.bearer", "auth.password"];
+
+    private static readonly string[] SecretUrlTypes = [Sinks.ChatSink.SlackType, Sinks.ChatSink.MattermostType];
+
+    /// <summary>A credential written into the file is readable by whoever reads the file, its copies and its backups: a warning.</summary>
+    private static IEnumerable<ConfigError> InlineSecrets(HookRelayConfig config) =>
+        from sink in config.Sinks.Values
+        from setting in sink.Settings
+        where (SecretKeys.Contains(setting.Key) || (setting.Key == "url" && SecretUrlTypes.Contains(sink.Type)))
+            && setting.Value.Length > 0 && !setting.Value.StartsWith("${", StringComparison.Ordinal)
+        select new ConfigError(sink.Position.File, sink.Position.Line, sink.Position.Column,
+            $"sink '{sink.Name}', {setting.Key}: a credential written in the file (anyone who can read it, or its last good copy, has it); "
+            + $"write ${{file:/etc/hookrelay/{sink.Name}.{setting.Key.Replace("auth.", "", StringComparison.Ordinal)}}} (a 0600 file) or ${{env:NAME}}", true);
 
     /// <summary>A reference that cannot be resolved here is an error: the daemon would fail the same way.</summary>
     private static IEnumerable<ConfigError> SecretProblems(HookRelayConfig config)

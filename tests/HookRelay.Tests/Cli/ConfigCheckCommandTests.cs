@@ -37,6 +37,28 @@ public sealed class ConfigCheckCommandTests : IDisposable
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{ type: slack, url: 'https://hooks.slack.com/services/T0/B0/xyzzy' }", "url")]
+    [InlineData("{ type: webhook, url: 'http://127.0.0.1:9/x', auth: { bearer: s3cr3t-t0ken } }", "auth.bearer")]
+    [InlineData("{ type: grafana, url: 'http://127.0.0.1:9', token: glsa_s3cr3t }", "token")]
+    public void A_credential_written_in_the_file_is_a_warning_that_never_shows_it(string sink, string key)
+    {
+        var (exit, output) = Check(sink);
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains($"warning: sink 'hook', {key}: a credential written in the file", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("xyzzy", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_credential_by_reference_is_not_warned_about()
+    {
+        var token = _dir.File("token", "glsa_s3cr3t");
+        var (exit, output) = Check($"{{ type: grafana, url: 'http://127.0.0.1:9', token: '${{file:{token}}}' }}");
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.DoesNotContain("credential", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_sink_serve_can_build_passes()
     {
