@@ -52,7 +52,8 @@ public sealed class OutboxWriterTests : IDisposable
         OutboxTestData.Enqueue(StateDir, Options, OutboxTestData.To("chat"), "instance-reboot-post-node1-01", env => env["GANETI_INSTANCE_NAME"] = "db-1.lab.example");
         OutboxTestData.Enqueue(StateDir, Options, OutboxTestData.To("chat"), "instance-reboot-post-node1-01", env => env["GANETI_INSTANCE_NAME"] = "web-1.lab.example");
         OutboxTestData.Enqueue(StateDir, Options, OutboxTestData.To("chat"), "cluster-verify-post-node1-01");
-        Assert.Equal(["web-1.lab.example", "db-1.lab.example", "web-1.lab.example", "cluster-verify"], Rows().Select(r => r.Key));
+        // An event without an instance is ordered by its target (cluster-verify's: the cluster).
+        Assert.Equal(["web-1.lab.example", "db-1.lab.example", "web-1.lab.example", "cluster.lab.example"], Rows().Select(r => r.Key));
 
         // What the daemon does with the keys: web-1's two events leave as one group, in queue order,
         // while db-1 and the cluster event are not held behind them.
@@ -62,7 +63,7 @@ public sealed class OutboxWriterTests : IDisposable
         backlog.Add(pending);
         var groups = backlog.TakeDue(long.MaxValue, new Dictionary<string, HookRelay.Delivery.LaneCapacity> { ["chat"] = new(4, 0) }, out _)
             .ToDictionary(g => g.Key.Key, g => g.Rows.Select(r => r.Id).ToArray(), StringComparer.Ordinal);
-        Assert.Equal(["cluster-verify", "db-1.lab.example", "web-1.lab.example"], groups.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["cluster.lab.example", "db-1.lab.example", "web-1.lab.example"], groups.Keys.Order(StringComparer.Ordinal));
         Assert.Equal([pending[0].Id, pending[2].Id], groups["web-1.lab.example"]);
     }
 
