@@ -37,6 +37,25 @@ public sealed class OutboxCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Status_says_which_configuration_is_in_force_while_the_file_is_broken()
+    {
+        var good = await Json("status", "--json");
+        Assert.True(good.GetProperty("config").GetProperty("usable").GetBoolean());
+        Assert.Equal("file", good.GetProperty("config").GetProperty("in_force").GetString());
+
+        File.WriteAllText(_host.ConfigPath, File.ReadAllText(_host.ConfigPath).Replace("routes:", "routs:", StringComparison.Ordinal));
+        var broken = (await Json("status", "--json")).GetProperty("config");
+        Assert.False(broken.GetProperty("usable").GetBoolean());
+        Assert.Equal("last_good", broken.GetProperty("in_force").GetString());
+        Assert.Contains("unknown key 'routs'", broken.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(good.GetProperty("config").GetProperty("sha256").GetString(), broken.GetProperty("sha256").GetString());
+        var table = await _host.CliAsync("status");
+        Assert.Equal(0, table.ExitCode);
+        Assert.StartsWith($"config: {_host.ConfigPath} is UNUSABLE (", table.Stdout, StringComparison.Ordinal);
+        Assert.Contains("hooks run with the last good copy", table.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_refused_delivery_becomes_a_dead_letter_that_can_be_listed_replayed_and_delivered()
     {
         await _host.RunHookAsync("instance-migrate-post-node1-01");
