@@ -69,6 +69,9 @@ node_up() { # n
     mount --bind '$d/etc-ganeti' /etc/ganeti
     mount --bind '$d/lib' /var/lib/ganeti
     mkdir -p /run/ganeti /srv/ganeti/file-storage /srv/ganeti/shared-file-storage /srv/ganeti/os
+    # Mount points the packages may not have made (a fresh root has no ~/.ssh); empty, harmless on the host.
+    mkdir -p /root/.ssh /etc/hookrelay /var/lib/hookrelay
+    chmod 700 /root/.ssh
     mount --bind '$d/run' /run/ganeti
     mount --bind '$d/log' /var/log/ganeti
     mount --bind '$d/ssh' /root/.ssh
