@@ -14,13 +14,23 @@ public static class ConfigOption
     };
 
     /// <summary>Loads the configuration or prints every error to stderr and returns null.</summary>
-    public static HookRelayConfig? LoadOrReport(string path, TextWriter err)
-    {
-        try
+    public static HookRelayConfig? LoadOrReport(string path, TextWriter err) =>
+        Report(() =>
         {
             var config = ConfigLoader.Load(path);
             LastGoodConfig.Remember(config);
             return config;
+        }, err);
+
+    /// <summary>The configuration the hooks run with (the file, or while it is broken its last good copy), or prints every error and returns null.</summary>
+    public static LastGoodConfig.InForce? LoadInForceOrReport(string path, TextWriter err) => Report(() => LastGoodConfig.LoadOrRecall(path), err);
+
+    private static T? Report<T>(Func<T> load, TextWriter err)
+        where T : class
+    {
+        try
+        {
+            return load();
         }
         catch (ConfigException e)
         {

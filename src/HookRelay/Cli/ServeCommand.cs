@@ -27,20 +27,24 @@ public static class ServeCommand
         return command;
     }
 
+    private static HookRelayConfig Said(LastGoodConfig.InForce inForce, string configPath)
+    {
+        if (inForce.FileError is { } broken)
+        {
+            Console.Error.WriteLine($"hookrelay: serve --drain: {configPath} is unusable ({broken.Summary}); delivering with the last good configuration ({inForce.LastGood!.CopyPath})");
+        }
+        return inForce.Config;
+    }
+
     public static async Task<int> RunAsync(string configPath, bool drain)
     {
-        var errors = new StringWriter();
-        var config = ConfigOption.LoadOrReport(configPath, errors);
-        if (config is null && drain && LastGoodConfig.Recall(configPath) is { } lastGood)
-        {
-            // The drainer a hook started delivers what that hook queued with the configuration it
-            // ran with: the last good one while the file is broken.
-            Console.Error.WriteLine($"hookrelay: serve --drain: {configPath} is unusable ({errors.ToString().Split('\n')[0].Trim()}); delivering with the last good configuration ({lastGood.CopyPath})");
-            config = lastGood.Config;
-        }
+        // The drainer a hook started delivers what that hook queued with the configuration it ran
+        // with: the last good one while the file is broken. The daemon wants the file fixed.
+        var config = drain
+            ? ConfigOption.LoadInForceOrReport(configPath, Console.Error) is { } inForce ? Said(inForce, configPath) : null
+            : ConfigOption.LoadOrReport(configPath, Console.Error);
         if (config is null)
         {
-            Console.Error.Write(errors.ToString());
             return ExitCodes.Failed;
         }
         var current = new ServedConfig(configPath, config);

@@ -17,28 +17,17 @@ public static class StatusCommand
     }
 
     /// <summary>Which configuration the hooks of this node run with: the file, or while it is broken, its last good copy.</summary>
-    private sealed record InForce(string Path, string Hash, string? FileError, LastGoodConfig.Recalled? LastGood)
-    {
-        public string Describe() => FileError is null
-            ? $"{Path} (sha256 {Hash[..12]})"
-            : $"{Path} is UNUSABLE ({FileError}); hooks run with the last good copy {LastGood!.CopyPath} (sha256 {Hash[..12]}, saved {LastGood.SavedUtc:yyyy-MM-dd HH:mm:ss}Z)";
-    }
+    private static string Describe(string path, LastGoodConfig.InForce inForce) => inForce.FileError is not { } broken
+        ? $"{path} (sha256 {inForce.Config.Hash[..12]})"
+        : $"{path} is UNUSABLE ({broken.Message}); hooks run with the last good copy {inForce.LastGood!.CopyPath} (sha256 {inForce.Config.Hash[..12]}, saved {inForce.LastGood.SavedUtc:yyyy-MM-dd HH:mm:ss}Z)";
 
     public static int Run(string configPath, bool asJson, TextWriter output, TextWriter err)
     {
-        var errors = new StringWriter();
-        var config = ConfigOption.LoadOrReport(configPath, errors);
-        var inForce = config is null ? null : new InForce(configPath, config.Hash, null, null);
-        if (config is null && LastGoodConfig.Recall(configPath) is { } lastGood)
+        if (ConfigOption.LoadInForceOrReport(configPath, err) is not { } inForce)
         {
-            config = lastGood.Config;
-            inForce = new InForce(configPath, config.Hash, errors.ToString().Split('\n')[0].Trim(), lastGood);
-        }
-        if (config is null || inForce is null)
-        {
-            err.Write(errors.ToString());
             return ExitCodes.Failed;
         }
+        var config = inForce.Config;
         var holder = ServeLock.Holder(config.StateDir);
         var admin = OutboxCli.OpenAdmin(config, err, out var connection);
         using (connection)
@@ -51,11 +40,11 @@ public static class StatusCommand
             var oldest = sinks.Where(s => s.OldestPendingMs is not null).Select(s => s.OldestPendingMs!.Value).DefaultIfEmpty().Min();
             if (asJson)
             {
-                WriteJson(config, inForce, holder, admin?.SizeBytes ?? 0, sinks, oldest, now);
+                WriteJson(configPath, inForce, holder, admin?.SizeBytes ?? 0, sinks, oldest, now);
             }
             else
             {
-                output.WriteLine($"config: {inForce.Describe()}");
+                output.WriteLine($"config: {Describe(configPath, inForce)}");
                 WriteTable(output, config, holder, admin?.SizeBytes ?? 0, sinks, oldest, now);
             }
         }
@@ -101,22 +90,23 @@ public static class StatusCommand
     private static string Field(System.Text.Json.JsonElement run, string name) =>
         run.TryGetProperty(name, out var value) ? value.ToString() : "-";
 
-    private static void WriteJson(HookRelayConfig config, InForce inForce, string? holder, long size, List<SinkStatus> sinks, long oldest, long now)
+    private static void WriteJson(string path, LastGoodConfig.InForce inForce, string? holder, long size, List<SinkStatus> sinks, long oldest, long now)
     {
-        OutboxCli.WriteJson(writer => WriteJson(writer, config, inForce, holder, size, sinks, oldest, now));
+        OutboxCli.WriteJson(writer => WriteJson(writer, path, inForce, holder, size, sinks, oldest, now));
     }
 
-    private static void WriteJson(System.Text.Json.Utf8JsonWriter writer, HookRelayConfig config, InForce inForce, string? holder, long size, List<SinkStatus> sinks, long oldest, long now)
+    private static void WriteJson(System.Text.Json.Utf8JsonWriter writer, string path, LastGoodConfig.InForce inForce, string? holder, long size, List<SinkStatus> sinks, long oldest, long now)
     {
+        var config = inForce.Config;
         var pending = sinks.Sum(s => s.Pending);
         writer.WriteStartObject();
         writer.WriteStartObject("config");
-        writer.WriteString("path", inForce.Path);
+        writer.WriteString("path", path);
         writer.WriteBoolean("usable", inForce.FileError is null);
-        writer.WriteString("error", inForce.FileError);
+        writer.WriteString("error", inForce.FileError?.Message);
         writer.WriteString("in_force", inForce.FileError is null ? "file" : "last_good");
         writer.WriteString("last_good_copy", inForce.LastGood?.CopyPath);
-        writer.WriteString("sha256", inForce.Hash);
+        writer.WriteString("sha256", inForce.Config.Hash);
         writer.WriteEndObject();
         writer.WriteStartObject("daemon");
         writer.WriteBoolean("running", holder is not null);

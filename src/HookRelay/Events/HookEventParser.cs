@@ -35,6 +35,17 @@ public static class HookEventParser
         return GanetiVariables(pairs);
     }
 
+    /// <summary>
+    /// Only what the run is about (<see cref="HookEvent.Target"/>), for a run that records itself
+    /// and does nothing else: the whole event is not needed there.
+    /// </summary>
+    public static string? TargetOf(SortedDictionary<string, string> ganetiVars, string localNode)
+    {
+        var env = new EnvReader(ganetiVars);
+        var hook = env.Get("GANETI_HOOKS_PATH") ?? "";
+        return OperationTarget.Of(env, hook, GanetiEnvCorrections.Read(env, hook), localNode);
+    }
+
     public static HookEvent Parse(SortedDictionary<string, string> variables, string localNode)
     {
         var ganetiVars = variables.Keys.All(k => k.StartsWith(Prefix, StringComparison.Ordinal))

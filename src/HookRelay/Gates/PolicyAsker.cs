@@ -61,16 +61,8 @@ public static class PolicyAsker
         try
         {
             var budget = TimeSpan.FromMilliseconds(long.Parse(args[0], CultureInfo.InvariantCulture));
-            HookRelayConfig config;
-            try
-            {
-                config = ConfigLoader.Load(HookRunner.ConfigPath);
-            }
-            catch (ConfigException) when (LastGoodConfig.Recall(HookRunner.ConfigPath) is { } lastGood)
-            {
-                // The hook that asks runs with the last good configuration (and says so): ask with the same.
-                config = lastGood.Config;
-            }
+            // The hook that asks runs with the last good configuration while the file is broken: ask with the same.
+            var config = LastGoodConfig.LoadOrRecall(HookRunner.ConfigPath).Config;
             var ev = HookEventParser.Parse(HookEventParser.GanetiVariables(Environment.GetEnvironmentVariables()), NodeNames.Local(config.NodeName));
             var gates = args[1..].Select(name => config.Gates.FirstOrDefault(g => g.Name == name && g.Http is not null)
                 ?? throw new InvalidOperationException($"gate '{name}' with an http policy is no longer in {config.SourcePath}")).ToList();

@@ -13,13 +13,15 @@ public sealed class HookBudget : IDisposable
     private readonly CancellationTokenSource _cancellation = new();
     private readonly string _label;
     private readonly Func<int> _exitCode;
-    private readonly long _startedAt = Environment.TickCount64;
+    private readonly long _startedAt;
     private readonly object _gate = new();
-    private TimeSpan _budget;
+    private readonly TimeSpan _budget;
     private bool _done;
 
-    public HookBudget(TimeSpan budget, string label, Func<int> exitCode)
+    /// <param name="startedAt">When the run started (<see cref="Environment.TickCount64"/>): the budget counts from there.</param>
+    public HookBudget(TimeSpan budget, string label, Func<int> exitCode, long startedAt)
     {
+        _startedAt = startedAt;
         _label = label;
         _exitCode = exitCode;
         _budget = budget;
@@ -38,16 +40,6 @@ public sealed class HookBudget : IDisposable
                 var left = (long)_budget.TotalMilliseconds - (Environment.TickCount64 - _startedAt) - 250;
                 return TimeSpan.FromMilliseconds(Math.Max(100, left));
             }
-        }
-    }
-
-    /// <summary>Sets the total budget, counted from the start of the run, once the configuration says what it is.</summary>
-    public void Reset(TimeSpan budget)
-    {
-        lock (_gate)
-        {
-            _budget = budget;
-            Monitor.PulseAll(_gate);
         }
     }
 

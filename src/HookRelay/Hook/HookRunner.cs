@@ -20,34 +20,22 @@ public static class HookRunner
     public static int Run()
     {
         var started = Stopwatch.GetTimestamp();
-        var vars = HookEventParser.GanetiVariables(Environment.GetEnvironmentVariables());
+        var startedTicks = Environment.TickCount64;
+        var vars = HookEnvironment.GanetiVariables();
         var phase = vars.GetValueOrDefault("GANETI_HOOKS_PHASE") ?? "";
         var label = $"{vars.GetValueOrDefault("GANETI_HOOKS_PATH") ?? "?"}-{phase}";
         var policy = ErrorPolicy.Allow;
-        using var budget = new HookBudget(HookSettings.DefaultBudget, label, () => InternalErrorExit(phase, policy));
         try
         {
-            HookRelayConfig config;
-            try
+            var run = ConfigFor(vars, label);
+            if (run.Config is not { } config)
             {
-                config = ConfigLoader.Load(ConfigPath);
-                LastGoodConfig.Remember(config);
-            }
-            catch (ConfigException e)
-            {
-                var more = e.Errors.Count > 1 ? $" (and {e.Errors.Count - 1} more; run 'hookrelay config check')" : "";
-                if (LastGoodConfig.Recall(ConfigPath) is not { } lastGood)
-                {
-                    // Without any good configuration not even on_internal_error is known: allow, and say so.
-                    var allowed = phase == "pre" ? ", the operation is allowed" : "";
-                    return Fail(phase, policy, $"{label}: configuration unusable and no good one was ever loaded on this node: nothing done{allowed}: {e.Errors[0]}{more}");
-                }
-                // Loud, every run, in the job output and syslog: the operator must fix the file.
-                HookLog.Error($"{label}: configuration unusable: {e.Errors[0]}{more}; running with the last good one ({lastGood.CopyPath}, saved {lastGood.SavedUtc:yyyy-MM-dd HH:mm:ss}Z)");
-                config = lastGood.Config;
+                return RunIdle(run, vars, started);
             }
             policy = config.Hook.OnInternalError;
-            budget.Reset(config.Hook.Budget);
+            // Started only for a run with something to do: reading two local files cannot hang the
+            // job, while locks, gates and the outbox can; an idle run (most runs) saves the thread.
+            using var budget = new HookBudget(config.Hook.Budget, label, () => InternalErrorExit(phase, policy), startedTicks);
             var exit = RunWith(config, vars, label, budget, out var ev, out var outcome);
             if (config.Hook.Journal)
             {
@@ -56,10 +44,56 @@ public static class HookRunner
             }
             return exit;
         }
+        catch (ConfigException e)
+        {
+            // Without any good configuration not even on_internal_error is known: allow, and say so.
+            var allowed = phase == "pre" ? ", the operation is allowed" : "";
+            return Fail(phase, policy, $"{label}: configuration unusable and no good one was ever loaded on this node: nothing done{allowed}: {e.Summary}");
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return Fail(phase, policy, $"{label}: internal error, nothing done: {e.GetType().Name}: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The configuration this run uses: the compiled snapshot of the file as it is (compiled and
+    /// saved now if there is none yet), or, while the file is broken, the last good one. Throws
+    /// <see cref="ConfigException"/> when the file is broken and no good configuration was ever saved.
+    /// </summary>
+    private static ConfigSnapshot.Run ConfigFor(SortedDictionary<string, string> vars, string label)
+    {
+        var hook = vars.GetValueOrDefault("GANETI_HOOKS_PATH") ?? "";
+        var phase = vars.GetValueOrDefault("GANETI_HOOKS_PHASE") ?? "";
+        var version = vars.GetValueOrDefault("GANETI_HOOKS_VERSION") ?? "";
+        try
+        {
+            return LastGoodConfig.Current(ConfigPath).For(hook, phase, version);
+        }
+        catch (ConfigException e)
+        {
+            if (LastGoodConfig.RecallSnapshot(ConfigPath) is not { } lastGood)
+            {
+                throw;
+            }
+            // Loud, every run, in the job output and syslog: the operator must fix the file.
+            HookLog.Error($"{label}: configuration unusable: {e.Summary}; running with the last good one ({lastGood.CopyPath}, saved {lastGood.SavedUtc:yyyy-MM-dd HH:mm:ss}Z)");
+            return lastGood.Snapshot.For(hook, phase, version);
+        }
+    }
+
+    /// <summary>A run no route, gate or action can apply to: only the journal hears of it.</summary>
+    private static int RunIdle(ConfigSnapshot.Run run, SortedDictionary<string, string> vars, long started)
+    {
+        if (run.Journal)
+        {
+            var node = NodeNames.Local(run.NodeName);
+            var target = HookEventParser.TargetOf(vars, node);
+            RunJournal.Write(run.StateDir, new RunJournal.Entry(DateTimeOffset.UtcNow, vars.GetValueOrDefault("GANETI_HOOKS_PATH") ?? "",
+                vars.GetValueOrDefault("GANETI_HOOKS_PHASE") ?? "", node, target, HookExitCodes.Ok,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds, "nothing to send"));
+        }
+        return HookExitCodes.Ok;
     }
 
     private static int RunWith(HookRelayConfig config, SortedDictionary<string, string> vars, string label, HookBudget budget,

@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using System.Text.Json;
+using HookRelay.Posix;
 
 namespace HookRelay.Hook;
 
@@ -9,17 +9,14 @@ namespace HookRelay.Hook;
 /// which node, what it did (queued for which sinks, denied by which gate, nothing) and how long
 /// HookRelay took inside the Ganeti job. It answers "did the hook run here, and what did it do?"
 /// without syslog, and is what the demo's timeline reads. Appended with O_APPEND in one write(),
-/// so hooks running at once on a node never interleave; at 1 MB it moves to hook-runs.jsonl.1.
+/// so hooks running at once on a node never interleave; past 1 MB it moves to hook-runs.jsonl.1.
 /// Best effort: a journal that cannot be written never fails a hook.
 /// </summary>
-public static partial class RunJournal
+public static class RunJournal
 {
     public const string FileName = "hook-runs.jsonl";
     private const long MaxBytes = 1 << 20;
-    private const int WriteOnly = 0x1;
-    private const int Create = 0x40;
-    private const int Append = 0x400;
-    private const int CloseOnExec = 0x80000;
+    private const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
 
     public sealed record Entry(DateTimeOffset Time, string Hook, string Phase, string Node, string? Target, int Exit, double Milliseconds, string Outcome);
 
@@ -27,13 +24,21 @@ public static partial class RunJournal
     {
         try
         {
-            Directory.CreateDirectory(stateDir);
             var path = Path.Combine(stateDir, FileName);
-            if (new FileInfo(path) is { Exists: true, Length: > MaxBytes })
+            long size;
+            try
+            {
+                size = UnixFile.AppendAll(path, Line(entry), Mode);
+            }
+            catch (FileNotFoundException)
+            {
+                Directory.CreateDirectory(stateDir);
+                size = UnixFile.AppendAll(path, Line(entry), Mode);
+            }
+            if (size > MaxBytes)
             {
                 File.Move(path, path + ".1", overwrite: true);
             }
-            AppendLine(path, Line(entry));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -88,31 +93,4 @@ public static partial class RunJournal
         buffer.Write("\n"u8);
         return buffer.WrittenSpan.ToArray();
     }
-
-    /// <summary>.NET's FileMode.Append writes at an offset it tracks; only O_APPEND keeps concurrent lines whole.</summary>
-    private static void AppendLine(string path, byte[] line)
-    {
-        var fd = open(path, WriteOnly | Create | Append | CloseOnExec, Convert.ToInt32("640", 8));
-        if (fd < 0)
-        {
-            throw new IOException($"cannot open {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
-        }
-        try
-        {
-            _ = write(fd, line, line.Length);
-        }
-        finally
-        {
-            _ = close(fd);
-        }
-    }
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int open(string path, int flags, int mode);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint write(int fd, byte[] buffer, nint count);
-
-    [LibraryImport("libc")]
-    private static partial int close(int fd);
 }

@@ -12,4 +12,8 @@ public sealed class ConfigException(IReadOnlyList<ConfigError> errors)
     : Exception(errors.Count > 0 ? errors[0].ToString() : "invalid configuration")
 {
     public IReadOnlyList<ConfigError> Errors { get; } = errors;
+
+    /// <summary>The first error, and how many more there are: one line for a log.</summary>
+    public string Summary =>
+        Message + (Errors.Count > 1 ? $" (and {Errors.Count - 1} more; run 'hookrelay config check')" : "");
 }

@@ -30,21 +30,26 @@ public static partial class ConfigLoader
     }
 
     /// <summary>Loads and validates a file; throws <see cref="ConfigException"/> with every problem found.</summary>
-    public static HookRelayConfig Load(string path)
+    public static HookRelayConfig Load(string path) => Parse(Read(path), path);
+
+    /// <summary>The file's bytes; throws <see cref="ConfigException"/> when it cannot be read.</summary>
+    public static byte[] Read(string path)
     {
-        byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            return Posix.UnixFile.ReadAll(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ConfigException([new ConfigError(path, 0, 0, $"cannot read the configuration: {e.Message}")]);
         }
-        return Parse(bytes, path);
     }
 
-    public static HookRelayConfig Parse(byte[] bytes, string path)
+    /// <param name="schemaChecked">
+    /// The bytes were cut from a file that passed the schema (a snapshot's slice): checking them
+    /// again would cost a hook run more than half a millisecond, the schema being parsed first.
+    /// </param>
+    public static HookRelayConfig Parse(byte[] bytes, string path, bool schemaChecked = false)
     {
         var errors = new List<ConfigError>();
         YamlNode? root = null;
@@ -74,7 +79,10 @@ public static partial class ConfigLoader
                 ? throw new ConfigException(errors)
                 : new HookRelayConfig { SourcePath = path, Content = bytes, Warnings = [new ConfigError(path, 1, 1, "the configuration is empty: no event will be routed anywhere", true)] };
         }
-        SchemaValidator.Validate(Schema, root, path, errors);
+        if (!schemaChecked)
+        {
+            SchemaValidator.Validate(Schema, root, path, errors);
+        }
         if (errors.Count > 0)
         {
             throw new ConfigException(errors);

@@ -112,6 +112,21 @@ public sealed class HookProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_nothing_applies_to_is_journaled_and_the_next_edit_of_the_file_is_never_missed()
+    {
+        var config = WriteConfig(matchers: "['hook=\"instance-add\"']");
+        Assert.Equal(HookExitCodes.Ok, (await Run("instance-migrate-post-node1-01", "node1.lab.example", config)).ExitCode);
+        var idle = JsonDocument.Parse(File.ReadAllLines(Path.Combine(_host.StateDir, RunJournal.FileName)).Single()).RootElement;
+        Assert.Equal("nothing to send", idle.GetProperty("outcome").GetString());
+        Assert.Equal("web-1.lab.example", idle.GetProperty("target").GetString());
+        Assert.Equal("node1.lab.example", idle.GetProperty("node").GetString());
+        // The next run, right after the edit, takes the migration.
+        File.WriteAllText(config, File.ReadAllText(config).Replace("instance-add", "instance-migrate", StringComparison.Ordinal));
+        await Run("instance-migrate-post-node1-01", "node1.lab.example", config);
+        Assert.Equal("org.ganeti.instance-migrate.post", Assert.Single(WrittenEvents()).GetProperty("type").GetString());
+    }
+
+    [Fact]
     public async Task Post_event_without_a_pre_run_has_no_timing()
     {
         var config = WriteConfig(matchers: "['hook=\"instance-migrate\"', 'phase=\"post\"']");
