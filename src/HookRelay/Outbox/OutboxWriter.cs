@@ -40,10 +40,6 @@ public static class OutboxWriter
     private static void Write(string stateDir, OutboxOptions options, HookRecord record, HookEvent ev, IReadOnlyList<PlannedDelivery> deliveries)
     {
         using var connection = OutboxDatabase.Open(stateDir, options);
-        // A hook that closes the last connection would otherwise checkpoint the WAL into the
-        // database on its way out (more writes and fsyncs inside the Ganeti job). The committed
-        // WAL is already durable; the daemon, or a later commit past the autocheckpoint, moves it.
-        SQLitePCL.raw.sqlite3_db_config(connection.Handle, SQLitePCL.raw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, out _);
         using var transaction = connection.BeginTransaction();
         var nowMs = record.Time.ToUnixTimeMilliseconds();
         long eventRow;
