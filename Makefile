@@ -29,6 +29,7 @@ demo: deps publish
 # Whole-process benchmarks, results on stdout and in bench/results (BENCHMARKS.md says how to read them).
 bench: deps publish
 	./bench/hook-startup.sh $(BIN)
+	./bench/config-scaling.sh $(BIN)
 	./bench/slow-receiver.sh $(BIN)
 	python3 ./bench/latency.py $(BIN)
 	./bench/daemon-throughput.sh $(BIN) 20000 32

@@ -7,6 +7,8 @@
 #   no match:  the migration against each configuration (nothing to do)
 #   match one: the same configurations plus one route for live migrations, which the migration
 #              takes (queued to the outbox, no daemon)
+#   pre phase: the migration's pre run against 1 route, and against 1000 routes and 200 gates
+#              (gates decide pre runs: none of these is for a migration)
 # Usage: bench/config-scaling.sh [path/to/hookrelay] [runs]
 # BEFORE_BIN=other/hookrelay-hook adds that build's 1-route and largest rows, to compare builds.
 set -euo pipefail
@@ -16,7 +18,7 @@ bin=$(readlink -f "${1:-$root/artifacts/publish/hookrelay/hookrelay}")
 hook=$(dirname "$bin")/hookrelay-hook
 [ -x "$hook" ] || hook=$bin
 runs=${2:-100}
-capture=$root/tests/HookRelay.Tests/Fixtures/envs/instance-migrate-post-node1-01.json
+captures=$root/tests/HookRelay.Tests/Fixtures/envs
 out=$here/results
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -51,21 +53,27 @@ config routes-1000-gates-200 1000 200 no
 config live-routes-1 1 0 yes
 config live-routes-1000-gates-200 1000 200 yes
 
-ganeti_env=$(python3 - "$capture" <<'PY'
+# `env -i` plus a capture's variables, quoted for hyperfine's word splitting.
+run_env() {
+  echo "env -i $(python3 - "$captures/$1.json" <<'PY'
 import json, shlex, sys
 env = json.load(open(sys.argv[1]))["env"]
 print(" ".join(shlex.quote(f"{k}={v}") for k, v in sorted(env.items())))
 PY
-)
-run_env="env -i $ganeti_env HOOKRELAY_NODE=node1.lab.example"
+) HOOKRELAY_NODE=node1.lab.example"
+}
+post_env=$(run_env instance-migrate-post-node1-01)
+pre_env=$(run_env instance-migrate-pre-node1-01)
 rows=()
-row() { rows+=(--command-name "$1" "$run_env HOOKRELAY_CONFIG=$work/$2.yaml $3"); }
+row() { rows+=(--command-name "$1" "${4:-$post_env} HOOKRELAY_CONFIG=$work/$2.yaml $3"); }
 for n in 1 10 100 1000; do
   row "no match, $n routes" "routes-$n" "$hook"
 done
 row "no match, 1000 routes + 200 gates" routes-1000-gates-200 "$hook"
 row "match one, 1 route + live" live-routes-1 "$hook"
 row "match one, 1000 routes + 200 gates + live" live-routes-1000-gates-200 "$hook"
+row "pre phase, 1 route" routes-1 "$hook" "$pre_env"
+row "pre phase, 1000 routes + 200 gates" routes-1000-gates-200 "$hook" "$pre_env"
 if [ -n "${BEFORE_BIN:-}" ]; then
   row "before: no match, 1 route" routes-1 "$BEFORE_BIN"
   row "before: no match, 1000 routes + 200 gates" routes-1000-gates-200 "$BEFORE_BIN"
