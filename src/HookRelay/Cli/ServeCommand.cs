@@ -144,6 +144,11 @@ public static class ServeCommand
         {
             using var cycle = CancellationTokenSource.CreateLinkedTokenSource(stop);
             current.Cycle = cycle;
+            if (current.ReloadRequested)
+            {
+                // A SIGHUP that came between two cycles found no cycle to end: end this one now.
+                await cycle.CancelAsync().ConfigureAwait(false);
+            }
             var config = current.Config;
             using (var store = OutboxStore.Open(config.StateDir, config.Delivery.MaxDbBytes))
             using (var running = new DeliveryDaemon(config, drain ? DaemonOptions.Drainer : DaemonOptions.Service, store, DeliveryDaemon.BuildLanes(config)))
@@ -193,9 +198,11 @@ public static class ServeCommand
             }
             catch (ObjectDisposedException)
             {
-                // Between two cycles: the next one sees the request when it ends.
+                // Between two cycles: the next one sees the request as it starts.
             }
         }
+
+        public bool ReloadRequested => Volatile.Read(ref _reloadRequested) == 1;
 
         public bool TakeReloadRequest() => Interlocked.Exchange(ref _reloadRequested, 0) == 1;
 

@@ -69,8 +69,20 @@ public static class TestSendCommand
         output.WriteLine($"sending {cloudEvent.Type} ({cloudEvent.Subject ?? "no subject"}, event {cloudEvent.Id}) to {sinkConfig.Type} sink '{sinkName}'");
         output.WriteLine($"  text: {texts.Render(message, view, TextFormat.Plain)}");
         var clock = Stopwatch.StartNew();
-        var result = await sink.DeliverAsync(message, cancellation).ConfigureAwait(false);
-        (sink as IDisposable)?.Dispose();
+        DeliveryResult result;
+        try
+        {
+            result = await sink.DeliverAsync(message, cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A sink that throws is a bug of that sink: one line, as the daemon would log it (it retries such an attempt).
+            result = new DeliveryResult.Retry($"{e.GetType().Name}: {Logging.HookLog.OneLine(e.Message)}");
+        }
+        finally
+        {
+            (sink as IDisposable)?.Dispose();
+        }
         var took = clock.Elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture);
         switch (result)
         {

@@ -58,7 +58,11 @@ public sealed class DeliveryDaemon : IDisposable
         _lanes = new Dictionary<string, SinkLane>(lanes, StringComparer.Ordinal);
     }
 
-    /// <summary>The lanes for every configured sink; a sink that cannot be built is reported and its rows wait.</summary>
+    /// <summary>
+    /// The lanes for every configured sink. A sink that cannot be built is reported in one line and
+    /// gets a lane that fails every attempt with the reason: its rows follow its retry policy
+    /// (retried, then dead letters), never waiting forever in memory and in the outbox.
+    /// </summary>
     public static Dictionary<string, SinkLane> BuildLanes(HookRelayConfig config)
     {
         var lanes = new Dictionary<string, SinkLane>(StringComparer.Ordinal);
@@ -72,10 +76,24 @@ public sealed class DeliveryDaemon : IDisposable
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // Whatever a sink's construction throws is that sink's problem: the others deliver.
-                HookLog.Error($"sink '{sink.Name}' cannot be used, its events wait in the outbox: {e.Message}");
+                HookLog.Error($"sink '{sink.Name}' cannot be used; its events are retried and then dead-lettered by its policy until the configuration is fixed: {e.Message}");
+                lanes[sink.Name] = new SinkLane(new UnusableSink(sink.Name, e.Message), PolicyOrDefault(sink));
             }
         }
         return lanes;
+    }
+
+    /// <summary>The sink's retry policy, or the defaults when its delivery settings are what is broken.</summary>
+    private static DeliveryPolicy PolicyOrDefault(Rules.SinkConfig sink)
+    {
+        try
+        {
+            return DeliveryPolicy.For(sink);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return new DeliveryPolicy();
+        }
     }
 
     /// <summary>The newest delivery row that existed when the daemon last looked for work.</summary>

@@ -91,10 +91,13 @@ public sealed class SinkLane : IDisposable
     /// One attempt; null when it was cut short by shutdown or a pause (not counted as an attempt). The sink
     /// runs on the thread pool under a deadline: a write that blocks in the kernel (a FIFO with no
     /// reader, a hung NFS mount) cannot be cancelled, but it must not hold its key, or a drainer's
-    /// exit, forever. It is abandoned as a failed attempt and retried.
+    /// exit, forever. It is abandoned as a failed attempt and retried. The sink is told as well (its
+    /// token is cancelled at the deadline), so an attempt that can stop does, and cannot deliver
+    /// after its retry has.
     /// </summary>
     private async Task<DeliveryResult?> AttemptAsync(SinkMessage message, Func<long> clock, CancellationToken abort)
     {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(abort);
         try
         {
             if (_rate is not null)
@@ -106,7 +109,7 @@ public sealed class SinkLane : IDisposable
                     return null;
                 }
             }
-            var attempt = Task.Run(() => Sink.DeliverAsync(message, abort).AsTask(), CancellationToken.None);
+            var attempt = Task.Run(() => Sink.DeliverAsync(message, deadline.Token).AsTask(), CancellationToken.None);
             return await attempt.WaitAsync(Policy.AttemptLimit, abort).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
@@ -115,7 +118,8 @@ public sealed class SinkLane : IDisposable
         }
         catch (TimeoutException)
         {
-            return new DeliveryResult.Retry($"the delivery did not finish within {Policy.AttemptLimit.TotalSeconds:0} s and was abandoned");
+            await deadline.CancelAsync().ConfigureAwait(false);
+            return new DeliveryResult.Retry($"the delivery did not finish within {Policy.AttemptLimit.TotalSeconds:0.###} s and was stopped");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

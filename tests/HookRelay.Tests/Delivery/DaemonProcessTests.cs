@@ -318,21 +318,22 @@ public sealed class DaemonProcessTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_sink_that_cannot_be_built_stops_only_itself_and_says_so_in_one_line()
+    public async Task A_sink_that_cannot_be_built_stops_only_itself_says_so_in_one_line_and_dead_letters_by_its_policy()
     {
-        // content_type: json is not a media type; serve used to die on it with a stack trace.
+        // content_type: json is not a media type; serve used to die on it with a stack trace,
+        // and later kept its rows pending forever.
         _host.Configure($$$"""
             sinks:
-              broken: { type: webhook, url: "{{{_receiver.Url}}}", body: '{"hook": "{{ hook }}"}', content_type: json }
+              broken: { type: webhook, url: "{{{_receiver.Url}}}", body: '{"hook": "{{ hook }}"}', content_type: json, max_attempts: 1 }
               out: { type: file, path: "{{{_host.Dir.Path}}}/out.jsonl" }
             routes: [ { name: all, on_node: all, to: [broken, out] } ]
             """);
         await Hook("web-1", 0);
         var drain = await _host.DrainAsync();
         Assert.Single(File.ReadAllLines(Path.Combine(_host.Dir.Path, "out.jsonl")));
-        Assert.Contains("sink 'broken' cannot be used, its events wait in the outbox: sink 'broken', content_type: 'json' is not a media type", drain.Stderr, StringComparison.Ordinal);
+        Assert.Contains("sink 'broken' cannot be used; its events are retried and then dead-lettered by its policy until the configuration is fixed: sink 'broken', content_type: 'json' is not a media type", drain.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", drain.Stderr, StringComparison.Ordinal);
-        Assert.Equal(1, _host.Count("sink = 'broken' AND state = 0"));
+        Assert.Equal(1, _host.Count("sink = 'broken' AND state = 2 AND last_error LIKE 'the sink cannot be used: sink ''broken'', content_type: ''json'' is not a media type%'"));
         Assert.Empty(_receiver.All);
     }
 

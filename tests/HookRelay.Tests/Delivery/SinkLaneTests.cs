@@ -44,6 +44,28 @@ public class SinkLaneTests
         }
     }
 
+    /// <summary>Never answers; notes when its token told it to stop.</summary>
+    private sealed class HangingSink : ISink
+    {
+        public TaskCompletionSource Stopped { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Name => "hang";
+
+        public async ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                Stopped.TrySetResult();
+                throw;
+            }
+            return DeliveryResult.Ok;
+        }
+    }
+
     private static PendingDelivery Row(long id, string key, long createdMs) => new(id, id, $"evt-{id}", "chat", "r", key, 0, createdMs, null, createdMs);
 
     private static Dictionary<long, Lazy<StoredEvent?>> Events(int count) => Enumerable.Range(1, count)
@@ -82,6 +104,19 @@ public class SinkLaneTests
             var earliest = TimeSpan.FromSeconds(Math.Floor((double)k / burst) * period);
             Assert.True(attempts[k] >= earliest - TimeSpan.FromMilliseconds(1), $"attempt {k} at {attempts[k].TotalMilliseconds} ms, allowed from {earliest.TotalMilliseconds} ms at {perSecond}/s");
         }
+    }
+
+    [Fact]
+    public async Task An_attempt_over_its_limit_is_retried_and_the_sink_told_to_stop_so_it_cannot_deliver_later()
+    {
+        var sink = new HangingSink();
+        using var lane = new SinkLane(sink, new DeliveryPolicy { AttemptLimit = TimeSpan.FromMilliseconds(200) });
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var outcome = Assert.Single(await lane.RunGroupAsync([Row(1, "vm-1", now)], Events(1), () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            new Random(1), CancellationToken.None, CancellationToken.None));
+        Assert.Equal(OutcomeKind.Retry, outcome.Kind);
+        Assert.Contains("did not finish within 0.2 s", outcome.Error, StringComparison.Ordinal);
+        await sink.Stopped.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
     }
 
     [Fact]

@@ -38,10 +38,53 @@ public sealed class ExecSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task The_program_gets_none_of_the_daemons_secrets_only_what_its_env_names()
+    {
+        var secret = "HOOKRELAY_TEST_SECRET_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(secret, "other-sinks-token");
+        try
+        {
+            var output = Path.Combine(_dir.Path, "env");
+            var script = Script($"env > '{output}'");
+            var result = await Deliver(Sink(("command[0]", script), ("env.CMDB_TOKEN", $"${{env:{secret}}}"), ("env.MODE", "sync")));
+            Assert.IsType<DeliveryResult.Delivered>(result);
+            var names = (await File.ReadAllLinesAsync(output, TestContext.Current.CancellationToken)).Select(l => l.Split('=')[0]).ToHashSet();
+            Assert.DoesNotContain(secret, names);
+            Assert.Contains("CMDB_TOKEN=other-sinks-token", await File.ReadAllTextAsync(output, TestContext.Current.CancellationToken), StringComparison.Ordinal);
+            Assert.Subset(names, new HashSet<string> { "PATH", "CMDB_TOKEN", "MODE", "HOOKRELAY_EVENT_ID", "HOOKRELAY_EVENT_TYPE", "HOOKRELAY_ROUTE" });
+            // What the shell adds of its own (PWD, SHLVL, _) aside, nothing else.
+            Assert.Empty(names.Except(["PATH", "LANG", "LC_ALL", "TZ", "CMDB_TOKEN", "MODE", "HOOKRELAY_EVENT_ID", "HOOKRELAY_EVENT_TYPE", "HOOKRELAY_ROUTE", "PWD", "SHLVL", "_", "OLDPWD"]));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(secret, null);
+        }
+    }
+
+    [Fact]
     public async Task A_non_zero_exit_is_retried_with_the_last_line_the_program_said()
     {
         var retry = Assert.IsType<DeliveryResult.Retry>(await Deliver(Sink(("command[0]", Script("cat >/dev/null; echo first >&2; echo 'netbox said 503' >&2; exit 3")))));
         Assert.EndsWith("exited 3: netbox said 503", retry.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_line_without_end_on_stderr_is_kept_only_at_its_end()
+    {
+        // 8 MiB on stderr with no newline, then the last words: only the end is reported.
+        var script = Script("head -c 8388608 /dev/zero | tr '\\0' x >&2; printf 'then: disk full' >&2; exit 3");
+        var retry = Assert.IsType<DeliveryResult.Retry>(await Deliver(Sink(("command[0]", script))));
+        Assert.EndsWith("then: disk full", retry.Reason, StringComparison.Ordinal);
+        Assert.InRange(retry.Reason.Length, 20, 400);
+    }
+
+    [Fact]
+    public async Task A_program_that_leaves_a_child_holding_its_output_is_not_waited_for()
+    {
+        var script = Script("sleep 30 & echo started; exit 0");
+        var clock = Stopwatch.StartNew();
+        Assert.IsType<DeliveryResult.Delivered>(await Deliver(Sink(("command[0]", script))));
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(15));
     }
 
     [Fact]

@@ -81,6 +81,12 @@ public sealed class EmailSink : ISink
             await client.ConnectAsync(_settings.Host, _settings.Port, _settings.Security, cancellationToken).ConfigureAwait(false);
             if (_settings.Username is { } user)
             {
+                if (!client.Capabilities.HasFlag(SmtpCapabilities.Authentication))
+                {
+                    // Asking again will not make the server offer it: a dead letter, not a retry loop.
+                    return new DeliveryResult.Failed($"{server} offers no authentication (AUTH), but username '{user}' is set: "
+                        + "drop username and password if the server wants none, or use starttls/tls if it offers AUTH only over TLS");
+                }
                 await client.AuthenticateAsync(user, _settings.Password ?? "", cancellationToken).ConfigureAwait(false);
             }
             await client.SendAsync(mail, cancellationToken).ConfigureAwait(false);

@@ -161,8 +161,25 @@ public sealed class HttpSinkClient : IDisposable
             return new DeliveryResult.Retry(what, RetryAfter(response));
         }
         // Other 4xx: the request itself is wrong (bad token, unknown path); sending it again will not help.
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        var body = await StartOfBodyAsync(response, cancellationToken).ConfigureAwait(false);
         return new DeliveryResult.Failed(body.Length == 0 ? what : $"{what}: {Logging.HookLog.OneLine(body[..Math.Min(body.Length, 200)])}");
+    }
+
+    /// <summary>The first KiB of an answer, for the reason a refusal gives: a far end may send a page of any size.</summary>
+    private static async Task<string> StartOfBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[1024];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+            }
+            return System.Text.Encoding.UTF8.GetString(buffer, 0, length);
+        }
     }
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch

@@ -121,6 +121,16 @@ public sealed class EmailSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_username_for_a_server_that_offers_no_auth_is_a_dead_letter_not_an_exception()
+    {
+        // Without STARTTLS this server does not offer AUTH (it offers it only over TLS).
+        var failed = Assert.IsType<DeliveryResult.Failed>(await Deliver(Sink(null, ("starttls", "off"))));
+        Assert.Contains("offers no authentication (AUTH), but username 'hookrelay' is set", failed.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(SmtpServer.Password, failed.Reason, StringComparison.Ordinal);
+        Assert.Empty(_server.Received());
+    }
+
+    [Fact]
     public void A_bad_address_is_refused_when_the_sink_is_built()
     {
         var e = Assert.Throws<InvalidOperationException>(() => Sink(null, ("to[0]", "not an address\r\nBcc: x@y")));
