@@ -27,9 +27,7 @@ public static class ConfigCheckCommand
         {
             config = ConfigLoader.Load(path);
             problems.AddRange(config.Warnings);
-            var secretProblems = SecretProblems(config).ToList();
-            problems.AddRange(secretProblems);
-            problems.AddRange(SinkProblems(config, secretProblems));
+            problems.AddRange(SinkProblems(config));
             problems.AddRange(InlineSecrets(config));
         }
         catch (ConfigException e)
@@ -80,29 +78,35 @@ public static class ConfigCheckCommand
 
     /// <summary>
     /// Every sink built exactly as `serve` builds it (URLs, secrets, TLS files, templates, media
-    /// types), so what would stop a sink in the daemon is an error here. Sinks whose secrets did
-    /// not resolve are already reported.
+    /// types), so what would stop a sink in the daemon is an error here. A sink whose secrets do
+    /// not resolve is reported for them, and not built.
     /// </summary>
-    private static IEnumerable<ConfigError> SinkProblems(HookRelayConfig config, IReadOnlyList<ConfigError> secretProblems)
+    private static IEnumerable<ConfigError> SinkProblems(HookRelayConfig config)
     {
         var texts = Sinks.Messages.RouteTexts.From(config);
-        foreach (var sink in config.Sinks.Values.Where(s => !secretProblems.Any(p => p.Message.StartsWith($"sink '{s.Name}',", StringComparison.Ordinal))))
+        foreach (var sink in config.Sinks.Values)
         {
-            string? problem = null;
-            try
+            var problems = SecretProblems(sink).Select(problem => AtSink(sink, problem)).ToList();
+            if (problems.Count == 0)
             {
-                (Sinks.SinkFactory.Create(sink, texts) as IDisposable)?.Dispose();
+                try
+                {
+                    (Sinks.SinkFactory.Create(sink, texts) as IDisposable)?.Dispose();
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    problems.Add(AtSink(sink, e.Message.StartsWith("sink '", StringComparison.Ordinal) ? e.Message : $"sink '{sink.Name}': {e.Message}"));
+                }
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
+            foreach (var problem in problems)
             {
-                problem = e.Message.StartsWith("sink '", StringComparison.Ordinal) ? e.Message : $"sink '{sink.Name}': {e.Message}";
-            }
-            if (problem is not null)
-            {
-                yield return new ConfigError(sink.Position.File, sink.Position.Line, sink.Position.Column, problem);
+                yield return problem;
             }
         }
     }
+
+    private static ConfigError AtSink(SinkConfig sink, string message, bool warning = false) =>
+        new(sink.Position.File, sink.Position.Line, sink.Position.Column, message, warning);
 
     /// <summary>Settings that hold a credential; a chat webhook's URL is one (its path is the token).</summary>
     private static readonly string[] SecretKeys = ["secret", "token", "password", "auth.bearer", "auth.password"];
@@ -115,30 +119,27 @@ public static class ConfigCheckCommand
         from setting in sink.Settings
         where (SecretKeys.Contains(setting.Key) || (setting.Key == "url" && SecretUrlTypes.Contains(sink.Type)))
             && setting.Value.Length > 0 && !setting.Value.StartsWith("${", StringComparison.Ordinal)
-        select new ConfigError(sink.Position.File, sink.Position.Line, sink.Position.Column,
+        select AtSink(sink,
             $"sink '{sink.Name}', {setting.Key}: a credential written in the file (anyone who can read it, or its last good copy, has it); "
-            + $"write ${{file:/etc/hookrelay/{sink.Name}.{setting.Key.Replace("auth.", "", StringComparison.Ordinal)}}} (a 0600 file) or ${{env:NAME}}", true);
+            + $"write ${{file:/etc/hookrelay/{sink.Name}.{setting.Key.Replace("auth.", "", StringComparison.Ordinal)}}} (a 0600 file) or ${{env:NAME}}", warning: true);
 
     /// <summary>A reference that cannot be resolved here is an error: the daemon would fail the same way.</summary>
-    private static IEnumerable<ConfigError> SecretProblems(HookRelayConfig config)
+    private static IEnumerable<string> SecretProblems(SinkConfig sink)
     {
-        foreach (var sink in config.Sinks.Values)
+        foreach (var (key, raw) in sink.Settings)
         {
-            foreach (var (key, raw) in sink.Settings)
+            string? problem = null;
+            try
             {
-                string? problem = null;
-                try
-                {
-                    SecretReferences.Resolve(raw);
-                }
-                catch (SecretException e)
-                {
-                    problem = e.Message;
-                }
-                if (problem is not null)
-                {
-                    yield return new ConfigError(sink.Position.File, sink.Position.Line, sink.Position.Column, $"sink '{sink.Name}', {key}: {problem}");
-                }
+                SecretReferences.Resolve(raw);
+            }
+            catch (SecretException e)
+            {
+                problem = e.Message;
+            }
+            if (problem is not null)
+            {
+                yield return $"sink '{sink.Name}', {key}: {problem}";
             }
         }
     }

@@ -31,28 +31,12 @@ internal static unsafe partial class UnixFile
             var length = 0;
             while (true)
             {
-                if (length == buffer.Length)
-                {
-                    Array.Resize(ref buffer, buffer.Length * 2);
-                }
-                nint count;
-                fixed (byte* free = &buffer[length])
-                {
-                    count = read(fd, free, buffer.Length - length);
-                }
-                if (count < 0 && Marshal.GetLastPInvokeError() == Interrupted)
-                {
-                    continue;
-                }
-                if (count < 0)
-                {
-                    throw Failure("cannot read", path);
-                }
-                if (count == 0)
+                length += Fill(fd, buffer, length, offset: null, path);
+                if (length < buffer.Length)
                 {
                     return buffer.AsSpan(0, length).ToArray();
                 }
-                length += (int)count;
+                Array.Resize(ref buffer, buffer.Length * 2);
             }
         }
         finally
@@ -71,34 +55,41 @@ internal static unsafe partial class UnixFile
         try
         {
             var buffer = new byte[length];
-            var done = 0;
-            while (done < length)
-            {
-                nint count;
-                fixed (byte* free = &buffer[done])
-                {
-                    count = pread(fd, free, length - done, offset + done);
-                }
-                if (count < 0 && Marshal.GetLastPInvokeError() == Interrupted)
-                {
-                    continue;
-                }
-                if (count < 0)
-                {
-                    throw Failure("cannot read", path);
-                }
-                if (count == 0)
-                {
-                    return buffer.AsSpan(0, done).ToArray();
-                }
-                done += (int)count;
-            }
-            return buffer;
+            var read = Fill(fd, buffer, 0, offset, path);
+            return read == length ? buffer : buffer.AsSpan(0, read).ToArray();
         }
         finally
         {
             _ = close(fd);
         }
+    }
+
+    /// <summary>Reads into <paramref name="buffer"/> from <paramref name="start"/> until it is full or the file ends; returns how much was read.</summary>
+    private static int Fill(int fd, byte[] buffer, int start, long? offset, string path)
+    {
+        var done = start;
+        while (done < buffer.Length)
+        {
+            nint count;
+            fixed (byte* free = &buffer[done])
+            {
+                count = offset is { } at ? pread(fd, free, buffer.Length - done, at + done - start) : read(fd, free, buffer.Length - done);
+            }
+            if (count < 0 && Marshal.GetLastPInvokeError() == Interrupted)
+            {
+                continue;
+            }
+            if (count < 0)
+            {
+                throw Failure("cannot read", path);
+            }
+            if (count == 0)
+            {
+                break;
+            }
+            done += (int)count;
+        }
+        return done - start;
     }
 
     /// <summary>

@@ -61,7 +61,7 @@ public static partial class ConfigLoader
                     Error(item, $"gate '{name}' has no policy: give it deny_unless, limits, require_tags, allow, protect_tag, freeze or http");
                 }
                 var matchers = Matchers(item, $"gate '{name}'");
-                if (matchers.Count > 0 && !MatcherChecks.AnyPathCanMatch([.. matchers, MatcherChecks.PrePhase]))
+                if (!alreadyChecked && matchers.Count > 0 && !MatcherChecks.AnyPathCanMatch(matchers, "pre"))
                 {
                     Error(Child(item, "matchers")!, $"gate '{name}' matches no pre phase: a gate decides in the pre hook, and a post hook cannot stop an operation (route post events with a route instead)");
                 }

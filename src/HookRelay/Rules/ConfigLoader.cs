@@ -45,11 +45,12 @@ public static partial class ConfigLoader
         }
     }
 
-    /// <param name="schemaChecked">
-    /// The bytes were cut from a file that passed the schema (a snapshot's slice): checking them
-    /// again would cost a hook run more than half a millisecond, the schema being parsed first.
+    /// <param name="alreadyChecked">
+    /// The bytes were cut from a file that loaded (a snapshot's slice): the schema and the checks
+    /// over every hooks path are not repeated; the schema alone would cost a hook run more than
+    /// half a millisecond, and the path checks grow with the number of rules.
     /// </param>
-    public static HookRelayConfig Parse(byte[] bytes, string path, bool schemaChecked = false)
+    public static HookRelayConfig Parse(byte[] bytes, string path, bool alreadyChecked = false)
     {
         var errors = new List<ConfigError>();
         YamlNode? root = null;
@@ -79,7 +80,7 @@ public static partial class ConfigLoader
                 ? throw new ConfigException(errors)
                 : new HookRelayConfig { SourcePath = path, Content = bytes, Warnings = [new ConfigError(path, 1, 1, "the configuration is empty: no event will be routed anywhere", true)] };
         }
-        if (!schemaChecked)
+        if (!alreadyChecked)
         {
             SchemaValidator.Validate(Schema, root, path, errors);
         }
@@ -87,7 +88,7 @@ public static partial class ConfigLoader
         {
             throw new ConfigException(errors);
         }
-        var config = new Binder(path, errors).Bind((YamlMappingNode)root, bytes);
+        var config = new Binder(path, errors, alreadyChecked).Bind((YamlMappingNode)root, bytes);
         return errors.Count > 0 ? throw new ConfigException(errors) : config;
     }
 
@@ -100,7 +101,7 @@ public static partial class ConfigLoader
     }
 
     /// <summary>Maps a schema-valid document onto the model; only semantic problems remain to be found here.</summary>
-    private sealed partial class Binder(string file, List<ConfigError> errors)
+    private sealed partial class Binder(string file, List<ConfigError> errors, bool alreadyChecked)
     {
         private readonly List<ConfigError> _warnings = [];
 
@@ -294,7 +295,7 @@ public static partial class ConfigLoader
                 }
                 matchers.Add(kept);
             }
-            if (matchers.Count > 0 && !MatcherChecks.AnyPathCanMatch(matchers))
+            if (!alreadyChecked && matchers.Count > 0 && !MatcherChecks.AnyPathCanMatch(matchers))
             {
                 Warning(Child(item, "matchers")!, $"{owner} can never apply: no hooks path and phase of Ganeti 3.0/3.1 satisfies its hook and phase matchers together");
             }

@@ -109,7 +109,7 @@ public sealed class ConfigSnapshot
         {
             return new Run(null, _compiled.StateDir, _compiled.NodeName, _compiled.Journal);
         }
-        return Loaded(ConfigLoader.Parse(Checked(_compiled.Slices[number], $"slice {number}"), SourcePath, schemaChecked: true) with { Content = Source });
+        return Loaded(ConfigLoader.Parse(Checked(_compiled.Slices[number], $"slice {number}"), SourcePath, alreadyChecked: true) with { Content = Source });
     }
 
     private static Run Loaded(HookRelayConfig config) => new(config, config.StateDir, config.NodeName, config.Hook.Journal);

@@ -26,9 +26,6 @@ internal static class MatcherChecks
         Error,
     }
 
-    /// <summary>phase="pre": what a gate's matchers are checked together with.</summary>
-    public static readonly Matcher PrePhase = Matcher.TryParse("phase=\"pre\"", out var pre, out _) ? pre! : throw new InvalidOperationException();
-
     /// <summary>
     /// Checks one matcher: <paramref name="kept"/> is the matcher to use (a boolean's True/False
     /// read as Ganeti writes them). A typo is an error; a hooks path no Ganeti 3.0/3.1 fires is a
@@ -42,7 +39,7 @@ internal static class MatcherChecks
         switch (matcher.Name)
         {
             case "hook" when equality && HooksCatalog.Find(matcher.Value) is null:
-                var near = DidYouMean(matcher.Value, HooksCatalog.All.Select(p => p.Path));
+                var near = NearestName.DidYouMean(matcher.Value, HooksCatalog.All.Select(p => p.Path));
                 problem = near.Length > 0
                     ? $"{matcher}: there is no hooks path '{matcher.Value}'{near}"
                     : $"{matcher}: '{matcher.Value}' is not a hooks path of Ganeti 3.0 or 3.1 (docs/events.md lists them)";
@@ -51,7 +48,7 @@ internal static class MatcherChecks
                 problem = $"{matcher}: the expression matches no hooks path of Ganeti 3.0 or 3.1 (docs/events.md lists them)";
                 return Severity.Warning;
             case "phase" when equality && !Phases.Contains(matcher.Value, StringComparer.Ordinal):
-                problem = $"{matcher}: the phase is \"pre\" or \"post\"{DidYouMean(matcher.Value, Phases)}";
+                problem = $"{matcher}: the phase is \"pre\" or \"post\"{NearestName.DidYouMean(matcher.Value, Phases)}";
                 return Severity.Error;
         }
         if (equality && Booleans.Contains(matcher.Name))
@@ -67,9 +64,11 @@ internal static class MatcherChecks
         return Severity.None;
     }
 
-    /// <summary>Whether any hooks path and phase of the catalog satisfies every hook and phase matcher given.</summary>
-    public static bool AnyPathCanMatch(IReadOnlyList<Matcher> matchers) =>
-        HooksCatalog.All.Any(p => p.Phases.Any(phase => Planner.MayMatch(matchers, p.Path, phase)));
-
-    private static string DidYouMean(string given, IEnumerable<string> known) => NearestName.DidYouMean(given, known);
+    /// <summary>
+    /// Whether any hooks path of the catalog, in one of <paramref name="phases"/> (any phase when
+    /// none is given), satisfies every hook and phase matcher given.
+    /// </summary>
+    public static bool AnyPathCanMatch(IReadOnlyList<Matcher> matchers, params string[] phases) =>
+        HooksCatalog.All.Any(p => p.Phases.Any(phase => (phases.Length == 0 || phases.Contains(phase, StringComparer.Ordinal))
+            && Planner.MayMatch(matchers, p.Path, phase)));
 }

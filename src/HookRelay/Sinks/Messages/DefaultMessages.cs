@@ -65,7 +65,8 @@ public static class DefaultMessages
     /// <summary>A pre event is news for its gate verdicts; otherwise it says the operation is starting.</summary>
     private static void Pre(EventView ev, Sentence sentence)
     {
-        var subject = ev.Target ?? ev.Text("group.name") ?? ev.Text("network.name") ?? ev.Text("node_target.name") ?? ev.Text("rename.old_name") ?? "(no target)";
+        // Every catalog path has a target (OperationTarget); only an unknown path may lack one.
+        var subject = ev.Target ?? "(no target)";
         if (ev.Data.TryGetProperty("gates", out var gates) && gates.ValueKind == System.Text.Json.JsonValueKind.Array)
         {
             var verdicts = gates.EnumerateArray().Select(g => new EventView(g)).ToList();
@@ -132,7 +133,7 @@ public static class DefaultMessages
             case "config-update":
                 // Ganeti's global post hook: the configuration was written by some other operation.
                 s.Text($"configuration changed by {ev.Text("op_code") ?? "an operation"} for ")
-                    .Strong(ev.Target ?? ev.Text("group.name") ?? ev.Text("network.name") ?? ev.Text("cluster"));
+                    .Strong(ev.Target ?? ev.Text("cluster"));
                 return true;
             case "master-ip-turnup" or "master-ip-turndown":
                 s.Text("master IP ").Text(ev.Hook == "master-ip-turnup" ? "brought up on " : "taken down on ").Strong(ev.Target);
