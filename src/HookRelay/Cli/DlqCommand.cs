@@ -15,33 +15,65 @@ public static class DlqCommand
         var list = new Command("list", "List dead letters: event, sink, attempts, last error") { sink, json };
         list.SetAction(result => List(result.GetValue(configOption)!, result.GetValue(sink), result.GetValue(json)));
 
-        var replay = Change("replay", "Queue dead letters again with fresh attempts (the same event ids)", configOption, sink, replayAll: true);
-        var drop = Change("drop", "Delete dead letters for good", configOption, sink, replayAll: false);
+        var replay = Change("replay", "Queue dead letters again with fresh attempts (the same event ids)", configOption, sink, json, replay: true);
+        var drop = Change("drop", "Delete dead letters for good", configOption, sink, json, replay: false);
         return new Command("dlq", "Dead letters: deliveries given up after max_attempts or max_age, or refused by the sink") { list, replay, drop };
     }
 
-    private static Command Change(string name, string description, Option<string> configOption, Option<string?> sink, bool replayAll)
+    private static Command Change(string name, string description, Option<string> configOption, Option<string?> sink, Option<bool> json, bool replay)
     {
-        var ids = new Argument<long[]>("ids") { Description = "Delivery ids from 'dlq list'", Arity = ArgumentArity.ZeroOrMore };
+        var ids = new Argument<string[]>("ids")
+        {
+            Description = "Delivery ids from 'dlq list', or event ids (the id receivers and logs show: every dead letter of that event)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var all = new Option<bool>("--all") { Description = "Every dead letter (of --sink, if given)" };
-        var command = new Command(name, description) { ids, all, sink };
+        var command = new Command(name, description) { ids, all, sink, json };
         command.SetAction(result =>
         {
             var chosen = result.GetValue(ids) ?? [];
-            if (chosen.Length == 0 && !result.GetValue(all))
+            var everything = result.GetValue(all);
+            if (chosen.Length > 0 == everything)
             {
-                Console.Error.WriteLine($"hookrelay: dlq {name}: name delivery ids, or --all");
+                // Neither ids nor --all, or both.
+                Console.Error.WriteLine($"hookrelay: dlq {name}: name delivery or event ids, or --all (not both)");
                 return ExitCodes.Usage;
             }
-            return Apply(result.GetValue(configOption)!, chosen, result.GetValue(sink), replayAll ? "queued again" : "dropped",
-                (admin, now) => replayAll ? admin.ReplayDead(chosen, result.GetValue(sink), now) : admin.DropDead(chosen, result.GetValue(sink)),
-                kick: replayAll);
+            var only = result.GetValue(sink);
+            return Apply(result.GetValue(configOption)!, only, replay ? "queued again" : "dropped", result.GetValue(json), (admin, now) =>
+            {
+                var (rows, notFound) = everything ? ([], []) : Pick(admin.DeadLetters(only), chosen);
+                // No rows means every row to the admin: only --all may ask for that.
+                var count = !everything && rows.Count == 0 ? 0 : replay ? admin.ReplayDead(rows, only, now) : admin.DropDead(rows, only);
+                return (count, notFound);
+            }, kick: replay);
         });
         return command;
     }
 
-    /// <summary>Runs one change against the outbox and wakes delivery when rows went back to the queue.</summary>
-    public static int Apply(string configPath, IReadOnlyCollection<long> ids, string? sink, string verb, Func<OutboxAdmin, long, int> change, bool kick)
+    /// <summary>The dead letters the ids name (a delivery id names one, an event id all of its event's), and the ids that name none.</summary>
+    private static (List<long> Rows, List<string> NotFound) Pick(IReadOnlyList<DeadLetter> dead, IEnumerable<string> ids)
+    {
+        var rows = new List<long>();
+        var notFound = new List<string>();
+        foreach (var id in ids)
+        {
+            var named = dead.Where(d => d.EventId == id || (long.TryParse(id, out var row) && d.Id == row)).Select(d => d.Id).ToList();
+            if (named.Count == 0)
+            {
+                notFound.Add(id);
+            }
+            rows.AddRange(named.Except(rows));
+        }
+        return (rows, notFound);
+    }
+
+    /// <summary>
+    /// Runs one change against the outbox, says what it did (and which ids named no dead letter:
+    /// then the exit is 1), and wakes delivery when rows went back to the queue.
+    /// </summary>
+    public static int Apply(string configPath, string? sink, string verb, bool asJson,
+        Func<OutboxAdmin, long, (int Count, List<string> NotFound)> change, bool kick)
     {
         if (ConfigOption.LoadOrReport(configPath, Console.Error) is not { } config)
         {
@@ -54,17 +86,33 @@ public static class DlqCommand
             {
                 return ExitCodes.Failed;
             }
-            var count = change(admin, DeliveryDaemon.NowMs());
-            Console.WriteLine($"{count} deliveries {verb}" + (sink is null ? "" : $" (sink '{sink}')"));
-            if (ids.Count > count)
+            var (count, notFound) = change(admin, DeliveryDaemon.NowMs());
+            var ofSink = sink is null ? "" : $" (sink '{sink}')";
+            if (asJson)
             {
-                Console.Error.WriteLine($"hookrelay: {ids.Count - count} of the ids given were not dead letters{(sink is null ? "" : $" of sink '{sink}'")}");
+                OutboxCli.WriteJson(writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber(verb.Replace(' ', '_'), count);
+                    writer.WriteStartArray("not_dead_letters");
+                    notFound.ForEach(writer.WriteStringValue);
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                });
+            }
+            else
+            {
+                Console.WriteLine($"{count} {(count == 1 ? "delivery" : "deliveries")} {verb}{ofSink}");
+            }
+            if (notFound.Count > 0)
+            {
+                Console.Error.WriteLine($"hookrelay: no dead letter{ofSink} has the id{(notFound.Count == 1 ? "" : "s")} {string.Join(", ", notFound)} (see 'hookrelay dlq list')");
             }
             if (kick && count > 0)
             {
                 DeliveryStarter.Kick(config);
             }
-            return ExitCodes.Ok;
+            return notFound.Count > 0 ? ExitCodes.Failed : ExitCodes.Ok;
         }
     }
 

@@ -70,7 +70,7 @@ public sealed class OutboxCommandsTests : IAsyncLifetime
 
         _status = 200;
         var replay = await _host.CliAsync("dlq", "replay", dead.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Contains("1 deliveries queued again", replay.Stdout, StringComparison.Ordinal);
+        Assert.Contains("1 delivery queued again", replay.Stdout, StringComparison.Ordinal);
         await _host.DrainAsync();
         Assert.Empty((await Json("dlq", "list", "--json")).EnumerateArray());
         var accepted = Assert.Single(_receiver.Accepted);
@@ -79,12 +79,50 @@ public sealed class OutboxCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_dead_letter_is_replayed_by_the_event_id_receivers_show_and_answers_in_json()
+    {
+        await _host.RunHookAsync("instance-migrate-post-node1-01");
+        await _host.DrainAsync();
+        var dead = Assert.Single((await Json("dlq", "list", "--json")).EnumerateArray());
+        var eventId = dead.GetProperty("event_id").GetString()!;
+
+        var answer = await Json("dlq", "replay", eventId, "--json");
+        Assert.Equal(1, answer.GetProperty("queued_again").GetInt32());
+        Assert.Empty(answer.GetProperty("not_dead_letters").EnumerateArray());
+        Assert.Equal(0, _host.Count("state = 2"));
+    }
+
+    [Fact]
+    public async Task An_id_that_names_no_dead_letter_is_an_error_that_names_it_and_changes_nothing_else()
+    {
+        await _host.RunHookAsync("instance-migrate-post-node1-01");
+        await _host.DrainAsync();
+        var dead = Assert.Single((await Json("dlq", "list", "--json")).EnumerateArray()).GetProperty("id").GetInt64();
+
+        var unknown = await _host.CliAsync("dlq", "drop", "12345");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("0 deliveries dropped", unknown.Stdout, StringComparison.Ordinal);
+        Assert.Contains("no dead letter has the id 12345 (see 'hookrelay dlq list')", unknown.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, _host.Count("state = 2"));
+
+        // The ids that do name one are still dropped; the exit says not all did.
+        var mixed = await _host.CliAsync("dlq", "drop", dead.ToString(System.Globalization.CultureInfo.InvariantCulture), "nosuch-event");
+        Assert.Equal(1, mixed.ExitCode);
+        Assert.Contains("1 delivery dropped", mixed.Stdout, StringComparison.Ordinal);
+        Assert.Contains("no dead letter has the id nosuch-event", mixed.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, _host.Count("state = 2"));
+
+        Assert.Equal(2, (await _host.CliAsync("dlq", "drop")).ExitCode);
+        Assert.Equal(2, (await _host.CliAsync("dlq", "drop", "1", "--all")).ExitCode);
+    }
+
+    [Fact]
     public async Task Dropped_dead_letters_are_gone_for_good()
     {
         await _host.RunHookAsync("instance-migrate-post-node1-01");
         await _host.DrainAsync();
         var drop = await _host.CliAsync("dlq", "drop", "--all", "--sink", "hook");
-        Assert.Contains("1 deliveries dropped", drop.Stdout, StringComparison.Ordinal);
+        Assert.Contains("1 delivery dropped", drop.Stdout, StringComparison.Ordinal);
         Assert.Equal(0, _host.Count("state = 2"));
         Assert.Equal(1, _host.Count("state = 1"));
     }
@@ -96,7 +134,7 @@ public sealed class OutboxCommandsTests : IAsyncLifetime
         await _host.RunHookAsync("instance-migrate-post-node1-01");
         await _host.DrainAsync();
         var replay = await _host.CliAsync("replay", "--since", "1h", "--sink", "hook");
-        Assert.Contains("1 deliveries queued again (sink 'hook')", replay.Stdout, StringComparison.Ordinal);
+        Assert.Contains("1 delivery queued again (sink 'hook')", replay.Stdout, StringComparison.Ordinal);
         await _host.DrainAsync();
         Assert.Equal(2, _receiver.Accepted.Count);
         Assert.Equal(_receiver.Accepted[0].Headers.GetValueOrDefault("content-type"), _receiver.Accepted[1].Headers.GetValueOrDefault("content-type"));
