@@ -139,6 +139,8 @@ public static class ServeCommand
         DeliveryDaemon? daemon = null;
         var listener = wake.ListenAsync(() => Volatile.Read(ref daemon)?.Wake(), listening.Token);
         long seen = 0;
+        // Kept across reloads: an unchanged sink keeps its pause and rate limit.
+        using var lanes = new SinkLanes();
         SdNotify.Send("READY=1");
         while (true)
         {
@@ -151,8 +153,8 @@ public static class ServeCommand
             }
             var config = current.Config;
             using (var store = OutboxStore.Open(config.StateDir, config.Delivery.MaxDbBytes))
-            using (var running = new DeliveryDaemon(config, drain ? DaemonOptions.Drainer : DaemonOptions.Service, store, DeliveryDaemon.BuildLanes(config)))
             {
+                var running = new DeliveryDaemon(config, drain ? DaemonOptions.Drainer : DaemonOptions.Service, store, lanes.Update(config));
                 Volatile.Write(ref daemon, running);
                 if (!drain)
                 {

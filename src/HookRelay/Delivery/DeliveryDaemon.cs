@@ -21,7 +21,7 @@ public sealed record DaemonOptions(bool Drain, TimeSpan IdleHorizon, TimeSpan Sh
 /// A row leaves the queue only when its sink acknowledged it; a crash at any point leaves it
 /// pending, so it is delivered again, with the same event id.
 /// </summary>
-public sealed class DeliveryDaemon : IDisposable
+public sealed class DeliveryDaemon
 {
     private const int PageSize = 2000;
     /// <summary>
@@ -56,44 +56,6 @@ public sealed class DeliveryDaemon : IDisposable
         _options = options;
         _store = store;
         _lanes = new Dictionary<string, SinkLane>(lanes, StringComparer.Ordinal);
-    }
-
-    /// <summary>
-    /// The lanes for every configured sink. A sink that cannot be built is reported in one line and
-    /// gets a lane that fails every attempt with the reason: its rows follow its retry policy
-    /// (retried, then dead letters), never waiting forever in memory and in the outbox.
-    /// </summary>
-    public static Dictionary<string, SinkLane> BuildLanes(HookRelayConfig config)
-    {
-        var lanes = new Dictionary<string, SinkLane>(StringComparer.Ordinal);
-        var texts = Sinks.Messages.RouteTexts.From(config);
-        foreach (var sink in config.Sinks.Values)
-        {
-            try
-            {
-                lanes[sink.Name] = new SinkLane(SinkFactory.Create(sink, texts), DeliveryPolicy.For(sink));
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // Whatever a sink's construction throws is that sink's problem: the others deliver.
-                HookLog.Error($"sink '{sink.Name}' cannot be used; its events are retried and then dead-lettered by its policy until the configuration is fixed: {e.Message}");
-                lanes[sink.Name] = new SinkLane(new UnusableSink(sink.Name, e.Message), PolicyOrDefault(sink));
-            }
-        }
-        return lanes;
-    }
-
-    /// <summary>The sink's retry policy, or the defaults when its delivery settings are what is broken.</summary>
-    private static DeliveryPolicy PolicyOrDefault(Rules.SinkConfig sink)
-    {
-        try
-        {
-            return DeliveryPolicy.For(sink);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            return new DeliveryPolicy();
-        }
     }
 
     /// <summary>The newest delivery row that existed when the daemon last looked for work.</summary>
@@ -278,14 +240,6 @@ public sealed class DeliveryDaemon : IDisposable
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
             HookLog.Error($"outbox maintenance failed, will try again: {e.Message}");
-        }
-    }
-
-    public void Dispose()
-    {
-        foreach (var lane in _lanes.Values)
-        {
-            lane.Dispose();
         }
     }
 }
