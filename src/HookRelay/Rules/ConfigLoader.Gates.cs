@@ -24,6 +24,10 @@ public static partial class ConfigLoader
                 {
                     policies.Add(new DenyUnlessPolicy(Patterns(denyUnless.Children.Select(kv => (((YamlScalarNode)kv.Key).Value!, (YamlScalarNode)kv.Value)), name, "deny_unless")));
                 }
+                if (Child(item, "deny_if") is YamlMappingNode denyIf)
+                {
+                    policies.Add(new DenyIfPolicy(Patterns(denyIf.Children.Select(kv => (((YamlScalarNode)kv.Key).Value!, (YamlScalarNode)kv.Value)), name, "deny_if")));
+                }
                 if (Child(item, "limits") is YamlMappingNode limits)
                 {
                     policies.Add(new LimitsPolicy(Number(limits, "memory_mib"), (int?)Number(limits, "vcpus"), (int?)Number(limits, "disks"),
@@ -58,7 +62,7 @@ public static partial class ConfigLoader
                 }
                 if (policies.Count == 0 && http is null)
                 {
-                    Error(item, $"gate '{name}' has no policy: give it deny_unless, limits, require_tags, allow, protect_tag, freeze or http");
+                    Error(item, $"gate '{name}' has no policy: give it deny_unless, deny_if, limits, require_tags, allow, protect_tag, freeze or http");
                 }
                 var matchers = Matchers(item, $"gate '{name}'");
                 if (!alreadyChecked && matchers.Count > 0 && !MatcherChecks.AnyPathCanMatch(matchers, "pre"))

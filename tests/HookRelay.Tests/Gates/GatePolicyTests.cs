@@ -40,6 +40,19 @@ public class GatePolicyTests
             Verdict("deny_unless: { instance_name: '^[a-z0-9-]+$' }", env => env["GANETI_INSTANCE_NAME"] = "Web_1").Sentence);
     }
 
+    [Fact]
+    public void A_blocked_pattern_denies_what_matches_it_in_a_sentence_that_reads_well()
+    {
+        Denied("deny_if: { instance_name: '^test' }", "instance name 'test-1' matches the blocked pattern '^test'",
+            env => env["GANETI_INSTANCE_NAME"] = "test-1");
+        Allowed("deny_if: { instance_name: '^test' }", env => env["GANETI_INSTANCE_NAME"] = "web-test");
+        // An attribute this run does not carry blocks nothing.
+        Allowed("deny_if: { new_name: '.*' }");
+        // Any one of several values (tags) is enough.
+        Denied("deny_if: { tag: '^do-not-create$' }", "tag 'do-not-create' matches the blocked pattern '^do-not-create$'",
+            env => env["GANETI_INSTANCE_TAGS"] = "web do-not-create");
+    }
+
     [Theory]
     [InlineData("limits: { memory_mib: 128 }", "asks for 256 MiB of memory, more than the limit of 128 MiB")]
     [InlineData("limits: { vcpus: 1 }", "vCPUs, more than the limit of 1")]
