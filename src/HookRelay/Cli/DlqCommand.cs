@@ -102,7 +102,7 @@ public static class DlqCommand
             }
             else
             {
-                Console.WriteLine($"{count} {(count == 1 ? "delivery" : "deliveries")} {verb}{ofSink}");
+                Console.WriteLine($"{Counted.Of(count, "delivery", "deliveries")} {verb}{ofSink}");
             }
             if (notFound.Count > 0)
             {

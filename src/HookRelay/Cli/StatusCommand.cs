@@ -67,7 +67,7 @@ public static class StatusCommand
         output.WriteLine($"outbox: {OutboxDatabase.PathIn(config.StateDir)}, {size / 1024} KiB of {config.Delivery.MaxDbBytes / (1024 * 1024)} MiB");
         output.WriteLine($"queue:  {pending} pending ({sinks.Sum(s => s.InFlight)} in flight, {sinks.Sum(s => s.Retrying)} retrying)"
             + (pending > 0 ? $", oldest {OutboxCli.Age(now - oldest)}" : "")
-            + $"; {sinks.Sum(s => s.Dead)} dead letters; {sinks.Sum(s => s.Delivered)} delivered (kept {config.Delivery.KeepDelivered.TotalDays:0.#} d)");
+            + $"; {Counted.Of(sinks.Sum(s => s.Dead), "dead letter", "dead letters")}; {sinks.Sum(s => s.Delivered)} delivered (kept {config.Delivery.KeepDelivered.TotalDays:0.#} d)");
         output.WriteLine();
         output.WriteLine($"{"SINK",-16} {"HEALTH",-12} {"PENDING",8} {"RETRYING",8} {"DEAD",6} {"DELIVERED",9}  {"LAST DELIVERED",-20}  LAST ERROR");
         foreach (var s in sinks)

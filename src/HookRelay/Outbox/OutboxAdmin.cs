@@ -32,7 +32,9 @@ public sealed class OutboxAdmin(SqliteConnection connection)
                    SUM(d.state = 0), SUM(d.state = 0 AND d.lease_owner IS NOT NULL), SUM(d.state = 0 AND d.attempts > 0),
                    SUM(d.state = 2), SUM(d.state = 1),
                    MAX(CASE WHEN d.state = 1 THEN d.done_ms END), MIN(CASE WHEN d.state = 0 THEN e.created_ms END),
-                   (SELECT x.last_error FROM deliveries x WHERE x.sink = d.sink AND x.state = 0 AND x.attempts > 0 ORDER BY x.id LIMIT 1)
+                   -- The error a retrying row has, else the newest dead letter's: why the sink is unhealthy.
+                   COALESCE((SELECT x.last_error FROM deliveries x WHERE x.sink = d.sink AND x.state = 0 AND x.attempts > 0 ORDER BY x.id LIMIT 1),
+                            (SELECT x.last_error FROM deliveries x WHERE x.sink = d.sink AND x.state = 2 ORDER BY x.done_ms DESC, x.id DESC LIMIT 1))
             FROM deliveries d JOIN events e ON e.id = d.event
             GROUP BY d.sink ORDER BY d.sink
             """;

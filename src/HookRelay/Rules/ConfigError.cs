@@ -3,8 +3,9 @@ namespace HookRelay.Rules;
 /// <summary>One problem in a configuration file, with where it is and what was expected.</summary>
 public sealed record ConfigError(string File, long Line, long Column, string Message, bool IsWarning = false)
 {
+    /// <summary>file:line:column: severity: message; a problem of the whole file (it cannot be read) has no line to name.</summary>
     public override string ToString() =>
-        $"{File}:{Line}:{Column}: {(IsWarning ? "warning" : "error")}: {Message}";
+        $"{File}{(Line > 0 ? $":{Line}:{Column}" : "")}: {(IsWarning ? "warning" : "error")}: {Message}";
 }
 
 /// <summary>A configuration that cannot be used; carries every error found, not just the first.</summary>

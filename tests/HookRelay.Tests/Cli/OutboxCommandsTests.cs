@@ -67,6 +67,11 @@ public sealed class OutboxCommandsTests : IAsyncLifetime
         var status = await Json("status", "--json");
         Assert.Equal(1, status.GetProperty("queue").GetProperty("dead").GetInt32());
         Assert.Equal("dead letters", status.GetProperty("sinks")[0].GetProperty("health").GetString());
+        // Why the sink is unhealthy stays visible once its only row is a dead letter.
+        Assert.Contains("answered 400", status.GetProperty("sinks")[0].GetProperty("last_error").GetString(), StringComparison.Ordinal);
+        var table = (await _host.CliAsync("status")).Stdout;
+        Assert.Contains("; 1 dead letter;", table, StringComparison.Ordinal);
+        Assert.Matches(@"\nhook\s+dead letters .*answered 400", table);
 
         _status = 200;
         var replay = await _host.CliAsync("dlq", "replay", dead.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -255,4 +255,13 @@ public class ConfigLoaderTests
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("hook: { budget: 3s, gate_budget: 3s }\n"u8.ToArray(), "test.yaml"));
         Assert.Contains("test.yaml:1:34: error: hook.gate_budget (3s) must be shorter than hook.budget (3s)", e.Errors.Select(x => x.ToString()));
     }
+
+    [Fact]
+    public void A_file_that_cannot_be_read_is_named_without_a_line_it_does_not_have()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "hookrelay-missing-" + Guid.NewGuid().ToString("N") + ".yaml");
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load(missing));
+        Assert.StartsWith($"{missing}: error: cannot read the configuration: ", e.Errors[0].ToString(), StringComparison.Ordinal);
+        Assert.Contains("No such file or directory", e.Errors[0].ToString(), StringComparison.Ordinal);
+    }
 }
