@@ -10,11 +10,11 @@ public static class InstallCommand
 {
     public static IEnumerable<Command> Create(Option<string> configOption)
     {
-        var hooksRoot = new Option<string>("--hooks-root")
+        var hooksRoot = new Option<string?>("--hooks-root")
         {
-            Description = $"Ganeti's hooks directory (default {HookInstaller.DefaultHooksRoot})",
-            DefaultValueFactory = _ => HookInstaller.DefaultHooksRoot,
+            Description = $"Ganeti's hooks directory (default {HookInstaller.DefaultHooksRoot}); one given here must exist, unless --create-root",
         };
+        var createRoot = new Option<bool>("--create-root") { Description = "Create the --hooks-root directory if it does not exist" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would change, change nothing" };
         var linkName = new Option<string>("--link-name")
         {
@@ -26,15 +26,24 @@ public static class InstallCommand
 
         var install = new Command("install", "Link hookrelay into exactly the hooks directories the configuration needs; remove its stale links")
         {
-            hooksRoot, dryRun, linkName, binary, json,
+            hooksRoot, createRoot, dryRun, linkName, binary, json,
         };
-        install.SetAction(r => Run(r.GetValue(configOption)!, r.GetValue(hooksRoot)!, r.GetValue(linkName)!, r.GetValue(binary),
-            r.GetValue(dryRun), r.GetValue(json), uninstall: false));
+        install.SetAction(r =>
+        {
+            // A root named on the command line that is not there is more likely a typo than a new Ganeti.
+            if (r.GetValue(hooksRoot) is { } given && !Directory.Exists(given) && !r.GetValue(createRoot))
+            {
+                Console.Error.WriteLine($"hookrelay: install: --hooks-root {given} does not exist (Ganeti's is {HookInstaller.DefaultHooksRoot}); check the path, or add --create-root");
+                return ExitCodes.Failed;
+            }
+            return Run(r.GetValue(configOption)!, r.GetValue(hooksRoot) ?? HookInstaller.DefaultHooksRoot, r.GetValue(linkName)!, r.GetValue(binary),
+                r.GetValue(dryRun), r.GetValue(json), uninstall: false);
+        });
         var uninstall = new Command("uninstall", "Remove every link hookrelay made, and the directories it created if they are empty")
         {
             hooksRoot, dryRun, linkName, binary, json,
         };
-        uninstall.SetAction(r => Run(r.GetValue(configOption)!, r.GetValue(hooksRoot)!, r.GetValue(linkName)!, r.GetValue(binary),
+        uninstall.SetAction(r => Run(r.GetValue(configOption)!, r.GetValue(hooksRoot) ?? HookInstaller.DefaultHooksRoot, r.GetValue(linkName)!, r.GetValue(binary),
             r.GetValue(dryRun), r.GetValue(json), uninstall: true));
         return [install, uninstall];
     }
@@ -82,14 +91,16 @@ public static class InstallCommand
         Report(changes, dryRun, json);
         if (conflicts)
         {
-            Console.Error.WriteLine("hookrelay: nothing changed: files that hookrelay did not create are in the way (see 'conflict' above)");
+            Console.Error.WriteLine($"hookrelay: {(uninstall ? "uninstall" : "install")} refused, nothing changed: files that hookrelay did not create are in the way (see 'conflict' above)");
             return ExitCodes.Failed;
         }
         return ExitCodes.Ok;
     }
 
+    /// <summary>What changed, or with a conflict or --dry-run what would have: never a change that was not made.</summary>
     private static void Report(IReadOnlyList<InstallChange> changes, bool dryRun, bool json)
     {
+        var conflicts = changes.Count(c => c.Step == InstallStep.Conflict);
         if (json)
         {
             using var stream = Console.OpenStandardOutput();
@@ -97,6 +108,7 @@ public static class InstallCommand
             {
                 writer.WriteStartObject();
                 writer.WriteBoolean("dry_run", dryRun);
+                writer.WriteBoolean("applied", !dryRun && conflicts == 0);
                 writer.WriteStartArray("changes");
                 foreach (var c in changes)
                 {
@@ -115,13 +127,18 @@ public static class InstallCommand
             stream.WriteByte((byte)'\n');
             return;
         }
-        var prefix = dryRun ? "would " : "";
+        var notMade = dryRun || conflicts > 0;
         foreach (var c in changes.Where(c => c.Step != InstallStep.Unchanged))
         {
+            var prefix = notMade && c.Step != InstallStep.Conflict ? "would " : "";
             Console.WriteLine($"{prefix}{StepName(c.Step)} {c.Path}{(c.Detail is null ? "" : $" ({c.Detail})")}");
         }
         var unchanged = changes.Count(c => c.Step == InstallStep.Unchanged);
-        Console.WriteLine($"{changes.Count - unchanged} change(s){(dryRun ? " (dry run: nothing changed)" : "")}, {unchanged} link(s) already in place");
+        var changing = Counted.Of(changes.Count - unchanged - conflicts, "change", "changes");
+        var inPlace = Counted.Of(unchanged, "link", "links");
+        Console.WriteLine(conflicts > 0
+            ? $"nothing changed: {Counted.Of(conflicts, "conflict", "conflicts")}; {changing} would follow once they are out of the way, {inPlace} already in place"
+            : $"{changing}{(dryRun ? " (dry run: nothing changed)" : "")}, {inPlace} already in place");
     }
 
     private static string StepName(InstallStep step) => step switch

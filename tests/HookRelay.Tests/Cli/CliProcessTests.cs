@@ -83,6 +83,23 @@ public sealed class CliProcessTests : IDisposable
         Assert.Equal(ExitCodes.Failed, run.ExitCode);
         Assert.Contains("instance-migrate-post.d/hookrelay", run.Stdout + run.Stderr, StringComparison.Ordinal);
         Assert.Equal(before, Listing());
+        // Only what happened: nothing. What would have is said as such.
+        Assert.DoesNotMatch(@"(?m)^(create-dir|link) ", run.Stdout);
+        Assert.Matches(@"(?m)^would link ", run.Stdout);
+        Assert.Contains("nothing changed: 1 conflict;", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("install refused, nothing changed", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_hooks_root_that_does_not_exist_is_refused_unless_asked_for()
+    {
+        var typo = Path.Combine(_dir.Path, "hoks");
+        var refused = await Cli("install", "--hooks-root", typo, "-c", _config);
+        Assert.Equal(ExitCodes.Failed, refused.ExitCode);
+        Assert.Contains($"--hooks-root {typo} does not exist", refused.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(typo));
+        Assert.Equal(ExitCodes.Ok, (await Cli("install", "--hooks-root", typo, "--create-root", "-c", _config)).ExitCode);
+        Assert.True(Directory.Exists(Path.Combine(typo, "instance-migrate-post.d")));
     }
 
     [Fact]
