@@ -9,6 +9,13 @@ namespace HookRelay.Cli;
 /// </summary>
 public static class Samples
 {
+    /// <summary>Every hooks path of the catalog, for help texts.</summary>
+    public static string KnownPaths => string.Join(", ", HooksCatalog.All.Select(p => p.Path).Order(StringComparer.Ordinal));
+
+    /// <summary>Why a hooks path is refused, with the nearest known one.</summary>
+    public static string UnknownPath(string hook) =>
+        $"'{hook}' is not a hooks path of Ganeti 3.0 or 3.1{Rules.NearestName.DidYouMean(hook, HooksCatalog.All.Select(p => p.Path))} (they are listed by 'hookrelay simulate --help')";
+
     public static SortedDictionary<string, string> For(string hook, string phase)
     {
         using var stream = typeof(Samples).Assembly.GetManifestResourceStream($"samples/{hook}-{phase}.env");

@@ -16,7 +16,7 @@ public static class SimulateCommand
 {
     public static Command Create(Option<string> configOption)
     {
-        var hook = new Argument<string>("hooks-path") { Description = "The hooks path, e.g. instance-migrate" };
+        var hook = new Argument<string>("hooks-path") { Description = $"The hooks path, one of: {Samples.KnownPaths}" };
         var phase = new Option<string>("--phase") { Description = "pre or post (default: from the env file, else post)" };
         phase.AcceptOnlyFromAmong("pre", "post");
         var envFile = new Option<string>("--env-file")
@@ -36,6 +36,26 @@ public static class SimulateCommand
         return command;
     }
 
+    /// <summary>
+    /// Sets one variable; a new instance name also renames the operation's target wherever it
+    /// named the old one (OP_TARGET and the post copies), as Ganeti would have, unless those are set too.
+    /// </summary>
+    private static void Set(SortedDictionary<string, string> vars, string key, string value, string[] sets)
+    {
+        if (key == "GANETI_INSTANCE_NAME" && vars.GetValueOrDefault(key) is { } old)
+        {
+            foreach (var follower in new[] { "GANETI_OP_TARGET", "GANETI_POST_OP_TARGET", "GANETI_POST_INSTANCE_NAME" })
+            {
+                var named = sets.Any(s => s.StartsWith(follower + "=", StringComparison.Ordinal) || s.StartsWith(follower[HookEventParser.Prefix.Length..] + "=", StringComparison.Ordinal));
+                if (!named && vars.GetValueOrDefault(follower) == old)
+                {
+                    vars[follower] = value;
+                }
+            }
+        }
+        vars[key] = value;
+    }
+
     public sealed record Request(string Config, string Hook, string? Phase, string? EnvFile, string[] Sets, string? Node, bool Json);
 
     public static int Run(Request request, TextWriter output, TextWriter err)
@@ -44,6 +64,12 @@ public static class SimulateCommand
         if (config is null)
         {
             return ExitCodes.Failed;
+        }
+        if (request.EnvFile is null && HooksCatalog.Find(request.Hook) is null)
+        {
+            // With an environment of its own, a path this version does not know can still be simulated.
+            err.WriteLine($"hookrelay: {Samples.UnknownPath(request.Hook)}; give --env-file to simulate a path this version does not know");
+            return ExitCodes.Usage;
         }
         SortedDictionary<string, string> vars;
         try
@@ -72,7 +98,7 @@ public static class SimulateCommand
                 return ExitCodes.Usage;
             }
             var key = assignment[..eq];
-            vars[key.StartsWith(HookEventParser.Prefix, StringComparison.Ordinal) ? key : HookEventParser.Prefix + key] = assignment[(eq + 1)..];
+            Set(vars, key.StartsWith(HookEventParser.Prefix, StringComparison.Ordinal) ? key : HookEventParser.Prefix + key, assignment[(eq + 1)..], request.Sets);
         }
         vars = HookEventParser.GanetiVariables((IEnumerable<KeyValuePair<string, string>>)vars);
         var ev = HookEventParser.Parse(vars, request.Node ?? NodeNames.Local(config.NodeName));

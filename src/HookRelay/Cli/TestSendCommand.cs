@@ -45,7 +45,7 @@ public static class TestSendCommand
         }
         if (HooksCatalog.Find(hook) is null)
         {
-            err.WriteLine($"hookrelay: '{hook}' is not a Ganeti hooks path (see 'hookrelay simulate --help')");
+            err.WriteLine($"hookrelay: {Samples.UnknownPath(hook)}");
             return ExitCodes.Usage;
         }
         var route = routeName ?? config.Routes.FirstOrDefault(r => r.To.Contains(sinkName) && r.Text is not null)?.Name ?? "test-send";

@@ -47,6 +47,27 @@ public sealed class SimulateCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_new_instance_name_is_the_target_too()
+    {
+        var (exit, output, _) = Simulate("instance-migrate", "pre", sets: ["INSTANCE_NAME=test_vm"]);
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("subject test_vm ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("web-1", output.Split('\n').First(l => l.StartsWith("event", StringComparison.Ordinal)), StringComparison.Ordinal);
+        // The gate sees the new name as well.
+        Assert.Contains("instance 'test_vm' does not match ^web-", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_hooks_path_is_refused_with_the_nearest_one_unless_an_environment_is_given()
+    {
+        var (exit, _, err) = Simulate("instance-migrat", "post");
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("'instance-migrat' is not a hooks path of Ganeti 3.0 or 3.1; did you mean 'instance-migrate'?", err, StringComparison.Ordinal);
+        var env = _dir.File("future.env", "GANETI_HOOKS_VERSION=2\nGANETI_HOOKS_PATH=instance-teleport\nGANETI_HOOKS_PHASE=post\n");
+        Assert.Equal(ExitCodes.Ok, Simulate("instance-teleport", "post", envFile: env).Exit);
+    }
+
+    [Fact]
     public void Gates_are_evaluated_in_the_pre_phase_with_their_verdict()
     {
         var (_, output, _) = Simulate("instance-migrate", "pre");
