@@ -136,14 +136,19 @@ public static class DlqCommand
                 Console.WriteLine("no dead letters" + (sink is null ? "" : $" for sink '{sink}'"));
                 return ExitCodes.Ok;
             }
-            Console.WriteLine($"{"ID",8}  {"SINK",-14} {"CREATED",-20}  {"TRIES",5}  {"EVENT",-40}  LAST ERROR");
+            // Columns as wide as their longest value: long sink names and subjects must not shift the rest.
+            var sinkWidth = dead.Max(d => d.Sink.Length);
+            var eventWidth = dead.Max(d => Event(d).Length);
+            Console.WriteLine($"{"ID",8}  {"SINK".PadRight(sinkWidth)}  {"CREATED",-20}  {"TRIES",5}  {"EVENT".PadRight(eventWidth)}  LAST ERROR");
             foreach (var d in dead)
             {
-                Console.WriteLine($"{d.Id,8}  {d.Sink,-14} {OutboxCli.Timestamp(d.CreatedMs),-20}  {d.Attempts,5}  {$"{d.Type} {d.Subject}",-40}  {d.LastError}");
+                Console.WriteLine($"{d.Id,8}  {d.Sink.PadRight(sinkWidth)}  {OutboxCli.Timestamp(d.CreatedMs),-20}  {d.Attempts,5}  {Event(d).PadRight(eventWidth)}  {d.LastError}");
             }
             return ExitCodes.Ok;
         }
     }
+
+    private static string Event(DeadLetter d) => $"{d.Type} {d.Subject}".TrimEnd();
 
     private static void WriteDeadLetters(System.Text.Json.Utf8JsonWriter writer, IReadOnlyList<DeadLetter> dead)
     {

@@ -39,11 +39,13 @@ public static class InstallCommand
             return Run(r.GetValue(configOption)!, r.GetValue(hooksRoot) ?? HookInstaller.DefaultHooksRoot, r.GetValue(linkName)!, r.GetValue(binary),
                 r.GetValue(dryRun), r.GetValue(json), uninstall: false);
         });
+        // Links are told from a site's own files by what they point to: uninstall needs the name install linked to.
+        var linked = new Option<string>("--binary") { Description = "The executable 'install --binary' linked to, if it was not hookrelay-hook or hookrelay" };
         var uninstall = new Command("uninstall", "Remove every link hookrelay made, and the directories it created if they are empty")
         {
-            hooksRoot, dryRun, linkName, binary, json,
+            hooksRoot, dryRun, linkName, linked, json,
         };
-        uninstall.SetAction(r => Run(r.GetValue(configOption)!, r.GetValue(hooksRoot) ?? HookInstaller.DefaultHooksRoot, r.GetValue(linkName)!, r.GetValue(binary),
+        uninstall.SetAction(r => Run(r.GetValue(configOption)!, r.GetValue(hooksRoot) ?? HookInstaller.DefaultHooksRoot, r.GetValue(linkName)!, r.GetValue(linked),
             r.GetValue(dryRun), r.GetValue(json), uninstall: true));
         return [install, uninstall];
     }

@@ -91,6 +91,14 @@ public sealed class CliProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Uninstall_help_asks_for_the_binary_install_linked_to_not_one_to_link()
+    {
+        var help = await Cli("uninstall", "--help");
+        Assert.Contains("The executable 'install --binary' linked to", help.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("to link to", help.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_hooks_root_that_does_not_exist_is_refused_unless_asked_for()
     {
         var typo = Path.Combine(_dir.Path, "hoks");

@@ -69,6 +69,8 @@ public sealed class OutboxCommandsTests : IAsyncLifetime
         Assert.Equal("dead letters", status.GetProperty("sinks")[0].GetProperty("health").GetString());
         // Why the sink is unhealthy stays visible once its only row is a dead letter.
         Assert.Contains("answered 400", status.GetProperty("sinks")[0].GetProperty("last_error").GetString(), StringComparison.Ordinal);
+        var list = (await _host.CliAsync("dlq", "list")).Stdout.Split('\n');
+        Assert.Equal(dead.GetProperty("last_error").GetString(), list[1][list[0].IndexOf("LAST ERROR", StringComparison.Ordinal)..]);
         var table = (await _host.CliAsync("status")).Stdout;
         Assert.Contains("; 1 dead letter;", table, StringComparison.Ordinal);
         Assert.Matches(@"\nhook\s+dead letters .*answered 400", table);
