@@ -128,7 +128,7 @@ public static class SimulateCommand
         output.WriteLine($"node     {ev.Node.Name}  roles: {(ev.Node.Roles.Count == 0 ? "none" : string.Join(", ", ev.Node.Roles))}");
         WriteDecisions(output, "routes", plan.Routes);
         WriteDecisions(output, "gates", plan.Gates);
-        WriteDecisions(output, "actions", plan.Actions);
+        WriteDecisions(output, "actions", NotRunYet(plan.Actions));
         output.WriteLine("would send");
         if (plan.Deliveries.Count == 0)
         {
@@ -147,8 +147,10 @@ public static class SimulateCommand
             if (sink.Settings.TryGetValue("body", out var body) && Template.TryParse(body, out var template, out _))
             {
                 // What the receiver would get instead of the CloudEvent: the sink's own body.
-                var contentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(sink.Settings.GetValueOrDefault("content_type") ?? "application/json");
-                output.WriteLine($"    body: {Logging.HookLog.OneLine(template!.Render(view, WebhookSink.FormatOf(contentType)))}");
+                var declared = sink.Settings.GetValueOrDefault("content_type") ?? "application/json";
+                output.WriteLine(System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(declared, out var contentType)
+                    ? $"    body: {Logging.HookLog.OneLine(template!.Render(view, WebhookSink.FormatOf(contentType)))}"
+                    : $"    body: none: content_type '{declared}' is not a media type, so this sink cannot be used (see 'hookrelay config check')");
             }
         }
         foreach (var verdict in verdicts)
@@ -161,6 +163,10 @@ public static class SimulateCommand
             : denial is null ? "would deny  nothing (every gate that applies allows)"
             : $"would deny  yes, exit 1: hookrelay: {denial.Sentence}");
     }
+
+    /// <summary>Actions are matched but not run by this version: say so where they apply.</summary>
+    private static List<Decision> NotRunYet(IReadOnlyList<Decision> actions) =>
+        [.. actions.Select(a => a.Applies ? a with { Reason = $"{a.Reason}; but this version does not run node actions yet: nothing will be done" } : a)];
 
     private static void WriteDecisions(TextWriter output, string title, IReadOnlyList<Decision> decisions)
     {
@@ -190,7 +196,7 @@ public static class SimulateCommand
             writer.WriteEndArray();
             WriteDecisionsJson(writer, "routes", plan.Routes);
             WriteDecisionsJson(writer, "gates", plan.Gates);
-            WriteDecisionsJson(writer, "actions", plan.Actions);
+            WriteDecisionsJson(writer, "actions", NotRunYet(plan.Actions));
             // The same shape as the event's data.gates.
             writer.WritePropertyName("verdicts");
             GateResultJson.Write(writer, verdicts.Select(v => v.ToResult()));

@@ -68,6 +68,22 @@ public sealed class SimulateCommandTests : IDisposable
     }
 
     [Fact]
+    public void An_action_that_applies_is_said_not_to_run_yet_and_a_bad_media_type_does_not_crash()
+    {
+        var config = _dir.File("actions.yaml", """
+            sinks: { hook: { type: webhook, url: "http://127.0.0.1:9/", body: '{"hook": "{{ hook }}"}', content_type: json } }
+            routes: [ { name: all, on_node: all, to: [hook] } ]
+            actions: { disk_resize: { enabled: true } }
+            """);
+        var output = new StringWriter();
+        var err = new StringWriter();
+        var exit = SimulateCommand.Run(new SimulateCommand.Request(config, "disk-grow", "post", null, [], "node1.lab.example", false), output, err);
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("but this version does not run node actions yet: nothing will be done", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("body: none: content_type 'json' is not a media type", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Gates_are_evaluated_in_the_pre_phase_with_their_verdict()
     {
         var (_, output, _) = Simulate("instance-migrate", "pre");
