@@ -37,11 +37,7 @@ public static class HookRunner
             // job, while locks, gates and the outbox can; an idle run (most runs) saves the thread.
             using var budget = new HookBudget(config.Hook.Budget, label, () => InternalErrorExit(phase, policy), startedTicks);
             var exit = RunWith(config, vars, label, budget, out var ev, out var outcome);
-            if (config.Hook.Journal)
-            {
-                RunJournal.Write(config.StateDir, new RunJournal.Entry(DateTimeOffset.UtcNow, ev.Hook, ev.Phase, ev.Node.Name, ev.Target, exit,
-                    Stopwatch.GetElapsedTime(started).TotalMilliseconds, outcome));
-            }
+            Journal(run, started, ev.Hook, ev.Phase, ev.Node.Name, ev.Target, exit, outcome);
             return exit;
         }
         catch (ConfigException e)
@@ -88,12 +84,20 @@ public static class HookRunner
         if (run.Journal)
         {
             var node = NodeNames.Local(run.NodeName);
-            var target = HookEventParser.TargetOf(vars, node);
-            RunJournal.Write(run.StateDir, new RunJournal.Entry(DateTimeOffset.UtcNow, vars.GetValueOrDefault("GANETI_HOOKS_PATH") ?? "",
-                vars.GetValueOrDefault("GANETI_HOOKS_PHASE") ?? "", node, target, HookExitCodes.Ok,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds, "nothing to send"));
+            Journal(run, started, vars.GetValueOrDefault("GANETI_HOOKS_PATH") ?? "", vars.GetValueOrDefault("GANETI_HOOKS_PHASE") ?? "",
+                node, HookEventParser.TargetOf(vars, node), HookExitCodes.Ok, "nothing to send");
         }
         return HookExitCodes.Ok;
+    }
+
+    /// <summary>The run's line in state_dir/hook-runs.jsonl, unless hook.journal is off.</summary>
+    private static void Journal(ConfigSnapshot.Run run, long started, string hook, string phase, string node, string? target, int exit, string outcome)
+    {
+        if (run.Journal)
+        {
+            RunJournal.Write(run.StateDir, new RunJournal.Entry(DateTimeOffset.UtcNow, hook, phase, node, target, exit,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds, outcome));
+        }
     }
 
     private static int RunWith(HookRelayConfig config, SortedDictionary<string, string> vars, string label, HookBudget budget,

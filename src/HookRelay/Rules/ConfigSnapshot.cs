@@ -30,7 +30,7 @@ public sealed class ConfigSnapshot
     /// times moving (they come from a coarse clock): such an identity proves nothing, and the
     /// content is compared instead (git's "racily clean" files).
     /// </summary>
-    private const long RacyNs = 1_000_000_000;
+    public const long RacyNs = 1_000_000_000;
 
     private readonly Func<long, int, byte[]> _body;
     private readonly Part _source;

@@ -33,7 +33,8 @@ public static class LastGoodConfig
             return saved;
         }
         var bytes = ConfigLoader.Read(path);
-        var settled = identity is { } changed && changed.ChangedNs < NowNs() - 2_000_000_000;
+        // Settled: a snapshot taken from now on would trust the identity (ConfigSnapshot.Describes).
+        var settled = identity is { } changed && changed.ChangedNs < NowNs() - ConfigSnapshot.RacyNs;
         if (saved is { IsCurrent: true } && !settled && saved.SourceHash == XxHash64.HashToUInt64(bytes) && saved.Source.AsSpan().SequenceEqual(bytes))
         {
             // Same bytes, but its identity is too fresh to trust: compare again next run, until it settles.
