@@ -12,11 +12,11 @@ deps:
 build:
 	dotnet build -c Release -p:SourceRevisionId=$(COMMIT)
 
-# Two executables from one project: hookrelay (everything) and hookrelay-hook (the lean hook).
+# Two executables side by side: hookrelay (everything) and hookrelay-hook (the lean hook, built
+# from HookRelay.Core alone).
 publish:
 	dotnet publish src/HookRelay/HookRelay.csproj -c Release -r linux-x64 -o $(PUBLISH_DIR) -p:SourceRevisionId=$(COMMIT)
-	dotnet publish src/HookRelay/HookRelay.csproj -c Release -r linux-x64 -o $(PUBLISH_DIR) -p:SourceRevisionId=$(COMMIT) \
-		-p:HookOnly=true -p:ArtifactsPath=$(CURDIR)/artifacts/hook-only
+	dotnet publish src/HookRelay.Hook/HookRelay.Hook.csproj -c Release -r linux-x64 -o $(PUBLISH_DIR) -p:SourceRevisionId=$(COMMIT)
 
 # The AOT binary is built first: the tests run it as Ganeti would.
 test: deps publish

@@ -51,5 +51,5 @@ public class GateBenchmarks
     public HookRelayConfig LoadConfigWithSixLocalPolicies() => ConfigLoader.Parse(WithGate, "bench.yaml");
 
     [Benchmark]
-    public IReadOnlyList<GateVerdict> EvaluateSixLocalPolicies() => GateEvaluator.Evaluate(_config, _plan, DateTimeOffset.UtcNow);
+    public IReadOnlyList<GateVerdict> EvaluateSixLocalPolicies() => GateEvaluator.Evaluate(_config, _plan, DateTimeOffset.UtcNow, HttpPolicies.Ask);
 }

@@ -103,7 +103,7 @@ public static class SimulateCommand
         vars = HookEventParser.GanetiVariables((IEnumerable<KeyValuePair<string, string>>)vars);
         var ev = HookEventParser.Parse(vars, request.Node ?? NodeNames.Local(config.NodeName));
         var now = DateTimeOffset.UtcNow;
-        var (plan, verdicts) = GateEvaluator.Decide(config, Planner.Plan(config, ev), now);
+        var (plan, verdicts) = GateEvaluator.Decide(config, Planner.Plan(config, ev), now, HttpPolicies.Ask);
         var cloudEvent = CloudEvent.For(plan.Event, now);
         if (request.Json)
         {

@@ -8,6 +8,11 @@ namespace HookRelay.Gates;
 /// <summary>Asks the http policies of the gates that need them, all at once, within the gate budget.</summary>
 public static class HttpPolicies
 {
+    /// <summary>An <see cref="HttpPolicyAsk"/> in this process.</summary>
+    public static IReadOnlyList<GateVerdict> Ask(IReadOnlyList<GateConfig> gates, HookEvent ev, DateTimeOffset now, TimeSpan budget,
+        CancellationToken cancellationToken) =>
+        AskAllAsync(gates, ev, now, budget, cancellationToken).GetAwaiter().GetResult();
+
     /// <summary>Asks every http policy at once: the slowest one, not their sum, bounds the hook.</summary>
     public static async Task<GateVerdict[]> AskAllAsync(IReadOnlyList<GateConfig> gates, HookEvent ev, DateTimeOffset now, TimeSpan budget, CancellationToken cancellationToken)
     {

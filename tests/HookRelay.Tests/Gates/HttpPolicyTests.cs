@@ -30,7 +30,7 @@ public sealed class HttpPolicyTests : IAsyncLifetime
         var env = Fixtures.Env("instance-add-pre-node1-01");
         change?.Invoke(env);
         var plan = Planner.Plan(config, HookEventParser.Parse(env, "node1.lab.example"));
-        var (decided, verdicts) = GateEvaluator.Decide(config, plan, DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
+        var (decided, verdicts) = GateEvaluator.Decide(config, plan, DateTimeOffset.UtcNow, HttpPolicies.Ask, TestContext.Current.CancellationToken);
         return (config, verdicts, decided.Event);
     }
 

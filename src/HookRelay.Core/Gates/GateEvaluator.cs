@@ -16,9 +16,10 @@ public static class GateEvaluator
     /// Runs the gates, attaches their verdicts to the event and plans again, so that routes can
     /// send denials (verdict="deny") to chat and the timeline like any other event.
     /// </summary>
-    public static (Plan Plan, IReadOnlyList<GateVerdict> Verdicts) Decide(HookRelayConfig config, Plan plan, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public static (Plan Plan, IReadOnlyList<GateVerdict> Verdicts) Decide(HookRelayConfig config, Plan plan, DateTimeOffset now,
+        HttpPolicyAsk askHttpPolicies, CancellationToken cancellationToken = default)
     {
-        var verdicts = Evaluate(config, plan, now, cancellationToken);
+        var verdicts = Evaluate(config, plan, now, askHttpPolicies, cancellationToken);
         if (verdicts.Count == 0)
         {
             return (plan, verdicts);
@@ -27,7 +28,8 @@ public static class GateEvaluator
         return (Planner.Plan(config, ev), verdicts);
     }
 
-    public static IReadOnlyList<GateVerdict> Evaluate(HookRelayConfig config, Plan plan, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public static IReadOnlyList<GateVerdict> Evaluate(HookRelayConfig config, Plan plan, DateTimeOffset now,
+        HttpPolicyAsk askHttpPolicies, CancellationToken cancellationToken = default)
     {
         var attributes = new EventAttributes(plan.Event);
         var verdicts = new List<GateVerdict>();
@@ -48,12 +50,8 @@ public static class GateEvaluator
         }
         if (asks.Count > 0)
         {
-            // Only now does a hook need HTTP: most runs never get here. The lean hook binary has no HTTP
-            // stack (it would slow every hook's start), so it has the full hookrelay ask instead.
-            var gates = asks.Select(a => a.Gate).ToList();
-            var answers = Hook.Binaries.IsHookOnly
-                ? PolicyAsker.AskInChild(gates, config.Hook.GateBudget)
-                : HttpPolicies.AskAllAsync(gates, plan.Event, now, config.Hook.GateBudget, cancellationToken).GetAwaiter().GetResult();
+            // Only now does a hook need HTTP: most runs never get here.
+            var answers = askHttpPolicies([.. asks.Select(a => a.Gate)], plan.Event, now, config.Hook.GateBudget, cancellationToken);
             for (var i = 0; i < asks.Count; i++)
             {
                 verdicts[asks[i].Index] = answers[i];

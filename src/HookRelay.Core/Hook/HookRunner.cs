@@ -17,7 +17,9 @@ public static class HookRunner
     /// <summary>The configuration a hook reads: $HOOKRELAY_CONFIG, else the default path.</summary>
     public static string ConfigPath => HookRelayConfig.ConfiguredPath;
 
-    public static int Run()
+    /// <param name="askHttpPolicies">How this binary asks gates' http policies: in process in
+    /// hookrelay, through a hookrelay child in the lean hook (which has no HTTP stack).</param>
+    public static int Run(HttpPolicyAsk askHttpPolicies)
     {
         var started = Stopwatch.GetTimestamp();
         var startedTicks = Environment.TickCount64;
@@ -36,7 +38,7 @@ public static class HookRunner
             // Started only for a run with something to do: reading two local files cannot hang the
             // job, while locks, gates and the outbox can; an idle run (most runs) saves the thread.
             using var budget = new HookBudget(config.Hook.Budget, label, () => InternalErrorExit(phase, policy), startedTicks);
-            var exit = RunWith(config, vars, label, budget, out var ev, out var outcome);
+            var exit = RunWith(config, vars, label, budget, askHttpPolicies, out var ev, out var outcome);
             Journal(run, started, ev.Hook, ev.Phase, ev.Node.Name, ev.Target, exit, outcome);
             return exit;
         }
@@ -101,7 +103,7 @@ public static class HookRunner
     }
 
     private static int RunWith(HookRelayConfig config, SortedDictionary<string, string> vars, string label, HookBudget budget,
-        out HookEvent ev, out string outcome)
+        HttpPolicyAsk askHttpPolicies, out HookEvent ev, out string outcome)
     {
         var started = DateTimeOffset.UtcNow;
         var node = NodeNames.Local(config.NodeName);
@@ -120,7 +122,7 @@ public static class HookRunner
             // Configured and matching, but not built yet: say so where operators look, not in the job log.
             Syslog.Write(Syslog.Severity.Warning, $"{label}: action '{pending.Name}' applies but this version does not run actions yet");
         }
-        (plan, var verdicts) = GateEvaluator.Decide(config, plan, DateTimeOffset.UtcNow, budget.Token);
+        (plan, var verdicts) = GateEvaluator.Decide(config, plan, DateTimeOffset.UtcNow, askHttpPolicies, budget.Token);
         ev = plan.Event;
         var denial = verdicts.FirstOrDefault(v => !v.Allowed);
         foreach (var failed in verdicts.Where(v => v.Outcome is GateOutcome.Error or GateOutcome.Timeout && v.Allowed))

@@ -20,7 +20,9 @@ public static class PolicyAsker
     // Starting the full binary and its HTTP stack, beyond the budget the child keeps to itself.
     private static readonly TimeSpan StartGrace = TimeSpan.FromSeconds(1);
 
-    public static GateVerdict[] AskInChild(IReadOnlyList<GateConfig> gates, TimeSpan budget)
+    /// <summary>An <see cref="HttpPolicyAsk"/>: the child builds the event from the same environment, so <paramref name="ev"/> is not sent.</summary>
+    public static IReadOnlyList<GateVerdict> AskInChild(IReadOnlyList<GateConfig> gates, HookEvent ev, DateTimeOffset now, TimeSpan budget,
+        CancellationToken cancellationToken)
     {
         if (Binaries.Cli is not { } cli)
         {
@@ -51,31 +53,6 @@ public static class PolicyAsker
         {
             return Failed(gates, GateOutcome.Error, $"cannot ask the policy server: {e.Message}");
         }
-    }
-
-    /// <summary>The child: the full hookrelay asking on the hook's behalf. Always exits 0 with JSON on stdout.</summary>
-    public static int RunChild(string[] args)
-    {
-        using var stdout = Console.OpenStandardOutput();
-        using var writer = new Utf8JsonWriter(stdout);
-        try
-        {
-            var budget = TimeSpan.FromMilliseconds(long.Parse(args[0], CultureInfo.InvariantCulture));
-            // The hook that asks runs with the last good configuration while the file is broken: ask with the same.
-            var config = LastGoodConfig.LoadOrRecall(HookRunner.ConfigPath).Config;
-            var ev = HookEventParser.Parse(HookEventParser.GanetiVariables(Environment.GetEnvironmentVariables()), NodeNames.Local(config.NodeName));
-            var gates = args[1..].Select(name => config.Gates.FirstOrDefault(g => g.Name == name && g.Http is not null)
-                ?? throw new InvalidOperationException($"gate '{name}' with an http policy is no longer in {config.SourcePath}")).ToList();
-            var verdicts = HttpPolicies.AskAllAsync(gates, ev, DateTimeOffset.UtcNow, budget, CancellationToken.None).GetAwaiter().GetResult();
-            GateResultJson.Write(writer, verdicts.Select(v => v.ToResult()));
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("error", $"{e.GetType().Name}: {e.Message}");
-            writer.WriteEndObject();
-        }
-        return 0;
     }
 
     private static List<GateResult> Parse(byte[] output)

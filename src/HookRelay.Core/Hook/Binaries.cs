@@ -14,11 +14,10 @@ public static partial class Binaries
 
     private static string? Here => Environment.ProcessPath is { } self ? Path.GetDirectoryName(self) : null;
 
-#if HOOK_ONLY
-    public const bool IsHookOnly = true;
-#else
-    public const bool IsHookOnly = false;
-#endif
+    /// <summary>True in hookrelay-hook, which says so first thing (<see cref="DeclareHookOnly"/>): it has no commands of its own.</summary>
+    public static bool IsHookOnly { get; private set; }
+
+    public static void DeclareHookOnly() => IsHookOnly = true;
 
     /// <summary>The full hookrelay: this process, or the one beside this lean hook binary.</summary>
     public static string? Cli => IsHookOnly
