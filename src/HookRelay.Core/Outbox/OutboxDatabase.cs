@@ -38,7 +38,7 @@ public static class OutboxDatabase
         }
         catch (SqliteException e) when (OutboxErrors.IsDamaged(e))
         {
-            Quarantine(stateDir, e, options);
+            Quarantine(stateDir, e.Message, options);
             return OpenMigrated(stateDir, options);
         }
     }
@@ -46,25 +46,85 @@ public static class OutboxDatabase
     /// <summary>
     /// Moves a damaged database aside. Serialised by a lock file, and re-checked under it: two
     /// processes that saw the same damage must not also move aside the fresh file the first made.
+    /// Never while another process has the file open (<see cref="OutboxAttachment"/>): a hook
+    /// that finds the damage under a running daemon leaves <see cref="DamageMarker"/> and wakes
+    /// it; the daemon lets go of the file (<see cref="DamageReported"/>), and then whoever holds
+    /// the lock moves it. Waits at most <see cref="OutboxOptions.BusyTimeout"/> for that.
     /// </summary>
-    public static void Quarantine(string stateDir, SqliteException cause, OutboxOptions options)
+    public static void Quarantine(string stateDir, string cause, OutboxOptions options)
     {
+        var database = PathIn(stateDir);
         using var guard = FileLock.Acquire(Path.Combine(stateDir, "outbox.quarantine.lock"), options.BusyTimeout)
-            ?? throw new OutboxException(OutboxProblem.Busy, $"{PathIn(stateDir)} is damaged and another process is still repairing it");
+            ?? throw new OutboxException(OutboxProblem.Busy, $"{database} is damaged and another process is still repairing it");
+        if (IsUsable(stateDir, options))
+        {
+            File.Delete(DamageMarker(stateDir));
+            return;
+        }
+        // A pooled connection of this process would count as someone else holding it.
+        SqliteConnection.ClearAllPools();
+        WaitUntilNobodyElseHasIt(stateDir, cause, options.BusyTimeout);
+        // Whoever let go of it may have checkpointed its WAL into it on the way out.
+        if (!IsUsable(stateDir, options))
+        {
+            MoveAside(stateDir, cause);
+        }
+        File.Delete(DamageMarker(stateDir));
+    }
+
+    /// <summary>The file a process leaves when it found the outbox damaged while another had it open.</summary>
+    public static string DamageMarker(string stateDir) => PathIn(stateDir) + ".damaged";
+
+    /// <summary>Why the outbox was reported damaged, when a process reported it and it is not moved aside yet.</summary>
+    public static string? DamageReported(string stateDir)
+    {
+        try
+        {
+            return File.ReadAllText(DamageMarker(stateDir));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsUsable(string stateDir, OutboxOptions options)
+    {
         try
         {
             using var again = OpenMigrated(stateDir, options);
             using var check = again.CreateCommand();
             check.CommandText = "PRAGMA quick_check";
-            if (check.ExecuteScalar() as string == "ok")
-            {
-                return;
-            }
+            return check.ExecuteScalar() as string == "ok";
         }
         catch (SqliteException e) when (OutboxErrors.IsDamaged(e))
         {
+            return false;
         }
-        SqliteConnection.ClearAllPools();
+    }
+
+    private static void WaitUntilNobodyElseHasIt(string stateDir, string cause, TimeSpan wait)
+    {
+        if (!OutboxAttachment.OthersHaveOpen(PathIn(stateDir)))
+        {
+            return;
+        }
+        File.WriteAllText(DamageMarker(stateDir), cause);
+        WakeSignal.Notify(stateDir);
+        var deadline = DateTime.UtcNow + wait;
+        while (OutboxAttachment.OthersHaveOpen(PathIn(stateDir)))
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new OutboxException(OutboxProblem.Busy,
+                    $"{PathIn(stateDir)} is damaged ({cause}) and another process still has it open; 'hookrelay serve' moves it aside when it sees {DamageMarker(stateDir)}");
+            }
+            Thread.Sleep(20);
+        }
+    }
+
+    private static void MoveAside(string stateDir, string cause)
+    {
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
         var moved = $"{PathIn(stateDir)}.corrupt-{stamp}";
         foreach (var suffix in new[] { "", "-wal", "-shm" })
@@ -74,7 +134,7 @@ public static class OutboxDatabase
                 File.Move(PathIn(stateDir) + suffix, moved + suffix, overwrite: true);
             }
         }
-        HookLog.Error($"outbox {PathIn(stateDir)} was not a usable database ({cause.Message}); moved it to {moved} and started an empty one. Events in it were not delivered; 'sqlite3 {moved} .recover' may save them");
+        HookLog.Error($"outbox {PathIn(stateDir)} was not a usable database ({cause}); moved it to {moved} and started an empty one. Events in it were not delivered; 'sqlite3 {moved} .recover' may save them");
     }
 
     private static SqliteConnection OpenMigrated(string stateDir, OutboxOptions options)

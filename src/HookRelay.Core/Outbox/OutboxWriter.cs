@@ -18,7 +18,7 @@ public static class OutboxWriter
         }
         catch (SqliteException e) when (OutboxErrors.IsDamaged(e))
         {
-            OutboxDatabase.Quarantine(stateDir, e, options);
+            OutboxDatabase.Quarantine(stateDir, e.Message, options);
             try
             {
                 Write(stateDir, options, record, ev, deliveries);

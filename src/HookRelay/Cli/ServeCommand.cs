@@ -97,7 +97,7 @@ public static class ServeCommand
             }
             catch (SqliteException e) when (OutboxErrors.IsDamaged(e))
             {
-                OutboxDatabase.Quarantine(current.Config.StateDir, e, new OutboxOptions(false, TimeSpan.FromSeconds(30), current.Config.Delivery.MaxDbBytes));
+                OutboxDatabase.Quarantine(current.Config.StateDir, e.Message, new OutboxOptions(false, TimeSpan.FromSeconds(30), current.Config.Delivery.MaxDbBytes));
                 continue;
             }
             catch (OutboxException e)
@@ -152,6 +152,7 @@ public static class ServeCommand
                 await cycle.CancelAsync().ConfigureAwait(false);
             }
             var config = current.Config;
+            string? damaged;
             using (var store = OutboxStore.Open(config.StateDir, config.Delivery.MaxDbBytes))
             {
                 var running = new DeliveryDaemon(config, drain ? DaemonOptions.Drainer : DaemonOptions.Service, store, lanes.Update(config));
@@ -162,6 +163,14 @@ public static class ServeCommand
                 }
                 await running.RunAsync(cycle.Token).ConfigureAwait(false);
                 seen = running.HighestSeenId;
+                damaged = running.OutboxDamaged;
+            }
+            if (damaged is not null && !stop.IsCancellationRequested)
+            {
+                // Closed now, so it can be moved aside; the next cycle starts on the fresh file.
+                OutboxDatabase.Quarantine(config.StateDir, damaged, new OutboxOptions(false, TimeSpan.FromSeconds(30), config.Delivery.MaxDbBytes));
+                seen = 0;
+                continue;
             }
             if (stop.IsCancellationRequested || !current.TakeReloadRequest())
             {

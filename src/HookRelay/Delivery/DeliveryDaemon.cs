@@ -61,6 +61,12 @@ public sealed class DeliveryDaemon
     /// <summary>The newest delivery row that existed when the daemon last looked for work.</summary>
     public long HighestSeenId { get; private set; }
 
+    /// <summary>
+    /// Why the daemon let go of the outbox: a hook found it damaged and cannot move it aside while
+    /// the daemon has it open (<see cref="OutboxDatabase.Quarantine"/>). Null while it is fine.
+    /// </summary>
+    public string? OutboxDamaged { get; private set; }
+
     /// <summary>Wakes the loop; the wake socket and tests call this.</summary>
     public void Wake() => _signal.Raise();
 
@@ -80,6 +86,14 @@ public sealed class DeliveryDaemon
             RecordFinished();
             if (stopping.IsCancellationRequested)
             {
+                break;
+            }
+            if (OutboxDatabase.DamageReported(_config.StateDir) is { } damage)
+            {
+                // Its rows go aside with the file: deliveries of them under way are cut off, not waited for.
+                HookLog.Warning($"outbox reported damaged ({damage}); letting go of it so it can be moved aside, {_running.Count} deliveries under way cut off");
+                OutboxDamaged = damage;
+                await abort.CancelAsync().ConfigureAwait(false);
                 break;
             }
             Maintain();

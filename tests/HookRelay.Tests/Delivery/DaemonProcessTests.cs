@@ -285,6 +285,65 @@ public sealed class DaemonProcessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_hook_finding_the_outbox_damaged_under_a_running_daemon_has_the_daemon_let_go_and_loses_no_event()
+    {
+        Configure();
+        using var serve = _host.StartServe();
+        await serve.WaitReadyAsync(_host.StateDir);
+        await Hook("web-1", 0);
+        await _receiver.WaitForAsync(r => r.Accepted.Count == 1, TimeSpan.FromSeconds(20), "the first event");
+        var outbox = Path.Combine(_host.StateDir, "outbox.db");
+        var marker = outbox + ".damaged";
+        Task<HookRun> hook;
+        // Stopped, the daemon cannot stumble on the damage itself: only the hook finds it.
+        serve.Signal("STOP");
+        try
+        {
+            using (var connection = HookRelay.Outbox.OutboxDatabase.Open(_host.StateDir, OutboxTestDir.HookOptions))
+            using (var checkpoint = connection.CreateCommand())
+            {
+                // Everything into the main file, so the damage below is what a new reader sees.
+                checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+                checkpoint.ExecuteNonQuery();
+            }
+            var garbage = new byte[new FileInfo(outbox).Length];
+            Array.Fill(garbage, (byte)'x');
+            await File.WriteAllBytesAsync(outbox, garbage, TestContext.Current.CancellationToken);
+
+            hook = _host.RunHookAsync("instance-migrate-post-node1-01", change: env =>
+            {
+                env["GANETI_INSTANCE_NAME"] = "web-1";
+                env["GANETI_TEST_SEQ"] = "1";
+            });
+            var deadline = DateTime.UtcNow.AddSeconds(8);
+            while (!File.Exists(marker) && DateTime.UtcNow < deadline && !hook.IsCompleted)
+            {
+                await Task.Delay(20, TestContext.Current.CancellationToken);
+            }
+            Assert.True(File.Exists(marker), "the hook left no damage report for the daemon");
+            Assert.Empty(Directory.GetFiles(_host.StateDir, "outbox.db.corrupt-*"));
+        }
+        finally
+        {
+            serve.Signal("CONT");
+        }
+
+        // The hook waited for the daemon to let go, then moved the file aside itself, and says so in the job's output.
+        var run = await hook;
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("was not a usable database", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("NOT queued", run.Stderr, StringComparison.Ordinal);
+        await _receiver.WaitForAsync(r => r.Accepted.Count == 2, TimeSpan.FromSeconds(20), "the event queued after the damage");
+        await WaitForOutput(serve, "letting go of it so it can be moved aside");
+        Assert.Single(Directory.GetFiles(_host.StateDir, "outbox.db.corrupt-*"), f => f.EndsWith('Z'));
+        Assert.False(File.Exists(marker));
+        await Hook("web-1", 2);
+        await _receiver.WaitForAsync(r => r.Accepted.Count == 3, TimeSpan.FromSeconds(20), "an event after the repair");
+        Assert.Equal([0, 1, 2], Delivered().Select(d => d.Seq));
+        Assert.False(serve.HasExited);
+    }
+
+    [Fact]
     public async Task Sighup_reads_the_configuration_again_and_refuses_a_broken_one()
     {
         string FileSinkConfig(string file) => $$"""

@@ -68,6 +68,64 @@ public sealed class OutboxDatabaseTests : IDisposable
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM deliveries"));
     }
 
+    /// <summary>Another process with the outbox open in WAL mode (python's sqlite3: not our code) until its stdin closes.</summary>
+    private async Task<System.Diagnostics.Process> HoldOpenElsewhere()
+    {
+        OutboxTestData.Enqueue(StateDir, Options, OutboxTestData.To("a"));
+        var holder = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("python3")
+        {
+            ArgumentList = { "-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute('SELECT COUNT(*) FROM deliveries').fetchall()\nprint('open', flush=True)\nsys.stdin.read()", OutboxDatabase.PathIn(StateDir) },
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+        })!;
+        Assert.Equal("open", await holder.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken));
+        return holder;
+    }
+
+    private void Damage()
+    {
+        var outbox = OutboxDatabase.PathIn(StateDir);
+        File.WriteAllBytes(outbox, Enumerable.Repeat((byte)'x', (int)new FileInfo(outbox).Length).ToArray());
+    }
+
+    [Fact]
+    public async Task A_damaged_outbox_another_process_has_open_is_left_in_place_and_reported()
+    {
+        using var holder = await HoldOpenElsewhere();
+        Damage();
+
+        var e = Assert.Throws<OutboxException>(() =>
+            OutboxTestData.Enqueue(StateDir, Options with { BusyTimeout = TimeSpan.FromMilliseconds(300) }, OutboxTestData.To("b")));
+
+        Assert.Equal(OutboxProblem.Busy, e.Problem);
+        Assert.Contains("another process still has it open", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(StateDir, "outbox.db.corrupt-*"));
+        Assert.True(File.Exists(OutboxDatabase.PathIn(StateDir) + "-shm"));
+        Assert.Contains("not a database", OutboxDatabase.DamageReported(StateDir), StringComparison.Ordinal);
+        holder.StandardInput.Close();
+        await holder.WaitForExitAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task A_damaged_outbox_is_moved_aside_once_the_other_process_lets_go_and_the_event_is_queued()
+    {
+        using var holder = await HoldOpenElsewhere();
+        Damage();
+        var release = Task.Run(async () =>
+        {
+            await Task.Delay(300, TestContext.Current.CancellationToken);
+            holder.StandardInput.Close();
+        }, TestContext.Current.CancellationToken);
+
+        OutboxTestData.Enqueue(StateDir, Options with { BusyTimeout = TimeSpan.FromSeconds(20) }, OutboxTestData.To("b"));
+
+        await release;
+        Assert.Single(Directory.GetFiles(StateDir, "outbox.db.corrupt-*"), f => f.EndsWith('Z'));
+        Assert.Null(OutboxDatabase.DamageReported(StateDir));
+        using var connection = OutboxDatabase.Open(StateDir, Options);
+        Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM deliveries"));
+    }
+
     [Fact]
     public void The_size_limit_makes_enqueue_fail_as_full_with_a_clear_message()
     {
