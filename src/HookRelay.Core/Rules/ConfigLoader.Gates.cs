@@ -56,7 +56,7 @@ public static partial class ConfigLoader
                 if (Child(item, "http") is YamlMappingNode httpNode)
                 {
                     var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
-                    Flatten(httpNode, "", settings, $"gate '{name}', http");
+                    Flatten(httpNode, "", settings, $"gate '{name}', http", _ => false);
                     http = new HttpPolicyConfig(new SinkConfig(name, "http-policy", settings, Pos(httpNode)),
                         Duration(httpNode, "timeout") ?? HttpPolicyConfig.DefaultTimeout);
                 }

@@ -183,27 +183,30 @@ public static partial class ConfigLoader
                 var name = ((YamlScalarNode)key).Value!;
                 var map = (YamlMappingNode)value;
                 var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
-                Flatten(map, "", settings, $"sink '{name}'");
+                var type = Text(map, "type")!;
+                // A snapshot's slice was checked when it was cut; the template marks live in the schema it skips.
+                Flatten(map, "", settings, $"sink '{name}'", alreadyChecked ? _ => false : setting => SinkTemplateKeys.IsTemplate(type, setting));
                 settings.Remove("type");
-                sinks[name] = new SinkConfig(name, Text(map, "type")!, settings, Pos(key));
+                sinks[name] = new SinkConfig(name, type, settings, Pos(key));
             }
             return sinks;
         }
 
-        private void Flatten(YamlNode node, string prefix, SortedDictionary<string, string> into, string owner)
+        /// <param name="isTemplate">Which settings are templates over the event, checked now so a typo fails config check, not a delivery.</param>
+        private void Flatten(YamlNode node, string prefix, SortedDictionary<string, string> into, string owner, Func<string, bool> isTemplate)
         {
             switch (node)
             {
                 case YamlMappingNode map:
                     foreach (var (k, v) in map.Children)
                     {
-                        Flatten(v, prefix.Length == 0 ? ((YamlScalarNode)k).Value! : $"{prefix}.{((YamlScalarNode)k).Value}", into, owner);
+                        Flatten(v, prefix.Length == 0 ? ((YamlScalarNode)k).Value! : $"{prefix}.{((YamlScalarNode)k).Value}", into, owner, isTemplate);
                     }
                     break;
                 case YamlSequenceNode seq:
                     for (var i = 0; i < seq.Children.Count; i++)
                     {
-                        Flatten(seq.Children[i], $"{prefix}[{i}]", into, owner);
+                        Flatten(seq.Children[i], $"{prefix}[{i}]", into, owner, isTemplate);
                     }
                     break;
                 case YamlScalarNode scalar:
@@ -212,7 +215,7 @@ public static partial class ConfigLoader
                     {
                         Error(scalar, $"{owner}, {prefix}: {problem}");
                     }
-                    if (IsTemplate(prefix) && !Template.TryParse(value, out _, out var templateProblem))
+                    if (isTemplate(prefix) && !Template.TryParse(value, out _, out var templateProblem))
                     {
                         Error(scalar, $"{owner}, {prefix}: {templateProblem}");
                     }
@@ -220,10 +223,6 @@ public static partial class ConfigLoader
                     break;
             }
         }
-
-        /// <summary>Sink settings that are templates over the event: checked now, so a typo fails config check, not a delivery.</summary>
-        private static bool IsTemplate(string key) =>
-            key is "body" or "subject" or "text" || key.StartsWith("tags[", StringComparison.Ordinal) || key.StartsWith("labels.", StringComparison.Ordinal);
 
         private List<RouteConfig> Routes(YamlSequenceNode? node, Dictionary<string, SinkConfig> sinks)
         {
@@ -260,7 +259,7 @@ public static partial class ConfigLoader
                 var name = ((YamlScalarNode)key).Value!;
                 var map = (YamlMappingNode)value;
                 var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
-                Flatten(map, "", settings, $"sink '{name}'");
+                Flatten(map, "", settings, $"action '{name}'", _ => false);
                 var enabled = Child(map, "enabled") is not YamlScalarNode flag || YamlScalars.Bool(flag) != false;
                 settings.Remove("enabled");
                 actions.Add(new ActionConfig(name, enabled, settings, Pos(key)));

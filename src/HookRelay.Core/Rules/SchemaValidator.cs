@@ -18,6 +18,8 @@ internal sealed class SchemaValidator
         "type", "properties", "additionalProperties", "required", "propertyNames",
         "enum", "const", "pattern", "minLength", "items", "minItems", "minimum",
         "allOf", "if", "then",
+        // An annotation, not a check: which sink settings are templates (SinkTemplateKeys).
+        SinkTemplateKeys.Annotation,
     };
 
     private readonly JsonElement _root;

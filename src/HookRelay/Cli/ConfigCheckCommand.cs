@@ -108,16 +108,16 @@ public static class ConfigCheckCommand
     private static ConfigError AtSink(SinkConfig sink, string message, bool warning = false) =>
         new(sink.Position.File, sink.Position.Line, sink.Position.Column, message, warning);
 
-    /// <summary>Settings that hold a credential; a chat webhook's URL is one (its path is the token).</summary>
-    private static readonly string[] SecretKeys = ["secret", "token", "password", "auth.bearer", "auth.password"];
-
-    private static readonly string[] SecretUrlTypes = [Sinks.ChatSink.SlackType, Sinks.ChatSink.MattermostType];
-
-    /// <summary>A credential written into the file is readable by whoever reads the file, its copies and its backups: a warning.</summary>
+    /// <summary>
+    /// A credential written into the file is readable by whoever reads the file, its copies and its
+    /// backups: a warning. Which settings hold one, each sink type declares (a chat webhook's URL
+    /// does: its path is the token).
+    /// </summary>
     private static IEnumerable<ConfigError> InlineSecrets(HookRelayConfig config) =>
         from sink in config.Sinks.Values
+        let type = Sinks.SinkTypes.Find(sink.Type)
         from setting in sink.Settings
-        where (SecretKeys.Contains(setting.Key) || (setting.Key == "url" && SecretUrlTypes.Contains(sink.Type)))
+        where type?.KeyOf(setting.Key)?.HoldsCredential(setting.Key) == true
             && setting.Value.Length > 0 && !setting.Value.StartsWith("${", StringComparison.Ordinal)
         select AtSink(sink,
             $"sink '{sink.Name}', {setting.Key}: a credential written in the file (anyone who can read it, or its last good copy, has it); "

@@ -22,8 +22,9 @@ public sealed record DeliveryPolicy
     public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>The policy the daemon drives a configured sink with: its settings over its type's defaults.</summary>
-    public static DeliveryPolicy For(Rules.SinkConfig sink) =>
-        From(new SinkSettings(sink), defaultConcurrency: 4, SinkFactory.DefaultRatePerSecond(sink.Type));
+    public static DeliveryPolicy For(Rules.SinkConfig sink) => SinkTypes.Find(sink.Type) is { } type
+        ? From(new SinkSettings(sink, type), defaultConcurrency: 4, type.DefaultRatePerSecond)
+        : From(new SinkSettings(sink), defaultConcurrency: 4);
 
     public static DeliveryPolicy From(SinkSettings settings, int defaultConcurrency, double? defaultRate = null)
     {
@@ -37,7 +38,9 @@ public sealed record DeliveryPolicy
             InitialBackoff = settings.Duration("backoff.initial", defaults.InitialBackoff),
             MaxBackoff = settings.Duration("backoff.max", defaults.MaxBackoff),
             // An HTTP sink's own timeout fires first; the limit only catches what cannot time out.
-            AttemptLimit = settings.Text("timeout") is null ? defaults.AttemptLimit : settings.Duration("timeout", defaults.AttemptLimit) * 2,
+            AttemptLimit = !settings.Declares("timeout") || settings.Text("timeout") is null
+                ? defaults.AttemptLimit
+                : settings.Duration("timeout", defaults.AttemptLimit) * 2,
         };
     }
 

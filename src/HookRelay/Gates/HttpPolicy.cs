@@ -19,7 +19,7 @@ public sealed class HttpPolicy : IDisposable
 
     public HttpPolicy(GateConfig gate, HttpPolicyConfig config)
     {
-        var settings = new SinkSettings(config.Settings, $"gate '{gate.Name}', http");
+        var settings = new SinkSettings(config.Settings, subject: $"gate '{gate.Name}', http");
         _client = new HttpSinkClient(settings, HttpSinkClient.ParseEndpoint(settings, "url"), 1);
         Gate = gate;
         Timeout = config.Timeout;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using HookRelay.Sinks.Declaration;
 using HookRelay.Sinks.Http;
 using HookRelay.Sinks.Messages;
 
@@ -15,6 +16,18 @@ namespace HookRelay.Sinks;
 public sealed class AlertmanagerSink : ISink, IDisposable
 {
     public const string Type = "alertmanager";
+
+    public static readonly SinkType Declaration = new(Type,
+    [
+        SinkKey.Text("url", "Alertmanager's base URL, e.g. http://127.0.0.1:9093 (alerts go to /api/v2/alerts under it).") with { Required = true },
+        SinkKey.Text("alertname", "The alertname label (default GanetiOperation)."),
+        SinkKey.Text("severity", "The severity label (default info)."),
+        SinkKey.Duration("resolve_after", "endsAt = the event time plus this: the alert resolves itself (default 5m)."),
+        SinkKey.Text("generator_url", "generatorURL of every alert, e.g. a Ganeti dashboard."),
+        SinkKey.TextMap("labels", "Extra labels, each value a template ({{ instance.name }}, {{ node.name }}). Added to alertname, severity, hook, phase, cluster, target, opkey and instance_name (not the node the hook ran on, so the copies of one operation from several nodes are one alert).")
+            with { NamePattern = "^[a-zA-Z_][a-zA-Z0-9_]*$", IsTemplate = true },
+        .. HttpKeys.All,
+    ], Create);
 
     /// <summary>Alertmanager takes longer values, but a label is an index key: a megabyte instance name is cut.</summary>
     private const int MaxLabelValue = 1024;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HookRelay.Sinks.Declaration;
 using HookRelay.Sinks.Http;
 using HookRelay.Sinks.Messages;
 
@@ -20,7 +21,29 @@ public sealed class ChatSink : ISink, IDisposable
     private const int SlackSectionLimit = 3000;
     private const int MattermostPostLimit = 16383;
 
-    private static readonly string[] OverrideKeys = ["username", "icon_emoji", "icon_url", "channel"];
+    private static readonly SinkKey Url =
+        SinkKey.Text("url", "The incoming webhook URL. It holds the token: use a secret reference (${file:/etc/hookrelay/slack.url}).") with { Required = true, IsCredential = true };
+
+    private static readonly SinkKey[] Overrides =
+    [
+        SinkKey.Text("username", "Post as this user name (Mattermost; Slack legacy webhooks)."),
+        SinkKey.Text("icon_emoji", "Icon as an emoji, e.g. :ganeti: (Mattermost; Slack legacy webhooks)."),
+        SinkKey.Text("icon_url", "Icon from a URL (Mattermost; Slack legacy webhooks)."),
+        SinkKey.Text("channel", "Post to this channel instead of the webhook's own (Mattermost; Slack legacy webhooks)."),
+    ];
+
+    private static readonly string[] OverrideKeys = [.. Overrides.Select(k => k.Name)];
+
+    public static readonly SinkType Slack = new(SlackType,
+    [
+        Url,
+        SinkKey.Flag("blocks", "Send the text in a section block with a context line (hook, phase, node, event id) under it (default true); false sends text only."),
+        .. Overrides,
+        .. HttpKeys.All,
+    ], (settings, texts) => Create(settings, texts, mattermost: false), DefaultRatePerSecond: 1, DefaultRateReason: "Slack's limit per webhook");
+
+    public static readonly SinkType Mattermost = new(MattermostType, [Url, .. Overrides, .. HttpKeys.All],
+        (settings, texts) => Create(settings, texts, mattermost: true));
 
     private readonly HttpSinkClient _http;
     private readonly RouteTexts _texts;

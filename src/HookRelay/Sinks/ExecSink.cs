@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
+using HookRelay.Sinks.Declaration;
 
 namespace HookRelay.Sinks;
 
@@ -17,6 +18,15 @@ public sealed class ExecSink(string name, IReadOnlyList<string> command, TimeSpa
     IReadOnlyList<KeyValuePair<string, string>> environment) : ISink
 {
     public const string Type = "exec";
+
+    public static readonly SinkType Declaration = new(Type,
+    [
+        SinkKey.TextList("command", "The program and its arguments, run without a shell: [/usr/local/bin/sync-vm, --quiet]. The event JSON is on its stdin; HOOKRELAY_EVENT_ID, HOOKRELAY_EVENT_TYPE and HOOKRELAY_ROUTE are set.")
+            with { Required = true, MinItems = 1, MinLength = 1 },
+        SinkKey.Duration("timeout", "Kill the program (and its children) after this and retry (default 30s)."),
+        SinkKey.TextMap("env", "Variables for the program; values may be secret references. The program gets these, PATH, LANG, LC_ALL, TZ and the HOOKRELAY_* variables, nothing else of the daemon's environment."),
+        new SinkKey("fail_codes", KeyShape.WholeNumberList, "Exit codes that mean \"never going to work\": a dead letter instead of a retry. Any other non-zero exit is retried."),
+    ], (settings, _) => Create(settings));
     private const int MaxReported = 200;
     private const int TailBytes = 4096;
     private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using HookRelay.Sinks.Declaration;
 
 namespace HookRelay.Sinks;
 
@@ -14,6 +15,16 @@ namespace HookRelay.Sinks;
 public sealed class FileSink(string name, string path, bool fsync, long? maxBytes = null, int keep = 5) : ISink
 {
     public const string Type = "file";
+
+    public static readonly SinkType Declaration = new(Type,
+    [
+        SinkKey.Text("path", "File to append JSON lines to, one CloudEvents 1.0 event per line.") with { Required = true },
+        SinkKey.Flag("fsync", "Flush each line to disk before the hook exits (default true)."),
+        SinkKey.Duration("timeout", "A write that takes twice this long (a FIFO without a reader, a hung NFS mount) is abandoned and retried (default: 60 s)."),
+        SinkKey.Text("max_size", "Rotate before the file would grow past this: 512KB, 100MB, 1GB (default: never; an external logrotate works too).", minLength: null)
+            with { Pattern = "^[0-9]+(KB|MB|GB)?$" },
+        SinkKey.WholeNumber("keep", "Rotated files kept: path.1 (newest) … path.N (default 5)."),
+    ], (settings, _) => Create(settings));
     private static readonly ConcurrentDictionary<string, object> Locks = new(StringComparer.Ordinal);
 
     public string Name => name;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HookRelay.Sinks.Declaration;
 using HookRelay.Sinks.Http;
 using HookRelay.Sinks.Messages;
 
@@ -13,6 +14,19 @@ namespace HookRelay.Sinks;
 public sealed class GrafanaSink : ISink, IDisposable
 {
     public const string Type = "grafana";
+
+    public static readonly SinkType Declaration = new(Type,
+    [
+        SinkKey.Text("url", "Grafana's base URL, e.g. https://grafana.example.org (annotations go to /api/annotations under it).") with { Required = true },
+        SinkKey.Text("token", "A service-account token with the annotations:write permission. Use a secret reference.") with { Required = true, IsCredential = true },
+        SinkKey.Text("dashboard_uid", "Put annotations on this dashboard (default: organisation-wide annotations)."),
+        SinkKey.WholeNumber("panel_id", "And on this panel of it."),
+        SinkKey.TextList("tags", "Annotation tags, each a template ({{ instance.name }}, {{ hook }}); default [ganeti, {{ hook }}, {{ target }}]. Empty results are dropped.")
+            with { IsTemplate = true },
+        SinkKey.TextList("regions", "Hooks paths whose post event becomes a region from the pre run to the post run (default: instance-migrate, instance-failover, disk-grow, instance-reinstall, instance-add, instance-move, instance-change-group, instance-export, instance-recreate-disks, mirrors-replace, node-migrate, group-evacuate).")
+            with { Pattern = "^[a-z][a-z0-9-]*$" },
+        .. HttpKeys.WithoutAuth,
+    ], Create);
 
     /// <summary>Operations long enough for a region, unless the configuration names its own (regions: [...]).</summary>
     public static readonly IReadOnlyList<string> DefaultRegionHooks =
@@ -49,7 +63,7 @@ public sealed class GrafanaSink : ISink, IDisposable
         var endpoint = new Uri(root.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/api/annotations");
         var tags = settings.List("tags") is { Count: > 0 } configured ? configured.Select(Template.Parse).ToArray() : DefaultTags;
         var regions = settings.List("regions") is { Count: > 0 } hooks ? hooks : DefaultRegionHooks;
-        return new GrafanaSink(settings.SinkName, new HttpSinkClient(settings, endpoint, connections: 2), texts, tags,
+        return new GrafanaSink(settings.SinkName, new HttpSinkClient(settings, endpoint, connections: 2, bearerKey: "token"), texts, tags,
             regions.ToHashSet(StringComparer.Ordinal), settings.Text("dashboard_uid"), settings.Number("panel_id") is { } panel ? (long)panel : null);
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using HookRelay.Rules;
+using HookRelay.Sinks.Declaration;
 
 namespace HookRelay.Sinks;
 
@@ -7,16 +8,29 @@ namespace HookRelay.Sinks;
 /// A sink's settings as the configuration wrote them (flattened: "auth.bearer", "headers.X-A"),
 /// read by type. Secret references are resolved only by <see cref="Secret"/>, at the moment a sink
 /// is built, so they never sit resolved in a model that might be printed. A gate's http policy
-/// reads its settings the same way (Subject then names the gate).
+/// reads its settings the same way (Subject then names the gate). With its sink type given, a key
+/// the type does not declare cannot be read: code and schema cannot drift apart unnoticed.
 /// </summary>
-public sealed class SinkSettings(SinkConfig config, string? subject = null)
+public sealed class SinkSettings(SinkConfig config, SinkType? type = null, string? subject = null)
 {
+    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+
     public string SinkName => config.Name;
 
     /// <summary>What messages call the owner of these settings: "sink 'chat'" or "gate 'policy', http".</summary>
     public string Subject { get; } = subject ?? $"sink '{config.Name}'";
 
-    public string? Text(string key) => config.Settings.GetValueOrDefault(key);
+    /// <summary>Every key read so far, as asked for ("backoff.max", "to[0]", "headers").</summary>
+    public IReadOnlySet<string> KeysRead => _read;
+
+    /// <summary>Whether this sink's type takes <paramref name="key"/> (any key, for settings without a type).</summary>
+    public bool Declares(string key) => type is null || type.KeyOf(key) is not null;
+
+    public string? Text(string key)
+    {
+        Read(key);
+        return config.Settings.GetValueOrDefault(key);
+    }
 
     public string Required(string key) => Text(key) ?? throw Missing(key);
 
@@ -65,6 +79,7 @@ public sealed class SinkSettings(SinkConfig config, string? subject = null)
     /// <summary>The entries under one key, e.g. every header under "headers", secrets resolved.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> SecretMap(string key)
     {
+        Read(key);
         var prefix = key + ".";
         return config.Settings
             .Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
@@ -73,4 +88,13 @@ public sealed class SinkSettings(SinkConfig config, string? subject = null)
     }
 
     private InvalidOperationException Missing(string key) => new($"{Subject} has no '{key}'");
+
+    private void Read(string key)
+    {
+        if (!Declares(key))
+        {
+            throw new InvalidOperationException($"{Subject}: this version reads '{key}', which sink type '{type!.Name}' does not declare (a bug: please report it)");
+        }
+        _read.Add(key);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using HookRelay.Sinks.Declaration;
 using HookRelay.Sinks.Messages;
 
 namespace HookRelay.Sinks;
@@ -28,6 +29,18 @@ public sealed class SyslogSink : ISink
     ];
 
     private static readonly string[] Severities = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
+
+    public static readonly SinkType Declaration = new(Type,
+    [
+        SinkKey.Text("socket", "Local datagram socket (default /dev/log)."),
+        SinkKey.Text("address", "A collector instead: udp://host:514 or tcp://host:601 (octet-counted framing, RFC 6587).", minLength: null)
+            with { Pattern = "^(udp|tcp)://.+:[0-9]+$" },
+        SinkKey.Choice("facility", "Default daemon.", Facilities),
+        SinkKey.Choice("severity", "Default info.", Severities),
+        SinkKey.Text("app_name", "APP-NAME (default hookrelay)."),
+        SinkKey.Text("sd_id", "The structured data element's id, name@enterprise-number (default hookrelay@32473, IANA's number for documentation).", minLength: null)
+            with { Pattern = "^[^ =\\]\"]+@[0-9]+$" },
+    ], Create);
 
     private readonly RouteTexts _texts;
     private readonly SyslogTarget _target;

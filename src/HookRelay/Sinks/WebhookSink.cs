@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using HookRelay.Sinks.Declaration;
 using HookRelay.Sinks.Http;
 using HookRelay.Sinks.Messages;
 
@@ -14,6 +15,19 @@ namespace HookRelay.Sinks;
 public sealed class WebhookSink : ISink, IDisposable
 {
     public const string Type = "webhook";
+
+    public static readonly SinkType Declaration = new(Type,
+    [
+        SinkKey.Text("url", "Where to POST, http:// or https://. May be a secret reference (${file:...}).") with { Required = true },
+        SinkKey.Choice("mode", "CloudEvents HTTP mode: structured (the whole event as application/cloudevents+json, default) or binary (data as the body, attributes as ce-* headers).",
+            "structured", "binary"),
+        SinkKey.Text("secret", "Standard Webhooks signing secret, whsec_ followed by base64; adds webhook-id, webhook-timestamp and webhook-signature. Use a secret reference.")
+            with { IsCredential = true },
+        .. HttpKeys.All,
+        SinkKey.Text("body", "Send this instead of the CloudEvent: text with {{ path }} holes over the event's JSON (id, type, subject, data.instance.name, data.migrate.new_primary ...). Values are JSON-escaped when content_type is JSON.",
+            minLength: null) with { IsTemplate = true },
+        SinkKey.Text("content_type", "Content-Type of a templated body (default application/json; charset=utf-8)."),
+    ], (settings, _) => Create(settings));
     private static readonly MediaTypeHeaderValue Structured = MediaTypeHeaderValue.Parse("application/cloudevents+json; charset=utf-8");
     private static readonly MediaTypeHeaderValue Json = MediaTypeHeaderValue.Parse("application/json; charset=utf-8");
 

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using HookRelay.Sinks.Declaration;
 using HookRelay.Sinks.Messages;
 using HookRelay.Sinks.Tls;
 using MailKit;
@@ -18,6 +19,22 @@ namespace HookRelay.Sinks.Email;
 public sealed class EmailSink : ISink
 {
     public const string Type = "email";
+
+    public static readonly SinkType Declaration = new(Type,
+    [
+        SinkKey.Text("host", "The SMTP server (a relay or submission server).") with { Required = true },
+        SinkKey.WholeNumber("port", "Default 587 (submission), 465 with tls: true."),
+        SinkKey.Choice("starttls", "required (default): refuse a server without STARTTLS; opportunistic: use it when offered; off: never (a local relay on loopback).",
+            "required", "opportunistic", "off"),
+        SinkKey.Flag("tls", "Implicit TLS from the first byte (SMTPS, port 465) instead of STARTTLS."),
+        SinkKey.Text("username", "Authenticate as this user (only ever over TLS unless starttls: off). May be a secret reference."),
+        SinkKey.Text("password", "Its password: use a secret reference (${file:/etc/hookrelay/smtp.password}).") with { IsCredential = true },
+        SinkKey.Text("from", "Sender address, e.g. \"Ganeti <ganeti@example.org>\".", minLength: 3) with { Required = true },
+        SinkKey.TextList("to", "Recipient addresses.") with { Required = true, MinItems = 1, MinLength = 3 },
+        SinkKey.Text("subject", "Subject template (default: the route text or the default sentence), on one line.", minLength: null) with { IsTemplate = true },
+        SinkKey.Duration("timeout", "Per SMTP command, connecting included (default 30s)."),
+        .. Tls.CertificateTrust.Keys,
+    ], Create);
 
     private readonly Settings _settings;
     private readonly RouteTexts _texts;

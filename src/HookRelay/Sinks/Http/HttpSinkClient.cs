@@ -15,11 +15,12 @@ public sealed class HttpSinkClient : IDisposable
     private readonly IReadOnlyList<KeyValuePair<string, string>> _headers;
     private readonly AuthenticationHeaderValue? _auth;
 
-    public HttpSinkClient(SinkSettings settings, Uri endpoint, int connections)
+    /// <param name="bearerKey">Where the bearer token is: auth.bearer (with basic auth as the other choice), or Grafana's own token.</param>
+    public HttpSinkClient(SinkSettings settings, Uri endpoint, int connections, string bearerKey = "auth.bearer")
     {
         Endpoint = endpoint;
         _headers = settings.SecretMap("headers");
-        _auth = Auth(settings);
+        _auth = Auth(settings, bearerKey);
         Timeout = settings.Duration("timeout", TimeSpan.FromSeconds(10));
         Display = $"{endpoint.Scheme}://{endpoint.Authority}";
         var handler = new SocketsHttpHandler
@@ -52,14 +53,13 @@ public sealed class HttpSinkClient : IDisposable
             : throw new InvalidOperationException($"{settings.Subject}: '{key}' is not an http(s) URL");
     }
 
-    private static AuthenticationHeaderValue? Auth(SinkSettings settings)
+    private static AuthenticationHeaderValue? Auth(SinkSettings settings, string bearerKey)
     {
-        // Grafana's service-account token is "token:"; every other sink writes auth: { bearer: }.
-        if ((settings.Secret("auth.bearer") ?? settings.Secret("token")) is { } token)
+        if (settings.Secret(bearerKey) is { } token)
         {
             return new AuthenticationHeaderValue("Bearer", token);
         }
-        if (settings.Secret("auth.username") is { } user)
+        if (bearerKey == "auth.bearer" && settings.Secret("auth.username") is { } user)
         {
             var pair = System.Text.Encoding.UTF8.GetBytes($"{user}:{settings.Secret("auth.password") ?? ""}");
             return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(pair));

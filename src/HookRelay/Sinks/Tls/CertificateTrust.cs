@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using HookRelay.Sinks.Declaration;
 
 namespace HookRelay.Sinks.Tls;
 
@@ -10,6 +11,9 @@ namespace HookRelay.Sinks.Tls;
 /// </summary>
 public static class CertificateTrust
 {
+    /// <summary>ca_file, insecure.</summary>
+    public static IReadOnlyList<SinkKey> Keys { get; } = [SinkKey.Shared("ca_file", "http_ca_file"), SinkKey.Shared("insecure", "http_insecure")];
+
     /// <summary>Null means the platform's own validation.</summary>
     public static RemoteCertificateValidationCallback? From(SinkSettings settings)
     {

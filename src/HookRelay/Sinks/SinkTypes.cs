@@ -1,0 +1,22 @@
+using HookRelay.Sinks.Declaration;
+
+namespace HookRelay.Sinks;
+
+/// <summary>Every sink type this version delivers to, in the order the schema and the docs list them.</summary>
+public static class SinkTypes
+{
+    public static IReadOnlyList<SinkType> All { get; } =
+    [
+        FileSink.Declaration,
+        WebhookSink.Declaration,
+        ChatSink.Slack,
+        ChatSink.Mattermost,
+        GrafanaSink.Declaration,
+        AlertmanagerSink.Declaration,
+        Email.EmailSink.Declaration,
+        ExecSink.Declaration,
+        SyslogSink.Declaration,
+    ];
+
+    public static SinkType? Find(string name) => All.FirstOrDefault(t => t.Name == name);
+}
