@@ -2,7 +2,9 @@
 # The delivery daemon against a local receiver (bench/Receiver, Kestrel): an outbox pre-filled
 # with N events over 200 instances (one real hook run, then copied by SQL with fresh ids), then
 # `hookrelay serve` started and timed until the queue is empty. Also: the daemon's peak RSS and
-# its CPU use over 10 s idle afterwards. Usage: bench/daemon-throughput.sh [hookrelay] [events] [concurrency]
+# its CPU use over 10 s idle afterwards. With SINKS > 1, every event goes to that many webhook sinks
+# (all to the same receiver), as one event to Slack, Grafana and a webhook does.
+# Usage: bench/daemon-throughput.sh [hookrelay] [events] [concurrency] [sinks]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -10,6 +12,7 @@ bin=$(readlink -f "${1:-$root/artifacts/publish/hookrelay/hookrelay}")
 hook=$(dirname "$bin")/hookrelay-hook
 events=${2:-20000}
 concurrency=${3:-16}
+sinks=${4:-1}
 capture=$root/tests/HookRelay.Tests/Fixtures/envs/instance-migrate-post-node1-01.json
 work=$(mktemp -d)
 receiver_pid= serve_pid=
@@ -29,8 +32,8 @@ cat >"$work/hookrelay.yaml" <<YAML
 state_dir: $work/state
 delivery: { without_daemon: keep }
 sinks:
-  receiver: { type: webhook, url: "http://localhost:$port/hook", concurrency: $concurrency }
-routes: [ { name: all, on_node: all, to: [receiver] } ]
+$(for i in $(seq "$sinks"); do echo "  receiver$i: { type: webhook, url: \"http://localhost:$port/hook\", concurrency: $concurrency }"; done)
+routes: [ { name: all, on_node: all, to: [$(seq -s, -f 'receiver%g' "$sinks")] } ]
 YAML
 
 # One real hook run makes the outbox and the template event.
@@ -46,8 +49,9 @@ INSERT INTO events(event_id, created_ms, type, subject, body)
          CAST(json_set(CAST(body AS TEXT), '\$.id', printf('bench-%07d', i), '\$.vars.GANETI_INSTANCE_NAME', 'vm-' || (i % 200)) AS BLOB)
   FROM events e, n WHERE e.id = 1;
 DELETE FROM events WHERE id = 1;
+WITH RECURSIVE s(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM s WHERE j < $sinks)
 INSERT INTO deliveries(event, sink, routes, okey, next_ms)
-  SELECT id, 'receiver', 'all', json_extract(CAST(body AS TEXT), '\$.vars.GANETI_INSTANCE_NAME'), created_ms FROM events ORDER BY id;
+  SELECT id, 'receiver' || j, 'all', json_extract(CAST(body AS TEXT), '\$.vars.GANETI_INSTANCE_NAME'), created_ms FROM events, s ORDER BY id, j;
 SQL
 echo "outbox: $(sqlite3 "$db" 'SELECT COUNT(*) FROM deliveries WHERE state = 0') pending deliveries, $(du -k "$db" | cut -f1) KiB"
 
@@ -65,7 +69,7 @@ echo "CPU time while draining: daemon $(cpu_ms $serve_pid) ms, receiver $(cpu_ms
 read -r requests distinct < <(curl -s "http://localhost:$port/stats")
 elapsed_ms=$(( (end - start) / 1000000 ))
 echo "delivered: $distinct distinct events in $requests requests, $elapsed_ms ms from daemon start to empty queue (start-up included)"
-echo "throughput: $(( distinct * 1000 / elapsed_ms )) deliveries/s (concurrency $concurrency, 200 instances)"
+echo "throughput: $(( requests * 1000 / elapsed_ms )) deliveries/s (concurrency $concurrency, 200 instances, $sinks sinks)"
 echo "daemon peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$serve_pid/status)"
 ticks() { awk '{print $14 + $15}' /proc/$serve_pid/stat; }
 hz=$(getconf CLK_TCK)

@@ -47,6 +47,11 @@ public static class OutboxSchema
         CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
         INSERT INTO meta VALUES ('requeue_generation', 0);
         """,
+        """
+        -- Events from any source (OutboxEnvelope): what the body is. Rows from before are hook records.
+        ALTER TABLE events ADD COLUMN kind TEXT NOT NULL DEFAULT 'hook';
+        ALTER TABLE events ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+        """,
     ];
 
     public static int CurrentVersion => Steps.Count;

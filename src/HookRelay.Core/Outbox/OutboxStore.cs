@@ -68,7 +68,7 @@ public sealed class OutboxStore(SqliteConnection connection) : IDisposable
         if (_loadEvent is null)
         {
             _loadEvent = connection.CreateCommand();
-            _loadEvent.CommandText = "SELECT event_id, type, body FROM events WHERE id = $id";
+            _loadEvent.CommandText = "SELECT event_id, type, kind, format, body FROM events WHERE id = $id";
             _loadEvent.Parameters.Add("$id", SqliteType.Integer);
         }
         _loadEvent.Parameters[0].Value = eventRow;
@@ -77,15 +77,15 @@ public sealed class OutboxStore(SqliteConnection connection) : IDisposable
         {
             return new Lazy<StoredEvent?>((StoredEvent?)null);
         }
-        var (eventId, type, record) = (reader.GetString(0), reader.GetString(1), reader.GetFieldValue<byte[]>(2));
-        return new Lazy<StoredEvent?>(() => Render(eventId, type, record), LazyThreadSafetyMode.ExecutionAndPublication);
+        var (eventId, type, kind, format, payload) = (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetFieldValue<byte[]>(4));
+        return new Lazy<StoredEvent?>(() => Render(eventId, type, kind, format, payload), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    private static StoredEvent? Render(string eventId, string type, byte[] record)
+    private static StoredEvent? Render(string eventId, string type, string kind, int format, byte[] payload)
     {
         try
         {
-            return new StoredEvent(eventId, type, HookRecord.Parse(record).ToCloudEvent().ToJsonUtf8());
+            return new StoredEvent(eventId, type, OutboxEnvelope.Render(kind, format, payload));
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
         {

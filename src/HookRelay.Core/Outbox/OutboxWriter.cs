@@ -5,23 +5,29 @@ using Microsoft.Data.Sqlite;
 namespace HookRelay.Outbox;
 
 /// <summary>
-/// The hook's side of the outbox: one event and its deliveries (one row per sink) in one
-/// transaction, on disk when <see cref="Enqueue"/> returns. Nothing here touches the network.
+/// Queues an event and its deliveries (one row per sink) in one transaction, on disk when
+/// <see cref="Enqueue(string, OutboxOptions, OutboxEnvelope, IReadOnlyList{PlannedDelivery})"/>
+/// returns: the hook's side of the outbox, and any other producer's. Nothing here touches the network.
 /// </summary>
 public static class OutboxWriter
 {
-    public static void Enqueue(string stateDir, OutboxOptions options, HookRecord record, HookEvent ev, IReadOnlyList<PlannedDelivery> deliveries)
+    /// <summary>A hook run's event: its record as Ganeti gave it, rendered by the daemon.</summary>
+    public static void Enqueue(string stateDir, OutboxOptions options, HookRecord record, HookEvent ev, IReadOnlyList<PlannedDelivery> deliveries) =>
+        Enqueue(stateDir, options, new OutboxEnvelope(record.EventId, record.Time, OutboxEnvelope.Kinds.Hook, CloudEvent.TypeOf(ev), ev.Target,
+            OrderingKey(ev), record.ToJsonUtf8()), deliveries);
+
+    public static void Enqueue(string stateDir, OutboxOptions options, OutboxEnvelope envelope, IReadOnlyList<PlannedDelivery> deliveries)
     {
         try
         {
-            Write(stateDir, options, record, ev, deliveries);
+            Write(stateDir, options, envelope, deliveries);
         }
         catch (SqliteException e) when (OutboxErrors.IsDamaged(e))
         {
             OutboxDatabase.Quarantine(stateDir, e.Message, options);
             try
             {
-                Write(stateDir, options, record, ev, deliveries);
+                Write(stateDir, options, envelope, deliveries);
             }
             catch (SqliteException again)
             {
@@ -37,20 +43,25 @@ public static class OutboxWriter
     /// <summary>Events about one instance (or one target) reach each sink in the order they happened.</summary>
     public static string OrderingKey(HookEvent ev) => ev.Instance?.Name ?? ev.Target ?? ev.Hook;
 
-    private static void Write(string stateDir, OutboxOptions options, HookRecord record, HookEvent ev, IReadOnlyList<PlannedDelivery> deliveries)
+    private static void Write(string stateDir, OutboxOptions options, OutboxEnvelope envelope, IReadOnlyList<PlannedDelivery> deliveries)
     {
         using var connection = OutboxDatabase.Open(stateDir, options);
         using var transaction = connection.BeginTransaction();
-        var nowMs = record.Time.ToUnixTimeMilliseconds();
+        var nowMs = envelope.Time.ToUnixTimeMilliseconds();
         long eventRow;
         using (var insert = connection.CreateCommand())
         {
-            insert.CommandText = "INSERT INTO events(event_id, created_ms, type, subject, body) VALUES ($id, $created, $type, $subject, $body) RETURNING id";
-            insert.Parameters.AddWithValue("$id", record.EventId);
+            insert.CommandText = """
+                INSERT INTO events(event_id, created_ms, type, subject, kind, format, body)
+                VALUES ($id, $created, $type, $subject, $kind, $format, $body) RETURNING id
+                """;
+            insert.Parameters.AddWithValue("$id", envelope.EventId);
             insert.Parameters.AddWithValue("$created", nowMs);
-            insert.Parameters.AddWithValue("$type", CloudEvent.TypeOf(ev));
-            insert.Parameters.AddWithValue("$subject", (object?)ev.Target ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$body", record.ToJsonUtf8());
+            insert.Parameters.AddWithValue("$type", envelope.Type);
+            insert.Parameters.AddWithValue("$subject", (object?)envelope.Subject ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$kind", envelope.Kind);
+            insert.Parameters.AddWithValue("$format", envelope.Format);
+            insert.Parameters.AddWithValue("$body", envelope.Payload);
             eventRow = (long)insert.ExecuteScalar()!;
         }
         using (var insert = connection.CreateCommand())
@@ -59,7 +70,7 @@ public static class OutboxWriter
             var sink = insert.Parameters.Add("$sink", SqliteType.Text);
             var routes = insert.Parameters.Add("$routes", SqliteType.Text);
             insert.Parameters.AddWithValue("$event", eventRow);
-            insert.Parameters.AddWithValue("$okey", OrderingKey(ev));
+            insert.Parameters.AddWithValue("$okey", envelope.OrderingKey);
             insert.Parameters.AddWithValue("$next", nowMs);
             // Two routes naming one sink send the event to it once.
             foreach (var group in deliveries.GroupBy(d => d.Sink, StringComparer.Ordinal))

@@ -170,10 +170,13 @@ public sealed class DeliveryDaemon
             return nextDue;
         }
         _store.Lease(groups.SelectMany(g => g.Rows), _owner, now + (long)TimeSpan.FromMinutes(10).TotalMilliseconds);
+        // One event going to several sinks is usually scheduled in one pass: loaded and rendered once for all of them.
+        var loaded = new Dictionary<long, Lazy<StoredEvent?>>();
         foreach (var group in groups)
         {
-            // Each group holds only its own events, so they are freed as soon as it is done.
-            var events = group.Rows.Select(r => r.EventRow).Distinct().ToDictionary(id => id, _store.LoadEvent);
+            // Each group holds only its own events, so they are freed as soon as the last group holding one is done.
+            var events = group.Rows.Select(r => r.EventRow).Distinct().ToDictionary(id => id, id =>
+                loaded.TryGetValue(id, out var shared) ? shared : loaded[id] = _store.LoadEvent(id));
             var lane = _lanes[group.Key.Sink];
             lane.ActiveGroups++;
             _running.Add(Task.Run(async () =>

@@ -344,6 +344,22 @@ public sealed class DaemonProcessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_event_another_producer_queued_is_delivered_as_that_producer_rendered_it()
+    {
+        Configure();
+        var document = System.Text.Encoding.UTF8.GetBytes(
+            """{"specversion":"1.0","id":"job-4711-success","source":"ganeti://cluster.lab.example","type":"org.ganeti.job.success","subject":"4711","data":{"job":4711}}""");
+        HookRelay.Outbox.OutboxWriter.Enqueue(_host.StateDir, OutboxTestDir.HookOptions,
+            HookRelay.Outbox.OutboxEnvelope.ForCloudEvent(document, "job-4711", DateTimeOffset.UtcNow), [new HookRelay.Rules.PlannedDelivery("all", "hook")]);
+
+        await _host.DrainAsync();
+
+        var received = Assert.Single(_receiver.Accepted);
+        Assert.Equal(document, received.Body);
+        Assert.Equal("application/cloudevents+json; charset=utf-8", received.Headers["content-type"]);
+    }
+
+    [Fact]
     public async Task Sighup_reads_the_configuration_again_and_refuses_a_broken_one()
     {
         string FileSinkConfig(string file) => $$"""
