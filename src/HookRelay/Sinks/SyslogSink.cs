@@ -13,7 +13,7 @@ namespace HookRelay.Sinks;
 /// text or the default sentence. To the local socket (/dev/log, which rsyslog and journald serve),
 /// or to udp:// or tcp:// (RFC 6587 octet counting).
 /// </summary>
-public sealed class SyslogSink : ISink
+public sealed class SyslogSink : ISink, IDisposable
 {
     public const string Type = "syslog";
 
@@ -59,6 +59,11 @@ public sealed class SyslogSink : ISink
     }
 
     public string Name { get; }
+
+    /// <summary>TCP connections to the collector opened since the sink was built.</summary>
+    public int ConnectionsOpened => _target.ConnectionsOpened;
+
+    public void Dispose() => _target.Dispose();
 
     public static SyslogSink Create(SinkSettings settings, RouteTexts texts)
     {

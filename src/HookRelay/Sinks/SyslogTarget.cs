@@ -1,19 +1,36 @@
 using System.Globalization;
 using System.Net.Sockets;
+using HookRelay.Sinks.Connections;
 
 namespace HookRelay.Sinks;
 
-/// <summary>Where syslog records go: a local datagram socket, or a collector over UDP or TCP (RFC 6587 octet counting).</summary>
-public sealed class SyslogTarget
+/// <summary>
+/// Where syslog records go: a local datagram socket, or a collector over UDP or TCP (RFC 6587
+/// octet counting). TCP streams are kept open between records, one per record under way.
+/// </summary>
+public sealed class SyslogTarget : IDisposable
 {
+    private static readonly TimeSpan ConnectLimit = TimeSpan.FromSeconds(10);
     private readonly string? _socketPath;
     private readonly (string Host, int Port, bool Tcp)? _remote;
+    private readonly ConnectionPool<TcpClient>? _streams;
 
     private SyslogTarget(string? socketPath, (string, int, bool)? remote)
     {
         _socketPath = socketPath;
         _remote = remote;
+        if (remote is (_, _, true))
+        {
+            _streams = new ConnectionPool<TcpClient>(ConnectAsync, client =>
+            {
+                client.Dispose();
+                return Task.CompletedTask;
+            }, IsOpen, e => e is IOException or SocketException, TimeSpan.FromMinutes(1));
+        }
     }
+
+    /// <summary>TCP connections opened since the sink was built.</summary>
+    public int ConnectionsOpened => _streams?.Opened ?? 0;
 
     public static SyslogTarget Parse(string? address, string? socket, string subject)
     {
@@ -43,25 +60,44 @@ public sealed class SyslogTarget
             await udp.SendAsync(record, remote.Host, remote.Port, cancellationToken).ConfigureAwait(false);
             return;
         }
-        using var tcp = new TcpClient();
+        await _streams!.UseAsync(async (tcp, token) =>
+        {
+            var frame = System.Text.Encoding.ASCII.GetBytes(record.Length.ToString(CultureInfo.InvariantCulture) + " ");
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(frame, token).ConfigureAwait(false);
+            await stream.WriteAsync(record, token).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<TcpClient> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var (host, port, _) = _remote!.Value;
+        var tcp = new TcpClient();
         using var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        connect.CancelAfter(TimeSpan.FromSeconds(10));
+        connect.CancelAfter(ConnectLimit);
         try
         {
-            await tcp.ConnectAsync(remote.Host, remote.Port, connect.Token).ConfigureAwait(false);
+            await tcp.ConnectAsync(host, port, connect.Token).ConfigureAwait(false);
+            return tcp;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException("no connection within 10 s");
+            tcp.Dispose();
+            throw new TimeoutException($"no connection within {ConnectLimit.TotalSeconds:0} s");
         }
-        var stream = tcp.GetStream();
-        await using (stream.ConfigureAwait(false))
+        catch
         {
-            var frame = System.Text.Encoding.ASCII.GetBytes(record.Length.ToString(CultureInfo.InvariantCulture) + " ");
-            await stream.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
-            await stream.WriteAsync(record, cancellationToken).ConfigureAwait(false);
+            tcp.Dispose();
+            throw;
         }
     }
+
+    /// <summary>A collector that hung up makes the socket readable with nothing to read; writing would vanish into the void.</summary>
+    private static bool IsOpen(TcpClient tcp) =>
+        tcp.Connected && !(tcp.Client.Poll(0, SelectMode.SelectRead) && tcp.Client.Available == 0);
+
+    public void Dispose() => _streams?.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public override string ToString() => _remote is { } r ? $"{(r.Tcp ? "tcp" : "udp")}://{r.Host}:{r.Port}" : _socketPath!;
 }

@@ -73,22 +73,65 @@ public sealed partial class SyslogSinkTests : IDisposable
         Assert.Equal("node1.lab.example", parameters["node"]);
     }
 
+    /// <summary>One RFC 6587 octet-counted frame from the stream: "LENGTH SP RECORD".</summary>
+    private static async Task<byte[]> ReadFrame(Stream stream)
+    {
+        var digits = new StringBuilder();
+        var one = new byte[1];
+        while (await stream.ReadAsync(one, TestContext.Current.CancellationToken) == 1 && one[0] != (byte)' ')
+        {
+            digits.Append((char)one[0]);
+        }
+        var record = new byte[int.Parse(digits.ToString(), System.Globalization.CultureInfo.InvariantCulture)];
+        await stream.ReadExactlyAsync(record, TestContext.Current.CancellationToken);
+        return record;
+    }
+
     [Fact]
-    public async Task Tcp_records_are_octet_counted()
+    public async Task Tcp_records_are_octet_counted_on_one_kept_connection_closed_with_the_sink()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var send = Sink(("address", $"tcp://127.0.0.1:{port}")).DeliverAsync(SinkTestEvents.LiveMigration(), TestContext.Current.CancellationToken).AsTask();
+        var sink = Sink(("address", $"tcp://127.0.0.1:{port}"));
+        var first = sink.DeliverAsync(SinkTestEvents.LiveMigration(), TestContext.Current.CancellationToken).AsTask();
         using var client = await listener.AcceptTcpClientAsync(TestContext.Current.CancellationToken);
-        using var received = new MemoryStream();
-        await client.GetStream().CopyToAsync(received, TestContext.Current.CancellationToken);
-        Assert.IsType<DeliveryResult.Delivered>(await send);
-        var bytes = received.ToArray();
-        var space = Array.IndexOf(bytes, (byte)' ');
-        var length = int.Parse(Encoding.ASCII.GetString(bytes, 0, space), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(bytes.Length - space - 1, length);
-        Parse(bytes[(space + 1)..]);
+        var stream = client.GetStream();
+        Parse(await ReadFrame(stream));
+        Assert.IsType<DeliveryResult.Delivered>(await first);
+
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.IsType<DeliveryResult.Delivered>(await sink.DeliverAsync(SinkTestEvents.LiveMigration(), TestContext.Current.CancellationToken));
+            Parse(await ReadFrame(stream));
+        }
+
+        Assert.Equal(1, sink.ConnectionsOpened);
+        Assert.False(listener.Pending());
+        sink.Dispose();
+        Assert.Equal(0, await stream.ReadAsync(new byte[1], TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task A_collector_that_hung_up_gets_a_new_connection_and_the_record()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var sink = Sink(("address", $"tcp://127.0.0.1:{port}"));
+        var first = sink.DeliverAsync(SinkTestEvents.LiveMigration(), TestContext.Current.CancellationToken).AsTask();
+        using (var gone = await listener.AcceptTcpClientAsync(TestContext.Current.CancellationToken))
+        {
+            Parse(await ReadFrame(gone.GetStream()));
+            Assert.IsType<DeliveryResult.Delivered>(await first);
+        }
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+
+        var second = sink.DeliverAsync(SinkTestEvents.LiveMigration(), TestContext.Current.CancellationToken).AsTask();
+        using var again = await listener.AcceptTcpClientAsync(TestContext.Current.CancellationToken);
+        Parse(await ReadFrame(again.GetStream()));
+        Assert.IsType<DeliveryResult.Delivered>(await second);
+        Assert.Equal(2, sink.ConnectionsOpened);
     }
 
     [Fact]

@@ -32,7 +32,8 @@ public sealed class SmtpServer : IAsyncDisposable
 
     public string Mailbox => Path.Combine(Dir.Path, "mail");
 
-    public static async Task<SmtpServer> StartAsync(bool withoutStartTls = false)
+    /// <param name="idleTimeout">How long the server keeps an idle session before it says 421 and hangs up (aiosmtpd's default: 5 minutes).</param>
+    public static async Task<SmtpServer> StartAsync(bool withoutStartTls = false, TimeSpan? idleTimeout = null)
     {
         if (!File.Exists("/usr/lib/python3/dist-packages/aiosmtpd/__init__.py"))
         {
@@ -44,7 +45,8 @@ public sealed class SmtpServer : IAsyncDisposable
         Directory.CreateDirectory(Path.Combine(dir.Path, "mail"));
         var port = ServiceProcesses.FreeLoopbackPort();
         string[] arguments = [Path.Combine(AppContext.BaseDirectory, "Support", "smtp_server.py"), port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            Path.Combine(dir.Path, "mail"), cert, key, User, Password, .. withoutStartTls ? new[] { "--no-starttls" } : []];
+            Path.Combine(dir.Path, "mail"), cert, key, User, Password, .. withoutStartTls ? new[] { "--no-starttls" } : [],
+            .. idleTimeout is { } idle ? new[] { "--idle-timeout", idle.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) } : []];
         var process = Process.Start(new ProcessStartInfo("/usr/bin/python3", arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         process.BeginErrorReadLine();
         var server = new SmtpServer(process, dir, certificates, port, ca);

@@ -2,7 +2,8 @@
 """A real SMTP server for the e-mail sink's tests: Debian's aiosmtpd on loopback, with STARTTLS
 (the test's certificate) and AUTH LOGIN/PLAIN for one user, only after STARTTLS. Each message is
 saved as N.eml with N.json (envelope and who authenticated) in DIR. Prints "ready" once listening.
-Usage: smtp_server.py PORT DIR CERT KEY USER PASSWORD [--no-starttls]"""
+The .json also holds "peer", the client's address and port: one per SMTP session.
+Usage: smtp_server.py PORT DIR CERT KEY USER PASSWORD [--no-starttls] [--idle-timeout SECONDS]"""
 import json, signal, ssl, sys, threading
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -10,6 +11,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 port = int(sys.argv[1])
 directory, cert, key, user, password = sys.argv[2:7]
 starttls = "--no-starttls" not in sys.argv
+# aiosmtpd drops a session idle this long with "421 Timeout" (its default: 300 s).
+idle_timeout = float(sys.argv[sys.argv.index("--idle-timeout") + 1]) if "--idle-timeout" in sys.argv else 300
 count = {"n": 0}
 lock = threading.Lock()
 
@@ -24,7 +27,7 @@ class Saver:
         with open(f"{directory}/{n}.json", "w") as f:
             login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
             json.dump({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos, "login": login,
-                       "tls": session.ssl is not None}, f)
+                       "tls": session.ssl is not None, "peer": list(session.peer)}, f)
         return "250 OK saved"
 
 
@@ -40,7 +43,8 @@ if starttls:
     context.load_cert_chain(cert, key)
 
 controller = Controller(Saver(), hostname="127.0.0.1", port=port, tls_context=context, require_starttls=starttls,
-                        authenticator=authenticate, auth_require_tls=starttls, auth_required=True)
+                        authenticator=authenticate, auth_require_tls=starttls, auth_required=True,
+                        server_kwargs={"timeout": idle_timeout})
 controller.start()
 print("ready", flush=True)
 stop = threading.Event()

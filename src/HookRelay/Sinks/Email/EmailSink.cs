@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using HookRelay.Sinks.Connections;
 using HookRelay.Sinks.Declaration;
 using HookRelay.Sinks.Messages;
 using HookRelay.Sinks.Tls;
@@ -11,12 +12,13 @@ namespace HookRelay.Sinks.Email;
 
 /// <summary>
 /// E-mail over SMTP with MailKit: STARTTLS required by default (opportunistic or off on request,
-/// or implicit TLS on 465), optional authentication, one connection per delivery. What the server
+/// or implicit TLS on 465), optional authentication, sessions kept open between deliveries (one
+/// per delivery under way, closed after a minute idle; <see cref="ConnectionPool{T}"/>). What the server
 /// says decides: a 4xx reply, a refused or dropped connection, a timeout are retried; a 5xx reply
 /// (unknown recipient, message refused), failed authentication or a server without the TLS the
 /// configuration demands are dead letters, with the server's words and never the password.
 /// </summary>
-public sealed class EmailSink : ISink
+public sealed class EmailSink : ISink, IDisposable
 {
     public const string Type = "email";
 
@@ -36,17 +38,31 @@ public sealed class EmailSink : ISink
         .. Tls.CertificateTrust.Keys,
     ], Create);
 
+    /// <summary>Well under the five minutes after which servers commonly drop an idle session (RFC 5321, 4.5.3.2.7).</summary>
+    private static readonly TimeSpan IdleLimit = TimeSpan.FromMinutes(1);
+
     private readonly Settings _settings;
     private readonly RouteTexts _texts;
+    private readonly ConnectionPool<SmtpClient> _sessions;
 
     private EmailSink(string name, Settings settings, RouteTexts texts)
     {
         Name = name;
         _settings = settings;
         _texts = texts;
+        _sessions = new ConnectionPool<SmtpClient>(OpenAsync, CloseAsync, client => client.IsConnected,
+            // 421: the server is closing the session (an idle timeout), not refusing the message.
+            e => e is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException
+                || e is SmtpCommandException { StatusCode: SmtpStatusCode.ServiceNotAvailable }, IdleLimit);
     }
 
     public string Name { get; }
+
+    /// <summary>SMTP sessions opened since the sink was built.</summary>
+    public int SessionsOpened => _sessions.Opened;
+
+    /// <summary>A reason to give up on the event rather than retry it: asking again cannot help.</summary>
+    private sealed class RefusedException(string reason) : Exception(reason);
 
     private sealed record Settings(string Host, int Port, SecureSocketOptions Security, string? Username, string? Password,
         MailboxAddress From, IReadOnlyList<MailboxAddress> To, Template? Subject, TimeSpan Timeout, System.Net.Security.RemoteCertificateValidationCallback? Trust);
@@ -91,24 +107,17 @@ public sealed class EmailSink : ISink
             mail = EventMail.Compose(message, view, _texts, _settings.Subject, _settings.From, _settings.To);
         }
         var server = $"{_settings.Host}:{_settings.Port}";
-        using var client = new SmtpClient { Timeout = (int)_settings.Timeout.TotalMilliseconds };
-        client.ServerCertificateValidationCallback = _settings.Trust;
         try
         {
-            await client.ConnectAsync(_settings.Host, _settings.Port, _settings.Security, cancellationToken).ConfigureAwait(false);
-            if (_settings.Username is { } user)
+            return await _sessions.UseAsync(async (client, token) =>
             {
-                if (!client.Capabilities.HasFlag(SmtpCapabilities.Authentication))
-                {
-                    // Asking again will not make the server offer it: a dead letter, not a retry loop.
-                    return new DeliveryResult.Failed($"{server} offers no authentication (AUTH), but username '{user}' is set: "
-                        + "drop username and password if the server wants none, or use starttls/tls if it offers AUTH only over TLS");
-                }
-                await client.AuthenticateAsync(user, _settings.Password ?? "", cancellationToken).ConfigureAwait(false);
-            }
-            await client.SendAsync(mail, cancellationToken).ConfigureAwait(false);
-            await client.DisconnectAsync(quit: true, cancellationToken).ConfigureAwait(false);
-            return DeliveryResult.Ok;
+                await client.SendAsync(mail, token).ConfigureAwait(false);
+                return DeliveryResult.Ok;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RefusedException e)
+        {
+            return new DeliveryResult.Failed(e.Message);
         }
         catch (SmtpCommandException e) when ((int)e.StatusCode >= 500)
         {
@@ -136,4 +145,53 @@ public sealed class EmailSink : ISink
             return new DeliveryResult.Retry($"{server}: {Logging.HookLog.OneLine(e.Message)}");
         }
     }
+
+    private async Task<SmtpClient> OpenAsync(CancellationToken cancellationToken)
+    {
+        var client = new SmtpClient { Timeout = (int)_settings.Timeout.TotalMilliseconds };
+        client.ServerCertificateValidationCallback = _settings.Trust;
+        try
+        {
+            await client.ConnectAsync(_settings.Host, _settings.Port, _settings.Security, cancellationToken).ConfigureAwait(false);
+            if (_settings.Username is { } user)
+            {
+                if (!client.Capabilities.HasFlag(SmtpCapabilities.Authentication))
+                {
+                    // Asking again will not make the server offer it: a dead letter, not a retry loop.
+                    throw new RefusedException($"{_settings.Host}:{_settings.Port} offers no authentication (AUTH), but username '{user}' is set: "
+                        + "drop username and password if the server wants none, or use starttls/tls if it offers AUTH only over TLS");
+                }
+                await client.AuthenticateAsync(user, _settings.Password ?? "", cancellationToken).ConfigureAwait(false);
+            }
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task CloseAsync(SmtpClient client)
+    {
+        try
+        {
+            if (client.IsConnected)
+            {
+                using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await client.DisconnectAsync(quit: true, quit.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or SmtpProtocolException or SmtpCommandException or OperationCanceledException
+            or ServiceNotConnectedException)
+        {
+            // Saying goodbye to a server that is gone is not worth a word.
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+
+    public void Dispose() => _sessions.DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

@@ -51,6 +51,37 @@ public sealed class EmailSinkTests : IAsyncLifetime
         Golden.AssertMatches("email-live-migration.html", mail.HtmlBody!.ReplaceLineEndings("\n"));
     }
 
+    private int[] PeerPorts() =>
+        [.. _server.Received().Select(r => JsonDocument.Parse(r.Envelope).RootElement.GetProperty("peer")[1].GetInt32())];
+
+    [Fact]
+    public async Task Deliveries_one_after_another_share_one_smtp_session()
+    {
+        using var sink = Sink();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.IsType<DeliveryResult.Delivered>(await Deliver(sink));
+        }
+
+        Assert.Equal(1, sink.SessionsOpened);
+        Assert.Single(PeerPorts().Distinct());
+        Assert.Equal(3, _server.Received().Count);
+    }
+
+    [Fact]
+    public async Task A_session_the_server_dropped_while_idle_is_replaced_without_costing_a_retry()
+    {
+        await using var server = await SmtpServer.StartAsync(idleTimeout: TimeSpan.FromSeconds(1));
+        using var sink = Sink(server);
+        Assert.IsType<DeliveryResult.Delivered>(await Deliver(sink));
+
+        await Task.Delay(TimeSpan.FromSeconds(2.5), TestContext.Current.CancellationToken);
+
+        Assert.IsType<DeliveryResult.Delivered>(await Deliver(sink));
+        Assert.Equal(2, sink.SessionsOpened);
+        Assert.Equal(2, server.Received().Count);
+    }
+
     [Fact]
     public async Task The_subject_template_is_used_on_one_line()
     {
