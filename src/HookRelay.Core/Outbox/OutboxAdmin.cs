@@ -2,14 +2,13 @@ using Microsoft.Data.Sqlite;
 
 namespace HookRelay.Outbox;
 
+/// <summary>One sink's rows not yet done: pending (in flight, retrying) and dead letters.</summary>
 public sealed record SinkStatus(
     string Sink,
     long Pending,
     long InFlight,
     long Retrying,
     long Dead,
-    long Delivered,
-    long? LastDeliveredMs,
     long? OldestPendingMs,
     string? LastError)
 {
@@ -24,28 +23,61 @@ public sealed record DeadLetter(long Id, string EventId, string Sink, string Typ
 /// </summary>
 public sealed class OutboxAdmin(SqliteConnection connection)
 {
+    /// <summary>
+    /// Per sink, what is not done: only pending rows and dead letters are read (both through partial
+    /// indexes; the dead-letter query repeats deliveries_finished's "state &lt;&gt; 0" so SQLite uses it), so
+    /// status stays quick however many delivered rows the outbox keeps; how much each sink
+    /// delivered is the running daemon's to say (Delivery/DaemonStatusFile).
+    /// </summary>
     public IReadOnlyList<SinkStatus> Status()
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT d.sink,
-                   SUM(d.state = 0), SUM(d.state = 0 AND d.lease_owner IS NOT NULL), SUM(d.state = 0 AND d.attempts > 0),
-                   SUM(d.state = 2), SUM(d.state = 1),
-                   MAX(CASE WHEN d.state = 1 THEN d.done_ms END), MIN(CASE WHEN d.state = 0 THEN e.created_ms END),
-                   -- The error a retrying row has, else the newest dead letter's: why the sink is unhealthy.
-                   COALESCE((SELECT x.last_error FROM deliveries x WHERE x.sink = d.sink AND x.state = 0 AND x.attempts > 0 ORDER BY x.id LIMIT 1),
-                            (SELECT x.last_error FROM deliveries x WHERE x.sink = d.sink AND x.state = 2 ORDER BY x.done_ms DESC, x.id DESC LIMIT 1))
-            FROM deliveries d JOIN events e ON e.id = d.event
-            GROUP BY d.sink ORDER BY d.sink
-            """;
-        using var reader = command.ExecuteReader();
-        var result = new List<SinkStatus>();
-        while (reader.Read())
+        var pending = new Dictionary<string, (long Pending, long InFlight, long Retrying, long Oldest, string? Error)>(StringComparer.Ordinal);
+        using (var command = connection.CreateCommand())
         {
-            result.Add(new SinkStatus(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4),
-                reader.GetInt64(5), NullableLong(reader, 6), NullableLong(reader, 7), reader.IsDBNull(8) ? null : reader.GetString(8)));
+            command.CommandText = """
+                SELECT d.sink, COUNT(*), SUM(d.lease_owner IS NOT NULL), SUM(d.attempts > 0), MIN(e.created_ms),
+                       -- The error the first retrying row has: why the sink is failing.
+                       (SELECT x.last_error FROM deliveries x WHERE x.sink = d.sink AND x.state = 0 AND x.attempts > 0 ORDER BY x.id LIMIT 1)
+                FROM deliveries d JOIN events e ON e.id = d.event
+                WHERE d.state = 0
+                GROUP BY d.sink
+                """;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                pending[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetString(5));
+            }
         }
-        return result;
+        var dead = new Dictionary<string, (long Count, string? Error)>(StringComparer.Ordinal);
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT d.sink, COUNT(*),
+                       (SELECT x.last_error FROM deliveries x WHERE x.sink = d.sink AND x.state <> 0 AND x.state = 2 ORDER BY x.done_ms DESC, x.id DESC LIMIT 1)
+                FROM deliveries d WHERE d.state <> 0 AND d.state = 2 GROUP BY d.sink
+                """;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                dead[reader.GetString(0)] = (reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+            }
+        }
+        return [.. pending.Keys.Union(dead.Keys).Order(StringComparer.Ordinal).Select(sink =>
+        {
+            var p = pending.GetValueOrDefault(sink);
+            var d = dead.GetValueOrDefault(sink);
+            // A retrying row's error says why the sink is unhealthy now; else the newest dead letter's.
+            return new SinkStatus(sink, p.Pending, p.InFlight, p.Retrying, d.Count, p.Pending > 0 ? p.Oldest : null, p.Error ?? d.Error);
+        })];
+    }
+
+    /// <summary>Delivered rows the outbox still keeps (delivery.keep_delivered): counted on the index of finished rows.</summary>
+    public long DeliveredKept()
+    {
+        using var command = connection.CreateCommand();
+        // "state <> 0" repeats the index's own condition: SQLite uses a partial index only for a query that says it.
+        command.CommandText = "SELECT COUNT(*) FROM deliveries WHERE state <> 0 AND state = 1";
+        return (long)command.ExecuteScalar()!;
     }
 
     public long SizeBytes => OutboxRetention.SizeBytes(connection);

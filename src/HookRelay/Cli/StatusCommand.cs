@@ -36,20 +36,39 @@ public static class StatusCommand
             var byName = (admin?.Status() ?? []).ToDictionary(s => s.Sink, StringComparer.Ordinal);
             // Configured sinks with no rows yet are listed too, and sinks no longer configured still show their rows.
             var sinks = config.Sinks.Keys.Union(byName.Keys).Order(StringComparer.Ordinal)
-                .Select(name => byName.GetValueOrDefault(name) ?? new SinkStatus(name, 0, 0, 0, 0, 0, null, null, null)).ToList();
+                .Select(name => byName.GetValueOrDefault(name) ?? new SinkStatus(name, 0, 0, 0, 0, null, null)).ToList();
             var oldest = sinks.Where(s => s.OldestPendingMs is not null).Select(s => s.OldestPendingMs!.Value).DefaultIfEmpty().Min();
+            var view = new View(config, holder, Running(config, holder), admin?.SizeBytes ?? 0, admin?.DeliveredKept() ?? 0, sinks, oldest, now);
             if (asJson)
             {
-                WriteJson(configPath, inForce, holder, admin?.SizeBytes ?? 0, sinks, oldest, now);
+                OutboxCli.WriteJson(writer => WriteJson(writer, configPath, inForce, view));
             }
             else
             {
                 output.WriteLine($"config: {Describe(configPath, inForce)}");
-                WriteTable(output, config, holder, admin?.SizeBytes ?? 0, sinks, oldest, now);
+                WriteTable(output, view);
             }
         }
         return ExitCodes.Ok;
     }
+
+    /// <summary>What status shows, gathered once for the table and the JSON.</summary>
+    private sealed record View(HookRelayConfig Config, string? Holder, DaemonStatusFile.Contents? Daemon, long SizeBytes, long DeliveredKept,
+        List<SinkStatus> Sinks, long OldestPendingMs, long NowMs)
+    {
+        public DaemonStatusFile.Sink? DaemonSide(string sink) => Daemon?.Sinks.GetValueOrDefault(sink);
+
+        /// <summary>From the outbox (failing, dead letters, ok), unless the daemon holds the sink paused (a 429's Retry-After).</summary>
+        public string Health(SinkStatus s) => !Config.Sinks.ContainsKey(s.Sink) ? "not configured"
+            : DaemonSide(s.Sink)?.PausedUntilMs is { } until && until > NowMs ? "paused"
+            : s.Health;
+    }
+
+    /// <summary>The running daemon's own numbers: "serve 1234" holds the lock and wrote them.</summary>
+    private static DaemonStatusFile.Contents? Running(HookRelayConfig config, string? holder) =>
+        holder?.Split(' ') is [_, var pid] && int.TryParse(pid, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? DaemonStatusFile.Read(config.StateDir, id)
+            : null;
 
     private static string DaemonText(HookRelayConfig config, string? holder) => holder switch
     {
@@ -60,21 +79,26 @@ public static class StatusCommand
         _ => $"running ({holder})",
     };
 
-    private static void WriteTable(TextWriter output, HookRelayConfig config, string? holder, long size, List<SinkStatus> sinks, long oldest, long now)
+    private static void WriteTable(TextWriter output, View view)
     {
+        var (config, sinks, now) = (view.Config, view.Sinks, view.NowMs);
         var pending = sinks.Sum(s => s.Pending);
-        output.WriteLine($"daemon: {DaemonText(config, holder)}");
-        output.WriteLine($"outbox: {OutboxDatabase.PathIn(config.StateDir)}, {size / 1024} KiB of {config.Delivery.MaxDbBytes / (1024 * 1024)} MiB");
+        output.WriteLine($"daemon: {DaemonText(config, view.Holder)}");
+        output.WriteLine($"outbox: {OutboxDatabase.PathIn(config.StateDir)}, {view.SizeBytes / 1024} KiB of {config.Delivery.MaxDbBytes / (1024 * 1024)} MiB");
         output.WriteLine($"queue:  {pending} pending ({sinks.Sum(s => s.InFlight)} in flight, {sinks.Sum(s => s.Retrying)} retrying)"
-            + (pending > 0 ? $", oldest {OutboxCli.Age(now - oldest)}" : "")
-            + $"; {Counted.Of(sinks.Sum(s => s.Dead), "dead letter", "dead letters")}; {sinks.Sum(s => s.Delivered)} delivered (kept {config.Delivery.KeepDelivered.TotalDays:0.#} d)");
+            + (pending > 0 ? $", oldest {OutboxCli.Age(now - view.OldestPendingMs)}" : "")
+            + $"; {Counted.Of(sinks.Sum(s => s.Dead), "dead letter", "dead letters")}; {view.DeliveredKept} delivered (kept {config.Delivery.KeepDelivered.TotalDays:0.#} d)");
         output.WriteLine();
         output.WriteLine($"{"SINK",-16} {"HEALTH",-12} {"PENDING",8} {"RETRYING",8} {"DEAD",6} {"DELIVERED",9}  {"LAST DELIVERED",-20}  LAST ERROR");
         foreach (var s in sinks)
         {
-            var health = config.Sinks.ContainsKey(s.Sink) ? s.Health : "not configured";
-            output.WriteLine($"{s.Sink,-16} {health,-12} {s.Pending,8} {s.Retrying,8} {s.Dead,6} {s.Delivered,9}  {OutboxCli.Timestamp(s.LastDeliveredMs),-20}  {s.LastError ?? "-"}");
+            var daemon = view.DaemonSide(s.Sink)?.Health;
+            output.WriteLine($"{s.Sink,-16} {view.Health(s),-12} {s.Pending,8} {s.Retrying,8} {s.Dead,6} {daemon?.Delivered.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",9}  "
+                + $"{OutboxCli.Timestamp(daemon?.LastDeliveredMs),-20}  {s.LastError ?? "-"}");
         }
+        output.WriteLine(view.Daemon is { } running
+            ? $"(DELIVERED, LAST DELIVERED: since the daemon started, {OutboxCli.Timestamp(running.StartedMs)})"
+            : "(DELIVERED, LAST DELIVERED: counted by a running daemon)");
         var runs = Hook.RunJournal.Recent(config.StateDir, RecentRuns);
         output.WriteLine();
         output.WriteLine(runs.Count == 0 ? "last hook runs: none recorded on this node" : $"last hook runs on this node ({Path.Combine(config.StateDir, Hook.RunJournal.FileName)}):");
@@ -90,14 +114,9 @@ public static class StatusCommand
     private static string Field(System.Text.Json.JsonElement run, string name) =>
         run.TryGetProperty(name, out var value) ? value.ToString() : "-";
 
-    private static void WriteJson(string path, LastGoodConfig.InForce inForce, string? holder, long size, List<SinkStatus> sinks, long oldest, long now)
+    private static void WriteJson(System.Text.Json.Utf8JsonWriter writer, string path, LastGoodConfig.InForce inForce, View view)
     {
-        OutboxCli.WriteJson(writer => WriteJson(writer, path, inForce, holder, size, sinks, oldest, now));
-    }
-
-    private static void WriteJson(System.Text.Json.Utf8JsonWriter writer, string path, LastGoodConfig.InForce inForce, string? holder, long size, List<SinkStatus> sinks, long oldest, long now)
-    {
-        var config = inForce.Config;
+        var (config, holder, sinks, now) = (inForce.Config, view.Holder, view.Sinks, view.NowMs);
         var pending = sinks.Sum(s => s.Pending);
         writer.WriteStartObject();
         writer.WriteStartObject("config");
@@ -111,19 +130,20 @@ public static class StatusCommand
         writer.WriteStartObject("daemon");
         writer.WriteBoolean("running", holder is not null);
         writer.WriteString("holder", holder);
+        OutboxCli.WriteTime(writer, "started", view.Daemon?.StartedMs);
         writer.WriteString("without_daemon", config.Delivery.WithoutDaemon == WithoutDaemon.Spawn ? "spawn" : "keep");
         writer.WriteEndObject();
         writer.WriteString("outbox", OutboxDatabase.PathIn(config.StateDir));
-        writer.WriteNumber("outbox_bytes", size);
+        writer.WriteNumber("outbox_bytes", view.SizeBytes);
         writer.WriteStartObject("queue");
         writer.WriteNumber("pending", pending);
         writer.WriteNumber("in_flight", sinks.Sum(s => s.InFlight));
         writer.WriteNumber("retrying", sinks.Sum(s => s.Retrying));
         writer.WriteNumber("dead", sinks.Sum(s => s.Dead));
-        writer.WriteNumber("delivered", sinks.Sum(s => s.Delivered));
+        writer.WriteNumber("delivered_kept", view.DeliveredKept);
         if (pending > 0)
         {
-            writer.WriteNumber("oldest_pending_age_s", (now - oldest) / 1000.0);
+            writer.WriteNumber("oldest_pending_age_s", (now - view.OldestPendingMs) / 1000.0);
         }
         else
         {
@@ -135,15 +155,14 @@ public static class StatusCommand
         {
             writer.WriteStartObject();
             writer.WriteString("name", s.Sink);
-            writer.WriteString("health", config.Sinks.ContainsKey(s.Sink) ? s.Health : "not configured");
+            writer.WriteString("health", view.Health(s));
             writer.WriteNumber("pending", s.Pending);
             writer.WriteNumber("in_flight", s.InFlight);
             writer.WriteNumber("retrying", s.Retrying);
             writer.WriteNumber("dead", s.Dead);
-            writer.WriteNumber("delivered", s.Delivered);
-            OutboxCli.WriteTime(writer, "last_delivered", s.LastDeliveredMs);
             OutboxCli.WriteTime(writer, "oldest_pending", s.OldestPendingMs);
             writer.WriteString("last_error", s.LastError);
+            WriteDaemonSide(writer, view.DaemonSide(s.Sink));
             writer.WriteEndObject();
         }
         writer.WriteEndArray();
@@ -153,6 +172,28 @@ public static class StatusCommand
             run.WriteTo(writer);
         }
         writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The running daemon's counts for one sink since it started; null without one.</summary>
+    private static void WriteDaemonSide(System.Text.Json.Utf8JsonWriter writer, DaemonStatusFile.Sink? sink)
+    {
+        if (sink is null)
+        {
+            writer.WriteNull("since_daemon_start");
+            return;
+        }
+        var health = sink.Health;
+        writer.WriteStartObject("since_daemon_start");
+        writer.WriteNumber("delivered", health.Delivered);
+        writer.WriteNumber("failed_attempts", health.FailedAttempts);
+        writer.WriteNumber("dead_lettered", health.DeadLettered);
+        OutboxCli.WriteTime(writer, "last_delivered", health.LastDeliveredMs);
+        OutboxCli.WriteTime(writer, "last_failure", health.LastFailureMs);
+        OutboxCli.WriteTime(writer, "failing_since", health.FailingSinceMs);
+        writer.WriteString("last_error", health.LastError);
+        OutboxCli.WriteTime(writer, "paused_until", sink.PausedUntilMs);
+        writer.WriteNumber("groups_under_way", sink.GroupsUnderWay);
         writer.WriteEndObject();
     }
 }

@@ -49,6 +49,7 @@ public sealed class DeliveryDaemon
     private readonly List<Task> _running = [];
     private readonly string _owner = $"{Environment.ProcessId}@{Environment.MachineName}";
     private DateTime _nextMaintenance = DateTime.MinValue;
+    private readonly DaemonStatusFile _status;
 
     public DeliveryDaemon(HookRelayConfig config, DaemonOptions options, OutboxStore store, IReadOnlyDictionary<string, SinkLane> lanes)
     {
@@ -56,6 +57,7 @@ public sealed class DeliveryDaemon
         _options = options;
         _store = store;
         _lanes = new Dictionary<string, SinkLane>(lanes, StringComparer.Ordinal);
+        _status = new DaemonStatusFile(config.StateDir);
     }
 
     /// <summary>The newest delivery row that existed when the daemon last looked for work.</summary>
@@ -98,6 +100,7 @@ public sealed class DeliveryDaemon
             }
             Maintain();
             var nextDue = Schedule(stopping, abort.Token);
+            _status.Update(_lanes);
             if (_options.Drain && _running.Count == 0 && (nextDue is null || nextDue.Value - NowMs() > _options.IdleHorizon.TotalMilliseconds))
             {
                 break;
@@ -115,6 +118,7 @@ public sealed class DeliveryDaemon
             await _signal.WaitAsync(sleep, stopping).ConfigureAwait(false);
         }
         await FinishUnderWayAsync(abort).ConfigureAwait(false);
+        _status.Update(_lanes, now: true);
     }
 
     /// <summary>On SIGTERM: let deliveries under way finish, within the grace period, then record them.</summary>

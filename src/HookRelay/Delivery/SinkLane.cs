@@ -46,6 +46,8 @@ public sealed class SinkLane : IDisposable
 
     public DeliveryPolicy Policy { get; }
 
+    public SinkHealth Health { get; } = new();
+
     public int ActiveGroups { get; set; }
 
     public long PausedUntilMs => Interlocked.Read(ref _pausedUntilMs);
@@ -66,7 +68,9 @@ public sealed class SinkLane : IDisposable
             }
             if (events.GetValueOrDefault(row.EventRow)?.Value is not { } stored)
             {
-                outcomes.Add(new Outcome(row.Id, OutcomeKind.Dead, row.Attempts, row.NextMs, "the stored event is missing or unreadable (see the daemon's log)"));
+                const string unreadable = "the stored event is missing or unreadable (see the daemon's log)";
+                outcomes.Add(new Outcome(row.Id, OutcomeKind.Dead, row.Attempts, row.NextMs, unreadable));
+                Health.Failed(clock(), unreadable, dead: true);
                 continue;
             }
             var result = await AttemptAsync(new SinkMessage(stored.EventId, row.Routes, stored.Type, stored.Body), clock, abort).ConfigureAwait(false);
@@ -81,7 +85,7 @@ public sealed class SinkLane : IDisposable
             {
                 Pause(now + (long)Math.Min(after.TotalMilliseconds, Policy.MaxRetryAfter.TotalMilliseconds));
             }
-            Report(row, stored, outcome);
+            Report(row, stored, outcome, now);
             outcomes.Add(outcome);
         }
         return outcomes;
@@ -142,8 +146,16 @@ public sealed class SinkLane : IDisposable
         while (Interlocked.CompareExchange(ref _pausedUntilMs, untilMs, current) != current);
     }
 
-    private void Report(PendingDelivery row, StoredEvent stored, Outcome outcome)
+    private void Report(PendingDelivery row, StoredEvent stored, Outcome outcome, long nowMs)
     {
+        if (outcome.Kind == OutcomeKind.Delivered)
+        {
+            Health.Delivered(nowMs);
+        }
+        else
+        {
+            Health.Failed(nowMs, outcome.Error, outcome.Kind == OutcomeKind.Dead);
+        }
         switch (outcome.Kind)
         {
             case OutcomeKind.Delivered when Interlocked.Exchange(ref _failing, 0) == 1:

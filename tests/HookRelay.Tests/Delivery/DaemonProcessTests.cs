@@ -196,6 +196,79 @@ public sealed class DaemonProcessTests : IAsyncLifetime
         Assert.StartsWith("serve ", doc.RootElement.GetProperty("daemon").GetProperty("holder").GetString(), StringComparison.Ordinal);
     }
 
+    /// <summary>Polls `status --json` until <paramref name="done"/> holds for the first sink, or fails showing the last answer.</summary>
+    private async Task<JsonElement> StatusUntil(Func<JsonElement, bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var json = JsonDocument.Parse((await _host.CliAsync("status", "--json")).Stdout).RootElement.Clone();
+            if (done(json.GetProperty("sinks")[0]))
+            {
+                return json;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"status never showed {what}: {json}");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task Status_shows_what_the_running_daemon_delivered_since_it_started()
+    {
+        Configure();
+        using var serve = _host.StartServe();
+        await serve.WaitReadyAsync(_host.StateDir);
+        await Hook("web-1", 0);
+        await Hook("web-2", 1);
+        await _receiver.WaitForAsync(r => r.Accepted.Count == 2, TimeSpan.FromSeconds(20), "both events");
+
+        var status = await StatusUntil(sink => sink.GetProperty("since_daemon_start") is { ValueKind: JsonValueKind.Object } daemon
+            && daemon.GetProperty("delivered").GetInt64() == 2, "2 delivered");
+
+        var sink = status.GetProperty("sinks")[0].GetProperty("since_daemon_start");
+        Assert.Equal(0, sink.GetProperty("failed_attempts").GetInt64());
+        Assert.Equal(JsonValueKind.String, sink.GetProperty("last_delivered").ValueKind);
+        Assert.Equal(JsonValueKind.String, status.GetProperty("daemon").GetProperty("started").ValueKind);
+        Assert.Equal(2, status.GetProperty("queue").GetProperty("delivered_kept").GetInt64());
+        var table = (await _host.CliAsync("status")).Stdout;
+        Assert.Matches(@"\nhook\s+ok\s+0\s+0\s+0\s+2\s+\d{4}-", table);
+        Assert.Contains("since the daemon started", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_shows_a_sink_paused_by_a_429_with_how_long()
+    {
+        _receiver.Behaviour = (index, _) => Task.FromResult<(int, IReadOnlyDictionary<string, string>?)>(index == 0
+            ? (429, new Dictionary<string, string> { ["Retry-After"] = "60" })
+            : (200, null));
+        Configure();
+        using var serve = _host.StartServe();
+        await serve.WaitReadyAsync(_host.StateDir);
+        await Hook("web-1", 0);
+
+        var status = await StatusUntil(sink => sink.GetProperty("health").GetString() == "paused", "the sink paused");
+
+        var sink = status.GetProperty("sinks")[0];
+        Assert.Equal(1, sink.GetProperty("since_daemon_start").GetProperty("failed_attempts").GetInt64());
+        Assert.Equal(1, sink.GetProperty("pending").GetInt64());
+        Assert.True(DateTimeOffset.Parse(sink.GetProperty("since_daemon_start").GetProperty("paused_until").GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+            > DateTimeOffset.UtcNow.AddSeconds(30));
+    }
+
+    [Fact]
+    public async Task Without_a_daemon_status_has_no_daemon_counts_and_says_who_counts_them()
+    {
+        Configure();
+        await Hook("web-1", 0);
+        await _host.DrainAsync();
+
+        var status = JsonDocument.Parse((await _host.CliAsync("status", "--json")).Stdout).RootElement;
+
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("sinks")[0].GetProperty("since_daemon_start").ValueKind);
+        Assert.Equal(1, status.GetProperty("queue").GetProperty("delivered_kept").GetInt64());
+        Assert.Contains("counted by a running daemon", (await _host.CliAsync("status")).Stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_second_serve_on_the_same_outbox_refuses_to_start()
     {
