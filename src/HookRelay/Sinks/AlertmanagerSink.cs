@@ -112,7 +112,7 @@ public sealed class AlertmanagerSink : ISink, IDisposable
                 $"Ganeti ran the {view.Phase} hook of {view.Hook} on {view.Text("node.name") ?? "?"} ({view.Text("op_code") ?? "no opcode"}); event {message.EventId}"), MaxAnnotation)),
             new("event_id", message.EventId),
         };
-        if (view.Number("timing.duration_ms") is { } took)
+        if (view.DurationMs is { } took)
         {
             annotations.Add(new("duration", TextFormats.Duration(took)));
         }

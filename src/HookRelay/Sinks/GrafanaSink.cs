@@ -80,7 +80,7 @@ public sealed class GrafanaSink : ISink, IDisposable
     public Annotation AnnotationFor(SinkMessage message, EventView view)
     {
         var end = view.Time.ToUnixTimeMilliseconds();
-        long? start = _regions.Contains(view.Hook) && view.Number("timing.duration_ms") is { } took ? end - took : null;
+        long? start = _regions.Contains(view.Hook) && view.DurationMs is { } took ? end - took : null;
         var tags = _tags.Select(t => t.Render(view, TextFormat.Plain).Trim()).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToList();
         // Grafana shows annotation text as sanitised HTML: values are escaped as HTML so they read as written.
         return new Annotation(start ?? end, start is null ? null : end, tags, _texts.Render(message, view, TextFormat.Html), _dashboard, _panel);

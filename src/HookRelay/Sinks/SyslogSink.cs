@@ -110,7 +110,7 @@ public sealed class SyslogSink : ISink, IDisposable
         {
             ("id", message.EventId), ("type", message.EventType), ("hook", view.Hook), ("phase", view.Phase), ("target", view.Target),
             ("opkey", view.Text("opkey")), ("cluster", view.Text("cluster")), ("node", view.Text("node.name")),
-            ("duration_ms", view.Text("timing.duration_ms")),
+            ("duration_ms", view.DurationMs?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         })
         {
             if (!string.IsNullOrEmpty(value))

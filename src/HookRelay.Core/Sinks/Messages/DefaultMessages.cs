@@ -55,7 +55,7 @@ public static class DefaultMessages
         {
             sentence.Text(" on cluster " + cluster);
         }
-        if (ev.Number("timing.duration_ms") is { } took)
+        if (ev.DurationMs is { } took)
         {
             sentence.Text($" ({TextFormats.Duration(took)})");
         }

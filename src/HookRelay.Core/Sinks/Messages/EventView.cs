@@ -45,6 +45,17 @@ public sealed class EventView : IDisposable
 
     public bool? Flag(string path) => Find(path.Split('.')) is { ValueKind: JsonValueKind.True or JsonValueKind.False } b ? b.GetBoolean() : null;
 
+    /// <summary>A value as one text, or each item of a list; empty when the path leads nowhere or to null.</summary>
+    public IReadOnlyList<string> Values(string path) => Find(path.Split('.')) switch
+    {
+        { ValueKind: JsonValueKind.Array } array => [.. array.EnumerateArray().Select(AsText).OfType<string>()],
+        { } element when AsText(element) is { } text => [text],
+        _ => [],
+    };
+
+    /// <summary>How long the operation took, pre run to post run, when its pre run was seen (<see cref="Rules.EventFields.DurationMs"/>).</summary>
+    public long? DurationMs => Number(Rules.EventFields.DurationMsPath);
+
     public IReadOnlyList<string> List(string path) =>
         Find(path.Split('.')) is { ValueKind: JsonValueKind.Array } array
             ? [.. array.EnumerateArray().Select(AsText).OfType<string>()]

@@ -9,7 +9,7 @@ namespace HookRelay.Sinks.Messages;
 /// <c>instance.disks.0.size_mib</c>; <c>data.</c> in front is allowed). A missing path renders as
 /// nothing. Every value goes through the escaper of the target (JSON string, Slack mrkdwn,
 /// Markdown, HTML), so a hostile instance tag cannot break out of a JSON string or add markup.
-/// <c>{{{{</c> writes a literal <c>{{</c>. Scriban and Fluid were considered and not used: see docs/templates.md.
+/// <c>{{{{</c> writes a literal <c>{{</c>. Scriban and Fluid were considered and not used (docs/notifications.md).
 /// </summary>
 public sealed class Template
 {
@@ -57,6 +57,31 @@ public sealed class Template
         return true;
     }
 
+    /// <summary>
+    /// A name matchers use means the same here (<see cref="Rules.EventFields"/>: <c>instance</c> is
+    /// the instance's name, <c>node</c> the node's); any other path walks the event; a single name
+    /// the event does not have is the GANETI_* variable of that name, as matchers read it.
+    /// </summary>
+    private static string? Lookup(EventView view, string[] path)
+    {
+        if (path is [var name] && Rules.EventFields.Find(name) is { } field)
+        {
+            return field.OfDocument(view) is { Count: > 0 } values ? string.Join(", ", values) : null;
+        }
+        if (view.Resolve(path) is { } value)
+        {
+            return value;
+        }
+        return path is [var variable] && view.Text($"env.{Events.HookEventParser.Prefix}{variable.ToUpperInvariant()}") is { } raw
+            ? raw switch
+            {
+                "True" => "true",
+                "False" => "false",
+                _ => raw,
+            }
+            : null;
+    }
+
     public static Template Parse(string text) =>
         TryParse(text, out var template, out var problem) ? template! : throw new FormatException(problem);
 
@@ -83,9 +108,9 @@ public sealed class Template
             }
             else if (path is ["duration"])
             {
-                output.Append(view.Number("timing.duration_ms") is { } ms ? TextFormats.Duration(ms) : "");
+                output.Append(view.DurationMs is { } ms ? TextFormats.Duration(ms) : "");
             }
-            else if (view.Resolve(path) is { } value)
+            else if (Lookup(view, path) is { } value)
             {
                 output.Append(TextFormats.Escape(format, value));
             }

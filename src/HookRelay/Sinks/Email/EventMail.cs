@@ -43,7 +43,7 @@ public static class EventMail
             ("Target", view.Target),
             ("Cluster", view.Text("cluster")),
             ("Seen on", view.Text("node.name")),
-            ("Took", view.Number("timing.duration_ms") is { } ms ? TextFormats.Duration(ms) : null),
+            ("Took", view.DurationMs is { } ms ? TextFormats.Duration(ms) : null),
             ("Time", view.Time.ToString("u", System.Globalization.CultureInfo.InvariantCulture)),
             ("Event", message.EventId),
             ("Opkey", view.Text("opkey")),

@@ -1,0 +1,71 @@
+using HookRelay.Events;
+using HookRelay.Sinks.Messages;
+
+namespace HookRelay.Rules;
+
+/// <summary>
+/// One name for each fact about an event, the same in matchers (<c>instance="web-1"</c>, read
+/// from the typed event in the hook) and in templates (<c>{{ instance }}</c>, read from the
+/// CloudEvent the daemon delivers). Each entry says where the fact sits in the CloudEvent's data,
+/// so both readings come from this one table; a test holds them equal on every real capture.
+/// Beyond these, both accept every GANETI_* variable by its lower-cased name without the prefix.
+/// </summary>
+public static class EventFields
+{
+    /// <summary>A fact: its name, how the hook reads it, how a delivered event's document holds it.</summary>
+    public sealed record Field(string Name, Func<HookEvent, IReadOnlyList<string>> OfEvent, Func<EventView, IReadOnlyList<string>> OfDocument);
+
+    /// <summary>Where the CloudEvent's data holds how long the operation took (<see cref="RunTiming"/>).</summary>
+    public const string DurationMsPath = "timing.duration_ms";
+
+    public static readonly Field DurationMs = At("duration_ms", DurationMsPath,
+        e => e.Timing is { } t ? [t.DurationMs.ToString(System.Globalization.CultureInfo.InvariantCulture)] : []);
+
+    public static IReadOnlyList<Field> All { get; } =
+    [
+        At("hook", "hook", e => One(e.Hook)),
+        At("phase", "phase", e => One(e.Phase)),
+        At("hooks_version", "hooks_version", e => One(e.HooksVersion)),
+        At("known_hook", "known_hook", e => One(e.KnownHook ? "true" : "false")),
+        At("op_code", "op_code", e => One(e.OpCode)),
+        At("object_type", "object_type", e => One(e.ObjectType)),
+        At("target", "target", e => One(e.Target)),
+        At("cluster", "cluster", e => One(e.Cluster)),
+        At("master", "master", e => One(e.Master)),
+        At("node", "node.name", e => One(e.Node.Name)),
+        At("role", "node.roles", e => e.Node.Roles),
+        At("instance", "instance.name", e => One(e.Instance?.Name)),
+        At("instance_secondaries", "instance.secondaries", e => e.Instance?.Secondaries ?? []),
+        // An instance's tags, or on a cluster operation the cluster's.
+        new("tag", e => e.Instance?.Tags ?? e.ClusterInfo?.Tags ?? [],
+            view => view.List("instance.tags") is { Count: > 0 } tags ? tags : view.List("cluster_info.tags")),
+        At("os", "instance.os", e => One(e.Instance?.Os)),
+        At("disk_template", "instance.disk_template", e => One(e.Instance?.DiskTemplate)),
+        At("hypervisor", "instance.hypervisor", e => One(e.Instance?.Hypervisor)),
+        At("new_name", "rename.new_name", e => One(e.Rename?.NewName)),
+        // Set in the pre phase once gates ran: "deny" if any gate stopped the operation, else "allow".
+        new("verdict", e => e.Gates is { Count: > 0 } gates ? [gates.Any(g => !g.Allowed) ? "deny" : "allow"] : [],
+            view => Gates(view) is { Count: > 0 } gates ? [gates.Any(g => !g.Allowed) ? "deny" : "allow"] : []),
+        new("denied_by", e => e.Gates?.Where(g => !g.Allowed).Select(g => g.Name).ToList() ?? [],
+            view => [.. Gates(view).Where(g => !g.Allowed).Select(g => g.Name)]),
+        // Gates that could not decide (error, timeout), whatever their on_error made of it.
+        new("gate_failed", e => e.Gates?.Where(g => g.Verdict is "error" or "timeout").Select(g => g.Name).ToList() ?? [],
+            view => [.. Gates(view).Where(g => g.Verdict is "error" or "timeout").Select(g => g.Name)]),
+        DurationMs,
+    ];
+
+    private static readonly Dictionary<string, Field> ByName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);
+
+    public static Field? Find(string name) => ByName.GetValueOrDefault(name);
+
+    private static IReadOnlyList<string> One(string? value) => value is null ? [] : [value];
+
+    private static List<(string Name, string Verdict, bool Allowed)> Gates(EventView view) =>
+        view.Data.TryGetProperty("gates", out var gates) && gates.ValueKind == System.Text.Json.JsonValueKind.Array
+            ? [.. gates.EnumerateArray().Select(g => (g.GetProperty("name").GetString()!, g.GetProperty("verdict").GetString()!, g.GetProperty("allowed").GetBoolean()))]
+            : [];
+
+    /// <summary>A fact the document holds at one place in its data: a value, or a list of them.</summary>
+    private static Field At(string name, string dataPath, Func<HookEvent, IReadOnlyList<string>> ofEvent) =>
+        new(name, ofEvent, view => view.Values(dataPath));
+}
