@@ -54,67 +54,99 @@ public sealed class SinkLane : IDisposable
 
     public LaneCapacity Capacity => new(Policy.Concurrency - ActiveGroups, PausedUntilMs);
 
+    /// <summary>
+    /// Whether this sink takes a key's rows in one attempt (<see cref="IBatchSink"/>). Not when a
+    /// rate limit is set: the limit counts messages one by one.
+    /// </summary>
+    private bool Batches => Sink is IBatchSink && _rate is null;
+
     /// <summary>Delivers a key's rows in order, stopping at the first that is not delivered.</summary>
     public async Task<List<Outcome>> RunGroupAsync(IReadOnlyList<PendingDelivery> rows, IReadOnlyDictionary<long, Lazy<StoredEvent?>> events,
         Func<long> clock, Random random, CancellationToken stopping, CancellationToken abort)
     {
         var outcomes = new List<Outcome>(rows.Count);
-        foreach (var row in rows)
+        var next = 0;
+        while (next < rows.Count)
         {
+            var row = rows[next];
             if (outcomes.Count > 0 && outcomes[^1].Kind != OutcomeKind.Delivered || stopping.IsCancellationRequested || PausedUntilMs > clock())
             {
                 outcomes.Add(Outcome.Released(row));
+                next++;
                 continue;
             }
-            if (events.GetValueOrDefault(row.EventRow)?.Value is not { } stored)
+            if (Readable(row, events) is not { } first)
             {
                 const string unreadable = "the stored event is missing or unreadable (see the daemon's log)";
                 outcomes.Add(new Outcome(row.Id, OutcomeKind.Dead, row.Attempts, row.NextMs, unreadable));
                 Health.Failed(clock(), unreadable, dead: true);
+                next++;
                 continue;
             }
-            var result = await AttemptAsync(new SinkMessage(stored.EventId, row.Routes, stored.Type, stored.Body), clock, abort).ConfigureAwait(false);
-            if (result is null)
+            // One row, or for a batch sink this one and the readable rows after it.
+            var attempt = new List<(PendingDelivery Row, StoredEvent Stored)> { (row, first) };
+            while (Batches && next + attempt.Count < rows.Count && Readable(rows[next + attempt.Count], events) is { } stored)
             {
-                outcomes.Add(Outcome.Released(row));
-                continue;
+                attempt.Add((rows[next + attempt.Count], stored));
             }
+            next += attempt.Count;
+            var results = await AttemptAsync([.. attempt.Select(a => new SinkMessage(a.Stored.EventId, a.Row.Routes, a.Stored.Type, a.Stored.Body))], clock, abort)
+                .ConfigureAwait(false);
             var now = clock();
-            var outcome = OutcomeRules.Decide(row, result, Policy, now, random);
-            if (result is DeliveryResult.Retry { After: { } after })
+            for (var i = 0; i < attempt.Count; i++)
             {
-                Pause(now + (long)Math.Min(after.TotalMilliseconds, Policy.MaxRetryAfter.TotalMilliseconds));
+                var (attempted, stored) = attempt[i];
+                if (results is null)
+                {
+                    outcomes.Add(Outcome.Released(attempted));
+                    continue;
+                }
+                var outcome = OutcomeRules.Decide(attempted, results[i], Policy, now, random);
+                if (results[i] is DeliveryResult.Retry { After: { } after })
+                {
+                    Pause(now + (long)Math.Min(after.TotalMilliseconds, Policy.MaxRetryAfter.TotalMilliseconds));
+                }
+                Report(attempted, stored, outcome, now);
+                outcomes.Add(outcome);
             }
-            Report(row, stored, outcome, now);
-            outcomes.Add(outcome);
         }
         return outcomes;
     }
 
+    private static StoredEvent? Readable(PendingDelivery row, IReadOnlyDictionary<long, Lazy<StoredEvent?>> events) =>
+        events.GetValueOrDefault(row.EventRow)?.Value;
+
     /// <summary>
-    /// One attempt; null when it was cut short by shutdown or a pause (not counted as an attempt). The sink
-    /// runs on the thread pool under a deadline: a write that blocks in the kernel (a FIFO with no
-    /// reader, a hung NFS mount) cannot be cancelled, but it must not hold its key, or a drainer's
-    /// exit, forever. It is abandoned as a failed attempt and retried. The sink is told as well (its
-    /// token is cancelled at the deadline), so an attempt that can stop does, and cannot deliver
-    /// after its retry has.
+    /// One attempt, of one message or of a batch: a result per message, or null when it was cut
+    /// short by shutdown or a pause (not counted as an attempt). The sink runs on the thread pool
+    /// under a deadline: a write that blocks in the kernel (a FIFO with no reader, a hung NFS
+    /// mount) cannot be cancelled, but it must not hold its key, or a drainer's exit, forever. It
+    /// is abandoned as a failed attempt and retried. The sink is told as well (its token is
+    /// cancelled at the deadline), so an attempt that can stop does, and cannot deliver after its
+    /// retry has.
     /// </summary>
-    private async Task<DeliveryResult?> AttemptAsync(SinkMessage message, Func<long> clock, CancellationToken abort)
+    private async Task<IReadOnlyList<DeliveryResult>?> AttemptAsync(IReadOnlyList<SinkMessage> messages, Func<long> clock, CancellationToken abort)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        IReadOnlyList<DeliveryResult> All(DeliveryResult result) => [.. messages.Select(_ => result)];
         try
         {
             if (_rate is not null)
             {
-                using var lease = await _rate.AcquireAsync(1, abort).ConfigureAwait(false);
+                using var lease = await _rate.AcquireAsync(messages.Count, abort).ConfigureAwait(false);
                 // Another key's 429 may have paused the sink while this one waited for its turn.
                 if (PausedUntilMs > clock())
                 {
                     return null;
                 }
             }
-            var attempt = Task.Run(() => Sink.DeliverAsync(message, deadline.Token).AsTask(), CancellationToken.None);
-            return await attempt.WaitAsync(Policy.AttemptLimit, abort).ConfigureAwait(false);
+            var attempt = Task.Run(async () => Sink is IBatchSink batch && messages.Count > 1
+                ? await batch.DeliverBatchAsync(messages, deadline.Token).ConfigureAwait(false)
+                : [await Sink.DeliverAsync(messages[0], deadline.Token).ConfigureAwait(false)], CancellationToken.None);
+            var results = await attempt.WaitAsync(Policy.AttemptLimit, abort).ConfigureAwait(false);
+            return results.Count == messages.Count
+                ? results
+                : All(new DeliveryResult.Retry($"the sink answered {results.Count} results for {messages.Count} messages (a bug: please report it)"));
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
@@ -123,12 +155,12 @@ public sealed class SinkLane : IDisposable
         catch (TimeoutException)
         {
             await deadline.CancelAsync().ConfigureAwait(false);
-            return new DeliveryResult.Retry($"the delivery did not finish within {Policy.AttemptLimit.TotalSeconds:0.###} s and was stopped");
+            return All(new DeliveryResult.Retry($"the delivery did not finish within {Policy.AttemptLimit.TotalSeconds:0.###} s and was stopped"));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A sink bug must cost one retry, not the daemon.
-            return new DeliveryResult.Retry($"{e.GetType().Name}: {e.Message}");
+            return All(new DeliveryResult.Retry($"{e.GetType().Name}: {e.Message}"));
         }
     }
 

@@ -12,7 +12,7 @@ namespace HookRelay.Sinks;
 /// … → path.keep, the oldest dropped); an external logrotate works as well, since the file is
 /// opened anew for every line.
 /// </summary>
-public sealed class FileSink(string name, string path, bool fsync, long? maxBytes = null, int keep = 5) : ISink
+public sealed class FileSink(string name, string path, bool fsync, long? maxBytes = null, int keep = 5) : IBatchSink
 {
     public const string Type = "file";
 
@@ -35,29 +35,40 @@ public sealed class FileSink(string name, string path, bool fsync, long? maxByte
         new(settings.SinkName, settings.RequiredSecret("path"), settings.Flag("fsync", true), settings.ByteSize("max_size"),
             Math.Max(1, settings.WholeNumber("keep", 5)));
 
-    public ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken)
+    public async ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken) =>
+        (await DeliverBatchAsync([message], cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>The lines in one write and one fsync: all of them are in the file, or the attempt failed for all.</summary>
+    public ValueTask<IReadOnlyList<DeliveryResult>> DeliverBatchAsync(IReadOnlyList<SinkMessage> messages, CancellationToken cancellationToken)
     {
-        var line = new byte[message.CloudEventJson.Length + 1];
-        message.CloudEventJson.Span.CopyTo(line);
-        line[^1] = (byte)'\n';
+        var lines = new byte[messages.Sum(m => m.CloudEventJson.Length + 1)];
+        var at = 0;
+        foreach (var message in messages)
+        {
+            message.CloudEventJson.Span.CopyTo(lines.AsSpan(at));
+            at += message.CloudEventJson.Length;
+            lines[at++] = (byte)'\n';
+        }
+        DeliveryResult result;
         try
         {
             lock (Locks.GetOrAdd(System.IO.Path.GetFullPath(path), _ => new object()))
             {
-                if (maxBytes is { } max && new FileInfo(path) is { Exists: true, Length: > 0 } current && current.Length + line.Length > max)
+                if (maxBytes is { } max && new FileInfo(path) is { Exists: true, Length: > 0 } current && current.Length + lines.Length > max)
                 {
                     Rotate();
                 }
-                Append(line);
+                Append(lines);
             }
-            return ValueTask.FromResult(DeliveryResult.Ok);
+            result = DeliveryResult.Ok;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A missing directory or a full disk may clear up; a permission problem rarely does, but
             // retrying it costs little and an operator fixing it should not lose the event.
-            return ValueTask.FromResult<DeliveryResult>(new DeliveryResult.Retry($"cannot append to {path}: {e.Message}"));
+            result = new DeliveryResult.Retry($"cannot append to {path}: {e.Message}");
         }
+        return ValueTask.FromResult<IReadOnlyList<DeliveryResult>>([.. messages.Select(_ => result)]);
     }
 
     /// <summary>

@@ -25,3 +25,13 @@ public interface ISink
 
     ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A sink that takes a key's messages in one go (one append and one fsync for a file; next, one
+/// produce call for a broker) and says what became of each. The daemon hands it the rows of one
+/// ordering key, oldest first; a result per message, in that order.
+/// </summary>
+public interface IBatchSink : ISink
+{
+    ValueTask<IReadOnlyList<DeliveryResult>> DeliverBatchAsync(IReadOnlyList<SinkMessage> messages, CancellationToken cancellationToken);
+}

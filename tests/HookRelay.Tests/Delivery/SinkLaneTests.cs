@@ -152,4 +152,68 @@ public class SinkLaneTests
         var config = ConfigLoader.Parse(Encoding.UTF8.GetBytes($"sinks: {{ s: {{ {sink} }} }}\nroutes: [ {{ name: r, to: [s] }} ]\n"), "t.yaml");
         Assert.Equal(expected, DeliveryPolicy.For(config.Sinks["s"]).RatePerSecond);
     }
+
+    /// <summary>Takes batches; answers each message as <paramref name="answer"/> says by its place in the batch.</summary>
+    private sealed class BatchSink(Func<int, DeliveryResult> answer) : IBatchSink
+    {
+        public List<IReadOnlyList<string>> Calls { get; } = [];
+
+        public string Name => "file";
+
+        public ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken)
+        {
+            Calls.Add([message.EventId]);
+            return ValueTask.FromResult(answer(0));
+        }
+
+        public ValueTask<IReadOnlyList<DeliveryResult>> DeliverBatchAsync(IReadOnlyList<SinkMessage> messages, CancellationToken cancellationToken)
+        {
+            Calls.Add([.. messages.Select(m => m.EventId)]);
+            return ValueTask.FromResult<IReadOnlyList<DeliveryResult>>([.. messages.Select((_, i) => answer(i))]);
+        }
+    }
+
+    private static Task<List<Outcome>> RunKey(SinkLane lane, int rows) =>
+        lane.RunGroupAsync([.. Enumerable.Range(1, rows).Select(i => Row(i, "vm-1", 1000))], Events(rows), () => 1000, new Random(1),
+            CancellationToken.None, CancellationToken.None);
+
+    [Fact]
+    public async Task A_batch_sink_gets_a_keys_rows_in_one_attempt_and_each_row_its_own_outcome()
+    {
+        var sink = new BatchSink(i => i == 1 ? new DeliveryResult.Retry("disk full") : DeliveryResult.Ok);
+        using var lane = new SinkLane(sink, new DeliveryPolicy());
+
+        var outcomes = await RunKey(lane, 3);
+
+        Assert.Equal(["evt-1", "evt-2", "evt-3"], Assert.Single(sink.Calls));
+        Assert.Equal([OutcomeKind.Delivered, OutcomeKind.Retry, OutcomeKind.Delivered], outcomes.Select(o => o.Kind));
+        Assert.Equal((2, 1), (lane.Health.Read().Delivered, lane.Health.Read().FailedAttempts));
+    }
+
+    [Fact]
+    public async Task A_rate_limited_batch_sink_is_sent_one_message_at_a_time()
+    {
+        var sink = new BatchSink(_ => DeliveryResult.Ok);
+        using var lane = new SinkLane(sink, new DeliveryPolicy { RatePerSecond = 1000 });
+
+        var outcomes = await RunKey(lane, 3);
+
+        Assert.Equal([["evt-1"], ["evt-2"], ["evt-3"]], sink.Calls);
+        Assert.All(outcomes, o => Assert.Equal(OutcomeKind.Delivered, o.Kind));
+    }
+
+    [Fact]
+    public async Task An_unreadable_event_ends_the_batch_before_it_and_holds_back_the_rows_after_it()
+    {
+        var sink = new BatchSink(_ => DeliveryResult.Ok);
+        using var lane = new SinkLane(sink, new DeliveryPolicy());
+        var events = Events(4);
+        events[3] = new Lazy<StoredEvent?>((StoredEvent?)null);
+
+        var outcomes = await lane.RunGroupAsync([.. Enumerable.Range(1, 4).Select(i => Row(i, "vm-1", 1000))], events, () => 1000, new Random(1),
+            CancellationToken.None, CancellationToken.None);
+
+        Assert.Equal(["evt-1", "evt-2"], Assert.Single(sink.Calls));
+        Assert.Equal([OutcomeKind.Delivered, OutcomeKind.Delivered, OutcomeKind.Dead, OutcomeKind.Released], outcomes.Select(o => o.Kind));
+    }
 }

@@ -30,6 +30,21 @@ public sealed class FileSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_is_appended_in_order_in_one_go_and_fails_as_a_whole()
+    {
+        var path = Path.Combine(_dir.Path, "events.jsonl");
+        var messages = Enumerable.Range(0, 3).Select(i => new SinkMessage($"id-{i}", "r", "t", System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"))).ToList();
+
+        var results = await Sink(path).DeliverBatchAsync(messages, CancellationToken.None);
+
+        Assert.All(results, r => Assert.IsType<DeliveryResult.Delivered>(r));
+        Assert.Equal(["{\"n\":0}", "{\"n\":1}", "{\"n\":2}"], File.ReadAllLines(path));
+        var missing = await Sink(Path.Combine(_dir.Path, "nope", "events.jsonl")).DeliverBatchAsync(messages, CancellationToken.None);
+        Assert.Equal(3, missing.Count);
+        Assert.All(missing, r => Assert.IsType<DeliveryResult.Retry>(r));
+    }
+
+    [Fact]
     public async Task A_missing_directory_is_retried_naming_the_file()
     {
         var path = Path.Combine(_dir.Path, "nope", "events.jsonl");
