@@ -183,30 +183,36 @@ public static partial class ConfigLoader
                 var name = ((YamlScalarNode)key).Value!;
                 var map = (YamlMappingNode)value;
                 var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
+                var positions = new Dictionary<string, SourcePosition>(StringComparer.Ordinal);
                 var type = Text(map, "type")!;
                 // A snapshot's slice was checked when it was cut; the template marks live in the schema it skips.
-                Flatten(map, "", settings, $"sink '{name}'", alreadyChecked ? _ => false : setting => SinkTemplateKeys.IsTemplate(type, setting));
+                Flatten(map, "", settings, $"sink '{name}'", alreadyChecked ? _ => false : setting => SinkTemplateKeys.IsTemplate(type, setting), positions);
                 settings.Remove("type");
-                sinks[name] = new SinkConfig(name, type, settings, Pos(key));
+                sinks[name] = new SinkConfig(name, type, settings, Pos(key)) { SettingPositions = positions };
             }
             return sinks;
         }
 
         /// <param name="isTemplate">Which settings are templates over the event, checked now so a typo fails config check, not a delivery.</param>
-        private void Flatten(YamlNode node, string prefix, SortedDictionary<string, string> into, string owner, Func<string, bool> isTemplate)
+        /// <param name="positions">When given, where each setting (and each key above one) is written.</param>
+        private void Flatten(YamlNode node, string prefix, SortedDictionary<string, string> into, string owner, Func<string, bool> isTemplate,
+            Dictionary<string, SourcePosition>? positions = null)
         {
             switch (node)
             {
                 case YamlMappingNode map:
                     foreach (var (k, v) in map.Children)
                     {
-                        Flatten(v, prefix.Length == 0 ? ((YamlScalarNode)k).Value! : $"{prefix}.{((YamlScalarNode)k).Value}", into, owner, isTemplate);
+                        var setting = prefix.Length == 0 ? ((YamlScalarNode)k).Value! : $"{prefix}.{((YamlScalarNode)k).Value}";
+                        positions?.TryAdd(setting, Pos(k));
+                        Flatten(v, setting, into, owner, isTemplate, positions);
                     }
                     break;
                 case YamlSequenceNode seq:
                     for (var i = 0; i < seq.Children.Count; i++)
                     {
-                        Flatten(seq.Children[i], $"{prefix}[{i}]", into, owner, isTemplate);
+                        positions?.TryAdd($"{prefix}[{i}]", Pos(seq.Children[i]));
+                        Flatten(seq.Children[i], $"{prefix}[{i}]", into, owner, isTemplate, positions);
                     }
                     break;
                 case YamlScalarNode scalar:

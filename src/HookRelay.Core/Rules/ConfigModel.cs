@@ -62,7 +62,24 @@ public sealed record DeliverySettings
 }
 
 /// <summary>A named sink. Settings stay raw (secret references unresolved) until a sink is built.</summary>
-public sealed record SinkConfig(string Name, string Type, IReadOnlyDictionary<string, string> Settings, SourcePosition Position);
+public sealed record SinkConfig(string Name, string Type, IReadOnlyDictionary<string, string> Settings, SourcePosition Position)
+{
+    /// <summary>Where each setting is written ("url", "auth.bearer", "to[1]"), so a problem with one is reported at it.</summary>
+    public IReadOnlyDictionary<string, SourcePosition> SettingPositions { get; init; } = new Dictionary<string, SourcePosition>();
+
+    /// <summary>Where <paramref name="setting"/> is written, else the key it belongs to ("to" for "to[3]"), else the sink.</summary>
+    public SourcePosition PositionOf(string? setting)
+    {
+        for (var key = setting; key is { Length: > 0 }; key = key[..Math.Max(0, key.AsSpan().LastIndexOfAny('.', '['))])
+        {
+            if (SettingPositions.TryGetValue(key, out var position))
+            {
+                return position;
+            }
+        }
+        return Position;
+    }
+}
 
 public sealed record RouteConfig(
     string Name,

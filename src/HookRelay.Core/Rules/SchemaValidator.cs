@@ -18,9 +18,12 @@ internal sealed class SchemaValidator
         "type", "properties", "additionalProperties", "required", "propertyNames",
         "enum", "const", "pattern", "minLength", "items", "minItems", "minimum",
         "allOf", "if", "then",
-        // An annotation, not a check: which sink settings are templates (SinkTemplateKeys).
-        SinkTemplateKeys.Annotation,
+        // Annotations, not checks: which sink settings are templates (SinkTemplateKeys); values a later version takes.
+        SinkTemplateKeys.Annotation, PlannedAnnotation,
     };
+
+    /// <summary>On an enum: values planned for a later version, so refusing one says so (the sink types on the way).</summary>
+    public const string PlannedAnnotation = "x-planned";
 
     private readonly JsonElement _root;
     private readonly string _file;
@@ -86,7 +89,10 @@ internal sealed class SchemaValidator
             && !options.EnumerateArray().Any(o => o.ValueKind == JsonValueKind.String && o.GetString() == value))
         {
             var allowed = string.Join(", ", options.EnumerateArray().Select(o => o.ToString()));
-            Error(node, $"{Where(path)} is '{value}', expected one of: {allowed}");
+            // A value a later version will take (a sink type on the way) is named as such, not as a typo.
+            Error(node, schema.TryGetProperty(PlannedAnnotation, out var planned) && planned.EnumerateArray().Any(p => p.GetString() == value)
+                ? $"{Where(path)} is '{value}', which is planned but not in this version; this version takes: {allowed}"
+                : $"{Where(path)} is '{value}', expected one of: {allowed}");
         }
         if (schema.TryGetProperty("const", out var constant) && constant.ToString() != value)
         {

@@ -86,16 +86,18 @@ public static class ConfigCheckCommand
         var texts = Sinks.Messages.RouteTexts.From(config);
         foreach (var sink in config.Sinks.Values)
         {
-            var problems = SecretProblems(sink).Select(problem => AtSink(sink, problem)).ToList();
-            if (problems.Count == 0)
+            var problems = SecretProblems(sink).Select(p => At(sink, p.Setting, p.Problem)).ToList();
+            if (problems.Count == 0 && Sinks.SinkTypes.Find(sink.Type) is { } type)
             {
+                var settings = new Sinks.SinkSettings(sink, type);
                 try
                 {
-                    (Sinks.SinkFactory.Create(sink, texts) as IDisposable)?.Dispose();
+                    (type.Create(settings, texts) as IDisposable)?.Dispose();
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    problems.Add(AtSink(sink, e.Message.StartsWith("sink '", StringComparison.Ordinal) ? e.Message : $"sink '{sink.Name}': {e.Message}"));
+                    // Reported where the setting it was reading is written: at url:, not at the sink.
+                    problems.Add(At(sink, settings.LastKeyRead, e.Message.StartsWith("sink '", StringComparison.Ordinal) ? e.Message : $"sink '{sink.Name}': {e.Message}"));
                 }
             }
             foreach (var problem in problems)
@@ -105,8 +107,11 @@ public static class ConfigCheckCommand
         }
     }
 
-    private static ConfigError AtSink(SinkConfig sink, string message, bool warning = false) =>
-        new(sink.Position.File, sink.Position.Line, sink.Position.Column, message, warning);
+    private static ConfigError At(SinkConfig sink, string? setting, string message, bool warning = false)
+    {
+        var at = sink.PositionOf(setting);
+        return new(at.File, at.Line, at.Column, message, warning);
+    }
 
     /// <summary>
     /// A credential written into the file is readable by whoever reads the file, its copies and its
@@ -119,12 +124,12 @@ public static class ConfigCheckCommand
         from setting in sink.Settings
         where type?.KeyOf(setting.Key)?.HoldsCredential(setting.Key) == true
             && setting.Value.Length > 0 && !setting.Value.StartsWith("${", StringComparison.Ordinal)
-        select AtSink(sink,
+        select At(sink, setting.Key,
             $"sink '{sink.Name}', {setting.Key}: a credential written in the file (anyone who can read it, or its last good copy, has it); "
             + $"write ${{file:/etc/hookrelay/{sink.Name}.{setting.Key.Replace("auth.", "", StringComparison.Ordinal)}}} (a 0600 file) or ${{env:NAME}}", warning: true);
 
     /// <summary>A reference that cannot be resolved here is an error: the daemon would fail the same way.</summary>
-    private static IEnumerable<string> SecretProblems(SinkConfig sink)
+    private static IEnumerable<(string Setting, string Problem)> SecretProblems(SinkConfig sink)
     {
         foreach (var (key, raw) in sink.Settings)
         {
@@ -139,7 +144,7 @@ public static class ConfigCheckCommand
             }
             if (problem is not null)
             {
-                yield return $"sink '{sink.Name}', {key}: {problem}";
+                yield return (key, $"sink '{sink.Name}', {key}: {problem}");
             }
         }
     }

@@ -23,6 +23,9 @@ public sealed class SinkSettings(SinkConfig config, SinkType? type = null, strin
     /// <summary>Every key read so far, as asked for ("backoff.max", "to[0]", "headers").</summary>
     public IReadOnlySet<string> KeysRead => _read;
 
+    /// <summary>The key read last: when building a sink fails, the one it was looking at (config check points there).</summary>
+    public string? LastKeyRead { get; private set; }
+
     /// <summary>Whether this sink's type takes <paramref name="key"/> (any key, for settings without a type).</summary>
     public bool Declares(string key) => type is null || type.KeyOf(key) is not null;
 
@@ -96,5 +99,6 @@ public sealed class SinkSettings(SinkConfig config, SinkType? type = null, strin
             throw new InvalidOperationException($"{Subject}: this version reads '{key}', which sink type '{type!.Name}' does not declare (a bug: please report it)");
         }
         _read.Add(key);
+        LastKeyRead = key;
     }
 }

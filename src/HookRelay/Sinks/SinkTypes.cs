@@ -19,4 +19,7 @@ public static class SinkTypes
     ];
 
     public static SinkType? Find(string name) => All.FirstOrDefault(t => t.Name == name);
+
+    /// <summary>Types a later version delivers to: `config check` says so instead of calling them unknown.</summary>
+    public static IReadOnlyList<string> Planned { get; } = ["mqtt", "amqp", "nats", "kafka", "powerdns", "rfc2136", "netbox"];
 }

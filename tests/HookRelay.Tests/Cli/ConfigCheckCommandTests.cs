@@ -24,17 +24,49 @@ public sealed class ConfigCheckCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("{ type: webhook, url: 'not a url' }", "sink 'hook': 'url' is not an http(s) URL")]
-    [InlineData("{ type: webhook, url: 'http://127.0.0.1:9/x', secret: 'whsec_not base64!' }", "not a Standard Webhooks secret")]
-    [InlineData("{ type: webhook, url: 'http://127.0.0.1:9/x', body: '{\"a\": \"{{ hook }}\"}', content_type: json }", "sink 'hook', content_type: 'json' is not a media type")]
-    [InlineData("{ type: slack, url: 'ftp://hooks.example.org/x' }", "is not an http(s) URL")]
-    public void A_sink_serve_could_not_build_is_an_error_at_the_sink(string sink, string expected)
+    [InlineData("{ type: webhook, url: 'not a url' }", "url", "sink 'hook': 'url' is not an http(s) URL")]
+    [InlineData("{ type: webhook, url: 'http://127.0.0.1:9/x', secret: 'whsec_not base64!' }", "secret", "not a Standard Webhooks secret")]
+    [InlineData("{ type: webhook, url: 'http://127.0.0.1:9/x', body: '{\"a\": \"{{ hook }}\"}', content_type: json }", "content_type", "sink 'hook', content_type: 'json' is not a media type")]
+    [InlineData("{ type: slack, url: 'ftp://hooks.example.org/x' }", "url", "is not an http(s) URL")]
+    public void A_sink_serve_could_not_build_is_an_error_at_the_setting_it_could_not_use(string sink, string key, string expected)
     {
         var (exit, output) = Check(sink);
         Assert.Equal(ExitCodes.Failed, exit);
-        Assert.Contains($"hookrelay.yaml:3:3: error: ", output, StringComparison.Ordinal);
+        var column = "  hook: ".Length + sink.IndexOf($"{key}:", StringComparison.Ordinal) + 1;
+        Assert.Contains($"hookrelay.yaml:3:{column}: error: ", output, StringComparison.Ordinal);
         Assert.Contains(expected, output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_address_in_a_list_is_reported_at_its_key_on_its_own_line()
+    {
+        var path = _dir.File("hookrelay.yaml", """
+            sinks:
+              mail:
+                type: email
+                host: smtp.example.org
+                from: ganeti@example.org
+                to:
+                  - ops@example.org
+                  - not an address
+            routes:
+              - { name: r, to: [mail] }
+            """);
+        var output = new StringWriter();
+
+        Assert.Equal(ExitCodes.Failed, ConfigCheckCommand.Run(path, asJson: false, output));
+        Assert.Contains("hookrelay.yaml:6:5: error: sink 'mail': 'to' is not an e-mail address", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_sink_type_planned_for_a_later_version_is_named_as_such()
+    {
+        var (exit, output) = Check("{ type: mqtt }");
+
+        Assert.Equal(ExitCodes.Failed, exit);
+        Assert.Contains("is 'mqtt', which is planned but not in this version; this version takes: file, webhook", output, StringComparison.Ordinal);
+        Assert.Contains("expected one of", Check("{ type: mqt }").Output, StringComparison.Ordinal);
     }
 
     [Theory]

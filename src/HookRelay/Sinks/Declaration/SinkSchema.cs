@@ -9,7 +9,7 @@ namespace HookRelay.Sinks.Declaration;
 /// </summary>
 public static class SinkSchema
 {
-    public static JsonObject Definition(IReadOnlyList<SinkType> types) => new()
+    public static JsonObject Definition(IReadOnlyList<SinkType> types, IReadOnlyList<string> planned) => new()
     {
         ["type"] = "object",
         ["required"] = new JsonArray("type"),
@@ -19,7 +19,9 @@ public static class SinkSchema
             {
                 ["type"] = "string",
                 ["enum"] = Array(types.Select(t => t.Name)),
-                ["description"] = $"The kind of sink. This version delivers to: {string.Join(", ", types.Select(t => t.Name))}.",
+                [Rules.SchemaValidator.PlannedAnnotation] = Array(planned),
+                ["description"] = $"The kind of sink. This version delivers to: {string.Join(", ", types.Select(t => t.Name))}. "
+                    + $"Planned, not in this version: {string.Join(", ", planned)}.",
             },
         },
         ["allOf"] = new JsonArray([.. types.Select(Branch)]),
