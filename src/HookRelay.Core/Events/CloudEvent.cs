@@ -21,6 +21,12 @@ public sealed record CloudEvent(string Id, DateTimeOffset Time, string OpKey, Ho
 
     public string? Subject => Data.Target;
 
+    /// <summary>A sample sent by `hookrelay test-send`, not an operation: the far end must be able to tell.</summary>
+    public bool Test { get; init; }
+
+    /// <summary>The extension attribute a test event carries ("true"), and every sink shows in its own way.</summary>
+    public const string TestAttribute = "hookrelaytest";
+
     public void WriteTo(Utf8JsonWriter writer)
     {
         writer.WriteStartObject();
@@ -35,6 +41,10 @@ public sealed record CloudEvent(string Id, DateTimeOffset Time, string OpKey, Ho
         writer.WriteString("time", Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture));
         writer.WriteString("datacontenttype", "application/json");
         writer.WriteString("opkey", OpKey);
+        if (Test)
+        {
+            writer.WriteString(TestAttribute, "true");
+        }
         writer.WritePropertyName("data");
         JsonSerializer.Serialize(writer, Data, EventJsonContext.Default.HookEvent);
         writer.WriteEndObject();

@@ -15,7 +15,7 @@ namespace HookRelay.Cli;
 /// </summary>
 public static class TestSendCommand
 {
-    public const string Marker = "[hookrelay test] ";
+    public const string Marker = EventView.TestMarker;
 
     public static Command Create(Option<string> configOption)
     {
@@ -52,7 +52,7 @@ public static class TestSendCommand
         // As the master would see it: the sample's own master, so the event has its roles.
         var vars = Samples.For(hook, phase);
         var ev = HookEventParser.Parse(vars, vars.GetValueOrDefault("GANETI_MASTER") ?? "localhost");
-        var cloudEvent = CloudEvent.For(ev, DateTimeOffset.UtcNow);
+        var cloudEvent = CloudEvent.For(ev, DateTimeOffset.UtcNow) with { Test = true };
         var message = new SinkMessage(cloudEvent.Id, route, cloudEvent.Type, cloudEvent.ToJsonUtf8());
         var texts = RouteTexts.From(config).WithPrefix(Marker);
         ISink sink;

@@ -31,6 +31,9 @@ public sealed class AlertmanagerSink : ISink, IDisposable
 
     /// <summary>Alertmanager takes longer values, but a label is an index key: a megabyte instance name is cut.</summary>
     private const int MaxLabelValue = 1024;
+
+    /// <summary>On the alerts `hookrelay test-send` makes: silence or route them by it.</summary>
+    public const string TestLabel = "hookrelay_test";
     private const int MaxAnnotation = 64 * 1024;
 
     private readonly HttpSinkClient _http;
@@ -98,6 +101,11 @@ public sealed class AlertmanagerSink : ISink, IDisposable
         foreach (var (name, template) in _labels)
         {
             labels[name] = template.Render(view, TextFormat.Plain);
+        }
+        if (view.IsTest)
+        {
+            // After the configured labels, so none of them can hide it; and a test alert is its own alert.
+            labels[TestLabel] = "true";
         }
         // An empty label is no label to Alertmanager; it is dropped rather than sent.
         return [.. labels.Where(kv => kv.Value.Length > 0).Select(kv => KeyValuePair.Create(kv.Key, TextFormats.Truncate(kv.Value, MaxLabelValue)))];

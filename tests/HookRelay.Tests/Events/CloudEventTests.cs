@@ -7,6 +7,17 @@ namespace HookRelay.Tests.Events;
 public class CloudEventTests
 {
     [Fact]
+    public void Only_a_test_sample_carries_the_test_attribute()
+    {
+        var ev = HookEventParser.Parse(Fixtures.Env("instance-migrate-post-node1-01"), "node1.lab.example");
+        using var real = System.Text.Json.JsonDocument.Parse(CloudEvent.For(ev, DateTimeOffset.UtcNow).ToJsonUtf8());
+        using var sample = System.Text.Json.JsonDocument.Parse((CloudEvent.For(ev, DateTimeOffset.UtcNow) with { Test = true }).ToJsonUtf8());
+
+        Assert.False(real.RootElement.TryGetProperty(CloudEvent.TestAttribute, out _));
+        Assert.Equal("true", sample.RootElement.GetProperty(CloudEvent.TestAttribute).GetString());
+    }
+
+    [Fact]
     public void Every_node_s_copy_of_one_operation_has_the_same_opkey_and_its_own_id()
     {
         var node1 = CloudEvent.For(HookEventParser.Parse(Fixtures.Env("instance-migrate-post-node1-01"), "node1.lab.example"), DateTimeOffset.UtcNow);

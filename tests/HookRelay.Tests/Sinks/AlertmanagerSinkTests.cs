@@ -25,13 +25,27 @@ public sealed class AlertmanagerSinkTests : IAsyncLifetime
         return [.. JsonDocument.Parse(body).RootElement.EnumerateArray().Select(a => a.Clone())];
     }
 
-    private static SinkMessage RecentMigration(Func<HookEvent, HookEvent>? change = null)
+    private static SinkMessage RecentMigration(Func<HookEvent, HookEvent>? change = null, bool test = false)
     {
         // Alertmanager drops alerts that ended in the past: the event must be recent.
         var ev = HookEventParser.Parse(Fixtures.Env("instance-migrate-post-node1-01"), "node1.lab.example") with { Timing = new RunTiming(DateTimeOffset.UtcNow.AddSeconds(-4), 4200) };
         ev = change?.Invoke(ev) ?? ev;
-        var cloudEvent = CloudEvent.For(ev, DateTimeOffset.UtcNow);
+        var cloudEvent = CloudEvent.For(ev, DateTimeOffset.UtcNow) with { Test = test };
         return new SinkMessage(cloudEvent.Id, "route", cloudEvent.Type, cloudEvent.ToJsonUtf8());
+    }
+
+    [Fact]
+    public async Task A_test_sends_alert_carries_a_test_label_no_configured_label_can_hide()
+    {
+        using (var sink = Sink(null, ("labels.hookrelay_test", "false")))
+        {
+            Assert.IsType<DeliveryResult.Delivered>(await sink.DeliverAsync(RecentMigration(test: true), TestContext.Current.CancellationToken));
+            Assert.IsType<DeliveryResult.Delivered>(await sink.DeliverAsync(RecentMigration(), TestContext.Current.CancellationToken));
+        }
+
+        var alerts = await AlertsAsync();
+        Assert.Equal(2, alerts.Count);
+        Assert.Equal(["false", "true"], alerts.Select(a => a.GetProperty("labels").GetProperty(AlertmanagerSink.TestLabel).GetString()).Order());
     }
 
     [Fact]

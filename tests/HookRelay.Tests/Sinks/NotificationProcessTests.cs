@@ -98,6 +98,22 @@ public sealed class NotificationProcessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Test_sends_file_line_carries_the_test_attribute()
+    {
+        var file = Path.Combine(_host.Dir.Path, "events.jsonl");
+        _host.Configure($$"""
+            sinks: { out: { type: file, path: "{{file}}" } }
+            routes: [ { name: all, to: [out] } ]
+            """);
+
+        var run = await _host.CliAsync("test-send", "out");
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        using var line = JsonDocument.Parse(Assert.Single(File.ReadAllLines(file)));
+        Assert.Equal("true", line.RootElement.GetProperty("hookrelaytest").GetString());
+    }
+
+    [Fact]
     public async Task Test_send_reports_a_refusal_and_an_unknown_sink()
     {
         Configure();

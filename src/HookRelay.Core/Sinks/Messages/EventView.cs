@@ -35,6 +35,12 @@ public sealed class EventView : IDisposable
 
     public string? Target => Text("target");
 
+    /// <summary>A sample from `hookrelay test-send` (<see cref="Events.CloudEvent.Test"/>).</summary>
+    public bool IsTest => Root.TryGetProperty(Events.CloudEvent.TestAttribute, out var test) && test.ValueEquals("true");
+
+    /// <summary>What opens a test message's text where people read it (chat, subjects).</summary>
+    public const string TestMarker = "[hookrelay test] ";
+
     /// <summary>A value as text (lists joined with ", "), or null when the path leads nowhere or to null.</summary>
     public string? Text(string path) => Resolve(path.Split('.'));
 

@@ -21,7 +21,9 @@ public static class EventMail
         var mail = new MimeMessage();
         mail.From.Add(from);
         mail.To.AddRange(to);
-        mail.Subject = TextFormats.Truncate(subject?.Render(view, TextFormat.Plain) ?? texts.Render(message, view, TextFormat.Plain), MaxSubject);
+        var text = subject?.Render(view, TextFormat.Plain) ?? texts.Render(message, view, TextFormat.Plain);
+        // A subject template must not hide that this is test-send's sample.
+        mail.Subject = TextFormats.Truncate(view.IsTest && !text.StartsWith(EventView.TestMarker, StringComparison.Ordinal) ? EventView.TestMarker + text : text, MaxSubject);
         mail.Date = view.Time;
         mail.MessageId = $"{message.EventId}@hookrelay";
         mail.Headers.Add("X-HookRelay-Event", message.EventId);

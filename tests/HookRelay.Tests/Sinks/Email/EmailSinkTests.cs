@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HookRelay.Events;
 using HookRelay.Sinks;
 using HookRelay.Sinks.Email;
 using HookRelay.Sinks.Messages;
@@ -80,6 +81,18 @@ public sealed class EmailSinkTests : IAsyncLifetime
         Assert.IsType<DeliveryResult.Delivered>(await Deliver(sink));
         Assert.Equal(2, sink.SessionsOpened);
         Assert.Equal(2, server.Received().Count);
+    }
+
+    [Fact]
+    public async Task A_test_sends_mail_says_so_in_the_subject_whatever_the_subject_template()
+    {
+        var ev = HookEventParser.Parse(Fixtures.Env("instance-migrate-post-node1-01"), "node1.lab.example");
+        var cloudEvent = CloudEvent.For(ev, DateTimeOffset.UtcNow) with { Test = true };
+
+        Assert.IsType<DeliveryResult.Delivered>(await Deliver(Sink(null, ("subject", "[ganeti] {{ hook }} {{ target }}")),
+            new SinkMessage(cloudEvent.Id, "route", cloudEvent.Type, cloudEvent.ToJsonUtf8())));
+
+        Assert.Equal("[hookrelay test] [ganeti] instance-migrate web-1.lab.example", OnlyMessage(out _).Subject);
     }
 
     [Fact]
