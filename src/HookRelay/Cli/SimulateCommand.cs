@@ -56,7 +56,32 @@ public static class SimulateCommand
         vars[key] = value;
     }
 
-    public sealed record Request(string Config, string Hook, string? Phase, string? EnvFile, string[] Sets, string? Node, bool Json);
+    /// <param name="SsconfDir">Where this machine's Ganeti keeps its ssconf files; default <see cref="LocalCluster.DefaultDirectory"/>.</param>
+    public sealed record Request(string Config, string Hook, string? Phase, string? EnvFile, string[] Sets, string? Node, bool Json, string? SsconfDir = null);
+
+    private static readonly TimeSpan SampleDuration = TimeSpan.FromMilliseconds(4200);
+
+    /// <summary>
+    /// A built-in sample is a run on the lab's two nodes. On a Ganeti node it is moved onto this
+    /// cluster (its names from ssconf), so the node simulated has the roles it would have; elsewhere,
+    /// a node the sample does not know is told which ones it does.
+    /// </summary>
+    private static void FitSampleToThisMachine(SortedDictionary<string, string> vars, string node, string ssconfDir, TextWriter err)
+    {
+        if (LocalCluster.Read(ssconfDir) is { } cluster)
+        {
+            var moved = cluster.Adopt(vars);
+            err.WriteLine($"hookrelay: note: the sample runs on this machine's cluster {cluster.Name} (from {ssconfDir}/ssconf_*): "
+                + string.Join(", ", moved.Select(m => $"{m.Sample} → {m.Here}")));
+            return;
+        }
+        var known = LocalCluster.NodesIn(vars);
+        if (known.Count > 0 && !known.Contains(node, StringComparer.Ordinal))
+        {
+            err.WriteLine($"hookrelay: note: {node} is not a node of the built-in sample, so it has no role in it (the sample's nodes: "
+                + $"{string.Join(", ", known)}; its master {vars.GetValueOrDefault("GANETI_MASTER") ?? "-"}): give --node one of them, or run this on a Ganeti node");
+        }
+    }
 
     public static int Run(Request request, TextWriter output, TextWriter err)
     {
@@ -89,6 +114,11 @@ public static class SimulateCommand
         }
         vars["GANETI_HOOKS_PATH"] = request.Hook;
         vars["GANETI_HOOKS_PHASE"] = request.Phase ?? vars.GetValueOrDefault("GANETI_HOOKS_PHASE") ?? "post";
+        var node = request.Node ?? NodeNames.Local(config.NodeName);
+        if (request.EnvFile is null)
+        {
+            FitSampleToThisMachine(vars, node, request.SsconfDir ?? LocalCluster.DefaultDirectory, err);
+        }
         foreach (var assignment in request.Sets)
         {
             var eq = assignment.IndexOf('=', StringComparison.Ordinal);
@@ -101,8 +131,14 @@ public static class SimulateCommand
             Set(vars, key.StartsWith(HookEventParser.Prefix, StringComparison.Ordinal) ? key : HookEventParser.Prefix + key, assignment[(eq + 1)..], request.Sets);
         }
         vars = HookEventParser.GanetiVariables((IEnumerable<KeyValuePair<string, string>>)vars);
-        var ev = HookEventParser.Parse(vars, request.Node ?? NodeNames.Local(config.NodeName));
+        var ev = HookEventParser.Parse(vars, node);
         var now = DateTimeOffset.UtcNow;
+        if (ev.Phase == "post" && ev.Timing is null)
+        {
+            // A real post run measures it from its pre run on the node; {{ duration }} would be empty without one.
+            ev = ev with { Timing = new RunTiming(now - SampleDuration, (long)SampleDuration.TotalMilliseconds) };
+            err.WriteLine($"hookrelay: note: a sample duration of {TextFormats.Duration((long)SampleDuration.TotalMilliseconds)} (a real post run measures it from its pre run on this node)");
+        }
         var (plan, verdicts) = GateEvaluator.Decide(config, Planner.Plan(config, ev), now, HttpPolicies.Ask);
         var cloudEvent = CloudEvent.For(plan.Event, now);
         if (request.Json)

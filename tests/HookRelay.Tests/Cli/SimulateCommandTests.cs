@@ -18,12 +18,52 @@ public sealed class SimulateCommandTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private (int Exit, string Out, string Err) Simulate(string hook, string? phase = null, string? envFile = null, string[]? sets = null, string node = "node1.lab.example")
+    /// <param name="ssconf">This machine's Ganeti, as its ssconf directory; by default none (not a Ganeti node).</param>
+    private (int Exit, string Out, string Err) Simulate(string hook, string? phase = null, string? envFile = null, string[]? sets = null, string node = "node1.lab.example",
+        string? ssconf = null)
     {
         var output = new StringWriter();
         var err = new StringWriter();
-        var exit = SimulateCommand.Run(new SimulateCommand.Request(_config, hook, phase, envFile, sets ?? [], node, false), output, err);
+        var exit = SimulateCommand.Run(new SimulateCommand.Request(_config, hook, phase, envFile, sets ?? [], node, false, ssconf ?? Path.Combine(_dir.Path, "no-ganeti")),
+            output, err);
         return (exit, output.ToString(), err.ToString());
+    }
+
+    [Fact]
+    public void On_a_ganeti_node_the_sample_runs_on_this_clusters_names_so_the_node_has_its_roles()
+    {
+        var ssconf = Directory.CreateDirectory(Path.Combine(_dir.Path, "ganeti")).FullName;
+        File.WriteAllText(Path.Combine(ssconf, "ssconf_cluster_name"), "prod.example.org\n");
+        File.WriteAllText(Path.Combine(ssconf, "ssconf_master_node"), "hv1.example.org\n");
+        File.WriteAllText(Path.Combine(ssconf, "ssconf_node_list"), "hv1.example.org\nhv2.example.org\nhv3.example.org\n");
+
+        var (exit, output, err) = Simulate("instance-migrate", "post", node: "hv1.example.org", ssconf: ssconf);
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("roles: master, old_primary", output, StringComparison.Ordinal);
+        Assert.Contains("cluster prod.example.org", output, StringComparison.Ordinal);
+        Assert.Contains("migrate  live hv1.example.org → hv2.example.org", output, StringComparison.Ordinal);
+        Assert.Contains("node1.lab.example → hv1.example.org, node2.lab.example → hv2.example.org", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Elsewhere_a_node_the_sample_does_not_know_is_told_which_it_does()
+    {
+        var (_, output, err) = Simulate("instance-migrate", "post", node: "laptop.example.org");
+
+        Assert.Contains("roles: none", output, StringComparison.Ordinal);
+        Assert.Contains("laptop.example.org is not a node of the built-in sample", err, StringComparison.Ordinal);
+        Assert.Contains("node1.lab.example, node2.lab.example; its master node1.lab.example", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_post_run_gets_a_sample_duration_so_duration_renders_and_says_it_is_a_sample()
+    {
+        var (_, output, err) = Simulate("instance-migrate", "post");
+
+        Assert.Contains("(4.2 s)", output, StringComparison.Ordinal);
+        Assert.Contains("a sample duration of 4.2 s", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("sample duration", Simulate("instance-migrate", "pre").Err, StringComparison.Ordinal);
     }
 
     [Fact]
