@@ -78,6 +78,11 @@ public static class OutboxDatabase
     /// <summary>Why the outbox was reported damaged, when a process reported it and it is not moved aside yet.</summary>
     public static string? DamageReported(string stateDir)
     {
+        // Asked by the daemon at every turn of its loop: the usual answer costs one stat, not an exception.
+        if (!File.Exists(DamageMarker(stateDir)))
+        {
+            return null;
+        }
         try
         {
             return File.ReadAllText(DamageMarker(stateDir));

@@ -183,12 +183,13 @@ public static partial class ConfigLoader
                 var name = ((YamlScalarNode)key).Value!;
                 var map = (YamlMappingNode)value;
                 var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
-                var positions = new Dictionary<string, SourcePosition>(StringComparer.Ordinal);
+                // Only config check reports at a setting; a snapshot's slice (a hook run) does not pay for them.
+                var positions = alreadyChecked ? null : new Dictionary<string, SourcePosition>(StringComparer.Ordinal);
                 var type = Text(map, "type")!;
                 // A snapshot's slice was checked when it was cut; the template marks live in the schema it skips.
                 Flatten(map, "", settings, $"sink '{name}'", alreadyChecked ? _ => false : setting => SinkTemplateKeys.IsTemplate(type, setting), positions);
                 settings.Remove("type");
-                sinks[name] = new SinkConfig(name, type, settings, Pos(key)) { SettingPositions = positions };
+                sinks[name] = new SinkConfig(name, type, settings, Pos(key)) { SettingPositions = positions ?? [] };
             }
             return sinks;
         }

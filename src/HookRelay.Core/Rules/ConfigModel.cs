@@ -67,6 +67,10 @@ public sealed record SinkConfig(string Name, string Type, IReadOnlyDictionary<st
     /// <summary>Where each setting is written ("url", "auth.bearer", "to[1]"), so a problem with one is reported at it.</summary>
     public IReadOnlyDictionary<string, SourcePosition> SettingPositions { get; init; } = new Dictionary<string, SourcePosition>();
 
+    /// <summary>The configuration key a flattened setting belongs to: "headers" for "headers.X-A", "tags" for "tags[0]".</summary>
+    public static string TopKey(string setting) =>
+        setting.AsSpan().IndexOfAny('.', '[') is var end and >= 0 ? setting[..end] : setting;
+
     /// <summary>Where <paramref name="setting"/> is written, else the key it belongs to ("to" for "to[3]"), else the sink.</summary>
     public SourcePosition PositionOf(string? setting)
     {

@@ -36,14 +36,17 @@ public sealed class EventAttributes
         var raw = new Dictionary<string, string>(env.Count, StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in env)
         {
-            raw[key[HookEventParser.Prefix.Length..]] = value switch
-            {
-                "True" => "true",
-                "False" => "false",
-                _ => value,
-            };
+            raw[key[HookEventParser.Prefix.Length..]] = AsRead(value);
         }
         return raw;
     }
+
+    /// <summary>A GANETI_* value as matchers (and templates) read it: Python's True/False as true/false.</summary>
+    public static string AsRead(string value) => value switch
+    {
+        "True" => "true",
+        "False" => "false",
+        _ => value,
+    };
 
 }

@@ -18,8 +18,7 @@ internal static class SinkTemplateKeys
     public static bool IsTemplate(string sinkType, string setting)
     {
         _byType ??= Read(ConfigLoader.Schema);
-        var end = setting.AsSpan().IndexOfAny('.', '[');
-        return _byType.TryGetValue(sinkType, out var keys) && keys.Contains(end < 0 ? setting : setting[..end]);
+        return _byType.TryGetValue(sinkType, out var keys) && keys.Contains(SinkConfig.TopKey(setting));
     }
 
     private static Dictionary<string, HashSet<string>> Read(JsonElement schema)

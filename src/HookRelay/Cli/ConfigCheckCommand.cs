@@ -87,17 +87,17 @@ public static class ConfigCheckCommand
         foreach (var sink in config.Sinks.Values)
         {
             var problems = SecretProblems(sink).Select(p => At(sink, p.Setting, p.Problem)).ToList();
-            if (problems.Count == 0 && Sinks.SinkTypes.Find(sink.Type) is { } type)
+            if (problems.Count == 0)
             {
-                var settings = new Sinks.SinkSettings(sink, type);
+                Sinks.SinkSettings? settings = null;
                 try
                 {
-                    (type.Create(settings, texts) as IDisposable)?.Dispose();
+                    (Sinks.SinkFactory.Create(sink, texts, out settings) as IDisposable)?.Dispose();
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
                     // Reported where the setting it was reading is written: at url:, not at the sink.
-                    problems.Add(At(sink, settings.LastKeyRead, e.Message.StartsWith("sink '", StringComparison.Ordinal) ? e.Message : $"sink '{sink.Name}': {e.Message}"));
+                    problems.Add(At(sink, settings?.LastKeyRead, e.Message.StartsWith("sink '", StringComparison.Ordinal) ? e.Message : $"sink '{sink.Name}': {e.Message}"));
                 }
             }
             foreach (var problem in problems)

@@ -73,12 +73,7 @@ public sealed class Template
             return value;
         }
         return path is [var variable] && view.Text($"env.{Events.HookEventParser.Prefix}{variable.ToUpperInvariant()}") is { } raw
-            ? raw switch
-            {
-                "True" => "true",
-                "False" => "false",
-                _ => raw,
-            }
+            ? Rules.EventAttributes.AsRead(raw)
             : null;
     }
 

@@ -44,33 +44,25 @@ public sealed class ConnectionPool<T> : IAsyncDisposable where T : class
     public async Task<TResult> UseAsync<TResult>(Func<T, CancellationToken, Task<TResult>> use, CancellationToken cancellationToken)
     {
         var (connection, reused) = await RentAsync(cancellationToken).ConfigureAwait(false);
-        try
+        while (true)
         {
-            var result = await use(connection, cancellationToken).ConfigureAwait(false);
-            await ReturnAsync(connection).ConfigureAwait(false);
-            return result;
-        }
-        catch (Exception e) when (reused && _isBroken(e) && !cancellationToken.IsCancellationRequested)
-        {
-            await _close(connection).ConfigureAwait(false);
-        }
-        catch
-        {
-            await _close(connection).ConfigureAwait(false);
-            throw;
-        }
-        // Once more, on a connection opened for it: its failure is the delivery's.
-        var fresh = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var result = await use(fresh, cancellationToken).ConfigureAwait(false);
-            await ReturnAsync(fresh).ConfigureAwait(false);
-            return result;
-        }
-        catch
-        {
-            await _close(fresh).ConfigureAwait(false);
-            throw;
+            try
+            {
+                var result = await use(connection, cancellationToken).ConfigureAwait(false);
+                await ReturnAsync(connection).ConfigureAwait(false);
+                return result;
+            }
+            catch (Exception e) when (reused && _isBroken(e) && !cancellationToken.IsCancellationRequested)
+            {
+                await _close(connection).ConfigureAwait(false);
+            }
+            catch
+            {
+                await _close(connection).ConfigureAwait(false);
+                throw;
+            }
+            // Once more, on a connection opened for it: its failure is the delivery's.
+            (connection, reused) = (await OpenAsync(cancellationToken).ConfigureAwait(false), false);
         }
     }
 

@@ -1,3 +1,4 @@
+using HookRelay.Rules;
 using HookRelay.Sinks.Messages;
 
 namespace HookRelay.Sinks.Declaration;
@@ -18,8 +19,7 @@ public sealed record SinkType(string Name, IReadOnlyList<SinkKey> OwnKeys, Func<
     /// <summary>The declared key a flattened setting ("headers.X-A", "tags[0]", "backoff.max") belongs to.</summary>
     public SinkKey? KeyOf(string setting)
     {
-        var end = setting.AsSpan().IndexOfAny('.', '[');
-        var top = end < 0 ? setting : setting[..end];
+        var top = SinkConfig.TopKey(setting);
         return Keys.FirstOrDefault(k => k.Name == top);
     }
 }
