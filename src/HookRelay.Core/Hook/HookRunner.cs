@@ -117,10 +117,10 @@ public static class HookRunner
             HookLog.Warning($"{label}: hooks path '{ev.Hook}' version '{ev.HooksVersion}' is not in the catalog; handled as a generic event");
         }
         var plan = Planner.Plan(config, ev);
-        foreach (var pending in plan.Actions.Where(d => d.Applies))
+        foreach (var pending in plan.Actions.Where(d => d.Applies && NodeActionTriggers.Find(d.Name)?.Runs != true))
         {
             // Configured and matching, but not built yet: say so where operators look, not in the job log.
-            Syslog.Write(Syslog.Severity.Warning, $"{label}: action '{pending.Name}' applies but this version does not run actions yet");
+            Syslog.Write(Syslog.Severity.Warning, $"{label}: action '{pending.Name}' applies but this version does not run it yet");
         }
         (plan, var verdicts) = GateEvaluator.Decide(config, plan, DateTimeOffset.UtcNow, askHttpPolicies, budget.Token);
         ev = plan.Event;

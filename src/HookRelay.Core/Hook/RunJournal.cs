@@ -1,11 +1,10 @@
 using System.Buffers;
 using System.Text.Json;
-using HookRelay.Posix;
 
 namespace HookRelay.Hook;
 
 /// <summary>
-/// One JSON line per hook run in state_dir/hook-runs.jsonl: when, which hooks path and phase, on
+/// One JSON line (<see cref="JsonLines"/>) per hook run in state_dir/hook-runs.jsonl: when, which hooks path and phase, on
 /// which node, what it did (queued for which sinks, denied by which gate, nothing) and how long
 /// HookRelay took inside the Ganeti job. It answers "did the hook run here, and what did it do?"
 /// without syslog, and is what the demo's timeline reads. Appended with O_APPEND in one write(),
@@ -15,61 +14,13 @@ namespace HookRelay.Hook;
 public static class RunJournal
 {
     public const string FileName = "hook-runs.jsonl";
-    private const long MaxBytes = 1 << 20;
-    private const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
 
     public sealed record Entry(DateTimeOffset Time, string Hook, string Phase, string Node, string? Target, int Exit, double Milliseconds, string Outcome);
 
-    public static void Write(string stateDir, Entry entry)
-    {
-        try
-        {
-            var path = Path.Combine(stateDir, FileName);
-            long size;
-            try
-            {
-                size = UnixFile.AppendAll(path, Line(entry), Mode);
-            }
-            catch (FileNotFoundException)
-            {
-                Directory.CreateDirectory(stateDir);
-                size = UnixFile.AppendAll(path, Line(entry), Mode);
-            }
-            if (size > MaxBytes)
-            {
-                File.Move(path, path + ".1", overwrite: true);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-    }
+    public static void Write(string stateDir, Entry entry) => JsonLines.Append(stateDir, FileName, Line(entry));
 
     /// <summary>The last <paramref name="count"/> runs recorded on this node, oldest first; unreadable lines are skipped.</summary>
-    public static IReadOnlyList<JsonElement> Recent(string stateDir, int count)
-    {
-        var path = Path.Combine(stateDir, FileName);
-        try
-        {
-            var recent = new List<JsonElement>();
-            foreach (var line in File.ReadLines(path).TakeLast(count))
-            {
-                try
-                {
-                    using var document = JsonDocument.Parse(line);
-                    recent.Add(document.RootElement.Clone());
-                }
-                catch (JsonException)
-                {
-                }
-            }
-            return recent;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return [];
-        }
-    }
+    public static IReadOnlyList<JsonElement> Recent(string stateDir, int count) => JsonLines.Recent(stateDir, FileName, count);
 
     private static byte[] Line(Entry entry)
     {

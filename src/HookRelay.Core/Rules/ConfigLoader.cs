@@ -266,20 +266,30 @@ public static partial class ConfigLoader
                 var name = ((YamlScalarNode)key).Value!;
                 var map = (YamlMappingNode)value;
                 var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
-                Flatten(map, "", settings, $"action '{name}'", _ => false);
+                var positions = alreadyChecked ? null : new Dictionary<string, SourcePosition>(StringComparer.Ordinal);
+                Flatten(map, "", settings, $"action '{name}'", _ => false, positions);
                 var enabled = Child(map, "enabled") is not YamlScalarNode flag || YamlScalars.Bool(flag) != false;
-                settings.Remove("enabled");
-                actions.Add(new ActionConfig(name, enabled, settings, Pos(key)));
-                if (enabled)
+                foreach (var rule in settings.Keys.Where(k => k == "enabled" || SinkConfig.TopKey(k) == "matchers").ToList())
+                {
+                    settings.Remove(rule);
+                }
+                var runs = NodeActionTriggers.Find(name)?.Runs == true;
+                actions.Add(new ActionConfig(name, enabled, settings, Pos(key)) 
+                {
+                    Matchers = Matchers(map, $"action '{name}'"),
+                    Runs = runs,
+                    SettingPositions = positions ?? [],
+                });
+                if (enabled && !runs)
                 {
                     _warnings.Add(new ConfigError(file, key.Start.Line, key.Start.Column,
-                        $"action '{name}' is shown by 'simulate', but this version does not run node actions yet", true));
+                        $"action '{name}' is shown by 'simulate', but this version does not run it yet", true));
                 }
             }
             return actions;
         }
 
-        /// <summary>The matchers of a route or gate; <paramref name="owner"/> ("route 'x'") names it in problems.</summary>
+        /// <summary>The matchers of a route, gate or action; <paramref name="owner"/> ("route 'x'") names it in problems.</summary>
         private List<Matcher> Matchers(YamlMappingNode item, string owner)
         {
             var matchers = new List<Matcher>();

@@ -108,8 +108,21 @@ public sealed record GateConfig(
     ErrorPolicy OnError,
     SourcePosition Position);
 
-/// <summary>A node-local action (disk_resize, cpu_pinning, shaping) and its raw settings.</summary>
-public sealed record ActionConfig(string Name, bool Enabled, IReadOnlyDictionary<string, string> Settings, SourcePosition Position);
+/// <summary>
+/// A node-local action (disk_resize, cpu_pinning, shaping) and its raw settings. When it runs is
+/// the action's own (<see cref="NodeActionTriggers"/>); <see cref="Matchers"/> narrow that further
+/// (only instances tagged pin, say), like a route's.
+/// </summary>
+public sealed record ActionConfig(string Name, bool Enabled, IReadOnlyDictionary<string, string> Settings, SourcePosition Position)
+{
+    public IReadOnlyList<Matcher> Matchers { get; init; } = [];
+
+    /// <summary>Whether this version runs it; a planned action is parsed and shown by simulate, never queued.</summary>
+    public bool Runs { get; init; }
+
+    /// <summary>Where each setting is written, as <see cref="SinkConfig.SettingPositions"/>.</summary>
+    public IReadOnlyDictionary<string, SourcePosition> SettingPositions { get; init; } = new Dictionary<string, SourcePosition>();
+}
 
 public sealed record HookRelayConfig
 {

@@ -34,4 +34,15 @@ public static class Durations
         value = v;
         return true;
     }
+
+    /// <summary>A duration as the schema writes it, in the largest unit that divides it (days from two on): 24h, 7d, 5m, 1s, 500ms.</summary>
+    public static string Format(TimeSpan value) => value switch
+    {
+        { Ticks: 0 } => "0s",
+        _ when value.TotalDays >= 2 && value.TotalDays == Math.Floor(value.TotalDays) => $"{value.TotalDays:0}d",
+        _ when value.TotalHours == Math.Floor(value.TotalHours) => $"{value.TotalHours:0}h",
+        _ when value.TotalMinutes == Math.Floor(value.TotalMinutes) => $"{value.TotalMinutes:0}m",
+        _ when value.TotalSeconds == Math.Floor(value.TotalSeconds) => $"{value.TotalSeconds:0}s",
+        _ => $"{value.TotalMilliseconds:0}ms",
+    };
 }

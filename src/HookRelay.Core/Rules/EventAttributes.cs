@@ -9,7 +9,7 @@ namespace HookRelay.Rules;
 /// name without the prefix (GANETI_MIGRATE_LIVE → migrate_live). Python booleans read as
 /// "true"/"false" so that migrate_live="true" works as people write it.
 /// </summary>
-public sealed class EventAttributes
+public sealed class EventAttributes : IEventAttributes
 {
     public static IReadOnlyCollection<string> CuratedNames { get; } = [.. EventFields.All.Select(f => f.Name)];
 
@@ -28,8 +28,7 @@ public sealed class EventAttributes
         return _raw.TryGetValue(name, out var value) ? [value] : [];
     }
 
-    /// <summary>The single value of an attribute, or the empty string, as Alertmanager reads a missing label.</summary>
-    public string GetText(string name) => Get(name) is { Count: > 0 } values ? string.Join(" ", values) : "";
+    IReadOnlyList<string> IEventAttributes.ValuesOf(string name) => Get(name);
 
     private static Dictionary<string, string> BuildRaw(SortedDictionary<string, string> env)
     {

@@ -50,6 +50,10 @@ internal static class MatcherChecks
             case "phase" when equality && !Phases.Contains(matcher.Value, StringComparer.Ordinal):
                 problem = $"{matcher}: the phase is \"pre\" or \"post\"{NearestName.DidYouMean(matcher.Value, Phases)}";
                 return Severity.Error;
+            case EventFields.KindName or EventFields.OutcomeName or EventFields.ActionName
+                when equality && EventFields.ValuesOf(matcher.Name) is var known && !known.Contains(matcher.Value, StringComparer.Ordinal):
+                problem = $"{matcher}: {matcher.Name} is one of {string.Join(", ", known.Select(k => $"\"{k}\""))}{NearestName.DidYouMean(matcher.Value, known)}";
+                return Severity.Error;
         }
         if (equality && Booleans.Contains(matcher.Name))
         {
@@ -70,5 +74,6 @@ internal static class MatcherChecks
     /// </summary>
     public static bool AnyPathCanMatch(IReadOnlyList<Matcher> matchers, params string[] phases) =>
         HooksCatalog.All.Any(p => p.Phases.Any(phase => (phases.Length == 0 || phases.Contains(phase, StringComparer.Ordinal))
-            && Planner.MayMatch(matchers, p.Path, phase)));
+            // HookRelay's own events carry the hook and phase of the run that caused them: of any kind.
+            && Planner.MayMatch([.. matchers.Where(m => m.Name != EventFields.KindName)], p.Path, phase)));
 }

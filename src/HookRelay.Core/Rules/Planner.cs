@@ -22,8 +22,26 @@ public static class Planner
                 deliveries.AddRange(config.Routes[i].To.Select(sink => new PlannedDelivery(config.Routes[i].Name, sink)));
             }
         }
+        for (var i = 0; i < actions.Count; i++)
+        {
+            if (actions[i].Applies && config.Actions[i].Runs)
+            {
+                deliveries.Add(new PlannedDelivery(ActionDestination.Route, ActionDestination.For(config.Actions[i].Name)));
+            }
+        }
         return new Plan(ev, routes, gates, actions, deliveries);
     }
+
+    /// <summary>
+    /// Where one of HookRelay's own events goes (an action's outcome): to the routes that ask for
+    /// its kind by name (kind="action"), so no route written for Ganeti's events gets them
+    /// unasked. It exists only on the node that produced it, so on_node does not apply; gates and
+    /// actions never take it.
+    /// </summary>
+    public static List<PlannedDelivery> PlanOwnEvent(HookRelayConfig config, IEventAttributes attributes) =>
+        [.. config.Routes
+            .Where(r => r.Matchers.Any(m => m.Name == EventFields.KindName) && r.Matchers.All(m => m.Matches(attributes.ValuesOf(m.Name))))
+            .SelectMany(r => r.To.Select(sink => new PlannedDelivery(r.Name, sink)))];
 
     /// <summary>Only hook and phase are known before an event exists; any other matcher may still match.</summary>
     /// <summary>
@@ -36,6 +54,8 @@ public static class Planner
         {
             "hook" => m.Matches([hook]),
             "phase" => m.Matches([phase]),
+            // A hook run is always of kind hook; HookRelay's own events are planned by PlanOwnEvent.
+            EventFields.KindName => m.Matches([EventFields.HookKind]),
             "verdict" or "denied_by" or "gate_failed" when !gated => m.Matches([]),
             _ => true,
         });
@@ -58,13 +78,13 @@ public static class Planner
     public static bool WantsTiming(HookRelayConfig config, string hook) => MayRoute(config, hook, "post");
 
     private static Decision Decide(string kind, string name, OnNode onNode, IReadOnlyList<Matcher> matchers,
-        HookEvent ev, EventAttributes attributes)
+        HookEvent ev, IEventAttributes attributes)
     {
         foreach (var matcher in matchers)
         {
-            if (!matcher.Matches(attributes.Get(matcher.Name)))
+            if (!matcher.Matches(attributes.ValuesOf(matcher.Name)))
             {
-                return new Decision(kind, name, false, $"{matcher} does not match ({matcher.Name} is \"{attributes.GetText(matcher.Name)}\")");
+                return new Decision(kind, name, false, $"{matcher} does not match ({matcher.Name} is \"{attributes.TextOf(matcher.Name)}\")");
             }
         }
         var (onThisNode, why) = NodeSelection.Check(onNode, ev);
@@ -81,6 +101,9 @@ public static class Planner
         {
             return new Decision("action", action.Name, false, "unknown action");
         }
-        return Decide("action", action.Name, trigger.OnNode, trigger.Matchers, ev, attributes);
+        var decision = Decide("action", action.Name, trigger.OnNode, [.. trigger.Matchers, .. action.Matchers], ev, attributes);
+        return decision.Applies && !action.Runs
+            ? decision with { Reason = $"{decision.Reason}; not run by this version" }
+            : decision;
     }
 }

@@ -28,6 +28,7 @@ public static class ConfigCheckCommand
             config = ConfigLoader.Load(path);
             problems.AddRange(config.Warnings);
             problems.AddRange(SinkProblems(config));
+            problems.AddRange(ActionProblems(config));
             problems.AddRange(InlineSecrets(config));
         }
         catch (ConfigException e)
@@ -101,6 +102,34 @@ public static class ConfigCheckCommand
                 }
             }
             foreach (var problem in problems)
+            {
+                yield return problem;
+            }
+        }
+    }
+
+    /// <summary>Every action this version runs, built as `serve` builds it: its problems are errors here, at the setting.</summary>
+    private static IEnumerable<ConfigError> ActionProblems(HookRelayConfig config)
+    {
+        foreach (var action in config.Actions.Where(a => a.Enabled && a.Runs))
+        {
+            if (Actions.ActionTypes.Find(action.Name) is not { Create: { } create } type)
+            {
+                continue;
+            }
+            var lane = type.LaneOf(action);
+            var settings = type.SettingsOf(lane);
+            ConfigError? problem = null;
+            try
+            {
+                _ = Delivery.DeliveryPolicy.From(settings, Actions.ActionType.Defaults.Concurrency, defaults: Actions.ActionType.Defaults);
+                _ = create(settings);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                problem = At(lane, settings.LastKeyRead, e.Message.StartsWith("action '", StringComparison.Ordinal) ? e.Message : $"action '{action.Name}': {e.Message}");
+            }
+            if (problem is not null)
             {
                 yield return problem;
             }

@@ -140,7 +140,7 @@ public static class ServeCommand
         var listener = wake.ListenAsync(() => Volatile.Read(ref daemon)?.Wake(), listening.Token);
         long seen = 0;
         // Kept across reloads: an unchanged sink keeps its pause and rate limit.
-        using var lanes = new SinkLanes();
+        using var lanes = new SinkLanes(new OwnEvents(() => current.Config, () => Volatile.Read(ref daemon)?.Wake()));
         SdNotify.Send("READY=1");
         while (true)
         {

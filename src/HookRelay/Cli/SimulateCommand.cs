@@ -164,7 +164,7 @@ public static class SimulateCommand
         output.WriteLine($"node     {ev.Node.Name}  roles: {(ev.Node.Roles.Count == 0 ? "none" : string.Join(", ", ev.Node.Roles))}");
         WriteDecisions(output, "routes", plan.Routes);
         WriteDecisions(output, "gates", plan.Gates);
-        WriteDecisions(output, "actions", NotRunYet(plan.Actions));
+        WriteDecisions(output, "actions", plan.Actions);
         output.WriteLine("would send");
         if (plan.Deliveries.Count == 0)
         {
@@ -174,6 +174,12 @@ public static class SimulateCommand
         var cloudEventJson = cloudEvent.ToJsonUtf8();
         foreach (var delivery in plan.Deliveries)
         {
+            if (ActionDestination.IsAction(delivery.Sink, out var action))
+            {
+                output.WriteLine($"  action → '{action}', run by this node's daemon like a delivery (retries, dead letters); "
+                    + "its outcome is an event of kind \"action\" for the routes that ask for it");
+                continue;
+            }
             var sink = config.Sinks[delivery.Sink];
             var where = sink.Settings.TryGetValue("path", out var path) ? $" ({path})" : "";
             output.WriteLine($"  {delivery.Route} → {sink.Type} sink '{sink.Name}'{where}: {cloudEvent.Type}, {cloudEventJson.Length} bytes of CloudEvents JSON");
@@ -199,10 +205,6 @@ public static class SimulateCommand
             : denial is null ? "would deny  nothing (every gate that applies allows)"
             : $"would deny  yes, exit 1: hookrelay: {denial.Sentence}");
     }
-
-    /// <summary>Actions are matched but not run by this version: say so where they apply.</summary>
-    private static List<Decision> NotRunYet(IReadOnlyList<Decision> actions) =>
-        [.. actions.Select(a => a.Applies ? a with { Reason = $"{a.Reason}; but this version does not run node actions yet: nothing will be done" } : a)];
 
     private static void WriteDecisions(TextWriter output, string title, IReadOnlyList<Decision> decisions)
     {
@@ -232,7 +234,7 @@ public static class SimulateCommand
             writer.WriteEndArray();
             WriteDecisionsJson(writer, "routes", plan.Routes);
             WriteDecisionsJson(writer, "gates", plan.Gates);
-            WriteDecisionsJson(writer, "actions", NotRunYet(plan.Actions));
+            WriteDecisionsJson(writer, "actions", plan.Actions);
             // The same shape as the event's data.gates.
             writer.WritePropertyName("verdicts");
             GateResultJson.Write(writer, verdicts.Select(v => v.ToResult()));
@@ -243,7 +245,7 @@ public static class SimulateCommand
                 writer.WriteStartObject();
                 writer.WriteString("route", d.Route);
                 writer.WriteString("sink", d.Sink);
-                writer.WriteString("sink_type", config.Sinks[d.Sink].Type);
+                writer.WriteString("sink_type", ActionDestination.IsAction(d.Sink, out _) ? ActionDestination.Route : config.Sinks[d.Sink].Type);
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();

@@ -35,7 +35,7 @@ public static class StatusCommand
             var now = DeliveryDaemon.NowMs();
             var byName = (admin?.Status() ?? []).ToDictionary(s => s.Sink, StringComparer.Ordinal);
             // Configured sinks with no rows yet are listed too, and sinks no longer configured still show their rows.
-            var sinks = config.Sinks.Keys.Union(byName.Keys).Order(StringComparer.Ordinal)
+            var sinks = config.Sinks.Keys.Union(RunnableActions(config)).Union(byName.Keys).Order(StringComparer.Ordinal)
                 .Select(name => byName.GetValueOrDefault(name) ?? new SinkStatus(name, 0, 0, 0, 0, null, null)).ToList();
             var oldest = sinks.Where(s => s.OldestPendingMs is not null).Select(s => s.OldestPendingMs!.Value).DefaultIfEmpty().Min();
             var view = new View(config, holder, Running(config, holder), admin?.SizeBytes ?? 0, admin?.DeliveredKept() ?? 0, sinks, oldest, now);
@@ -59,10 +59,14 @@ public static class StatusCommand
         public DaemonStatusFile.Sink? DaemonSide(string sink) => Daemon?.Sinks.GetValueOrDefault(sink);
 
         /// <summary>From the outbox (failing, dead letters, ok), unless the daemon holds the sink paused (a 429's Retry-After).</summary>
-        public string Health(SinkStatus s) => !Config.Sinks.ContainsKey(s.Sink) ? "not configured"
+        public string Health(SinkStatus s) => !Config.Sinks.ContainsKey(s.Sink) && !RunnableActions(Config).Contains(s.Sink) ? "not configured"
             : DaemonSide(s.Sink)?.PausedUntilMs is { } until && until > NowMs ? "paused"
             : s.Health;
     }
+
+    /// <summary>The actions this node's daemon runs, by the destination their rows name ("action:disk_resize").</summary>
+    private static IEnumerable<string> RunnableActions(HookRelayConfig config) =>
+        config.Actions.Where(a => a.Enabled && a.Runs).Select(a => ActionDestination.For(a.Name));
 
     /// <summary>The running daemon's own numbers: "serve 1234" holds the lock and wrote them.</summary>
     private static DaemonStatusFile.Contents? Running(HookRelayConfig config, string? holder) =>
@@ -89,11 +93,11 @@ public static class StatusCommand
             + (pending > 0 ? $", oldest {OutboxCli.Age(now - view.OldestPendingMs)}" : "")
             + $"; {Counted.Of(sinks.Sum(s => s.Dead), "dead letter", "dead letters")}; {view.DeliveredKept} delivered (kept {config.Delivery.KeepDelivered.TotalDays:0.#} d)");
         output.WriteLine();
-        output.WriteLine($"{"SINK",-16} {"HEALTH",-12} {"PENDING",8} {"RETRYING",8} {"DEAD",6} {"DELIVERED",9}  {"LAST DELIVERED",-20}  LAST ERROR");
+        output.WriteLine($"{"SINK",-20} {"HEALTH",-12} {"PENDING",8} {"RETRYING",8} {"DEAD",6} {"DELIVERED",9}  {"LAST DELIVERED",-20}  LAST ERROR");
         foreach (var s in sinks)
         {
             var daemon = view.DaemonSide(s.Sink)?.Health;
-            output.WriteLine($"{s.Sink,-16} {view.Health(s),-12} {s.Pending,8} {s.Retrying,8} {s.Dead,6} {daemon?.Delivered.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",9}  "
+            output.WriteLine($"{s.Sink,-20} {view.Health(s),-12} {s.Pending,8} {s.Retrying,8} {s.Dead,6} {daemon?.Delivered.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",9}  "
                 + $"{OutboxCli.Timestamp(daemon?.LastDeliveredMs),-20}  {s.LastError ?? "-"}");
         }
         output.WriteLine(view.Daemon is { } running
@@ -105,6 +109,17 @@ public static class StatusCommand
         foreach (var run in runs)
         {
             output.WriteLine($"  {Field(run, "time")}  {Field(run, "hook")}-{Field(run, "phase"),-5} {Field(run, "target"),-24} exit {Field(run, "exit")}  {Field(run, "ms"),6} ms  {Field(run, "outcome")}");
+        }
+        var actions = Actions.ActionJournal.Recent(config.StateDir, RecentRuns);
+        if (actions.Count == 0 && !RunnableActions(config).Any())
+        {
+            return;
+        }
+        output.WriteLine();
+        output.WriteLine(actions.Count == 0 ? "last action runs: none recorded on this node" : $"last action runs on this node ({Path.Combine(config.StateDir, Actions.ActionJournal.FileName)}):");
+        foreach (var run in actions)
+        {
+            output.WriteLine($"  {Field(run, "time")}  {Field(run, "action"),-12} {Field(run, "subject"),-24} {Field(run, "outcome"),-7}  {Field(run, "reason")}");
         }
     }
 
@@ -168,6 +183,12 @@ public static class StatusCommand
         writer.WriteEndArray();
         writer.WriteStartArray("recent_hook_runs");
         foreach (var run in Hook.RunJournal.Recent(config.StateDir, RecentRuns))
+        {
+            run.WriteTo(writer);
+        }
+        writer.WriteEndArray();
+        writer.WriteStartArray("recent_action_runs");
+        foreach (var run in Actions.ActionJournal.Recent(config.StateDir, RecentRuns))
         {
             run.WriteTo(writer);
         }

@@ -192,7 +192,7 @@ public sealed class DeliveryDaemon
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    HookLog.Error($"sink '{group.Key.Sink}': delivery worker failed, its rows stay queued: {e.Message}");
+                    HookLog.Error($"{ActionDestination.Describe(group.Key.Sink)}: delivery worker failed, its rows stay queued: {e.Message}");
                     outcomes = group.Rows.Select(Outcome.Released).ToList();
                 }
                 _finished.Enqueue((lane, group.Key, outcomes));
@@ -224,11 +224,12 @@ public sealed class DeliveryDaemon
             }
         }
         HighestSeenId = _queue.LoadedUpTo;
-        // A sink removed from the configuration can never take its rows.
-        foreach (var row in _queue.TakeUnknownSinks(_config.Sinks.Keys.ToHashSet(StringComparer.Ordinal)))
+        // A sink removed from the configuration, or an action this node no longer runs, can never take its rows.
+        foreach (var row in _queue.TakeUnknownSinks(_lanes.Keys.ToHashSet(StringComparer.Ordinal)))
         {
-            _pendingOutcomes.Add(new Outcome(row.Id, OutcomeKind.Dead, row.Attempts, row.NextMs,
-                $"sink '{row.Sink}' is not in the configuration (any more); replay with 'hookrelay dlq replay' once it is back"));
+            _pendingOutcomes.Add(new Outcome(row.Id, OutcomeKind.Dead, row.Attempts, row.NextMs, ActionDestination.IsAction(row.Sink, out var action)
+                ? $"action '{action}' is not enabled in the configuration (any more); replay with 'hookrelay dlq replay' once it is"
+                : $"sink '{row.Sink}' is not in the configuration (any more); replay with 'hookrelay dlq replay' once it is back"));
         }
     }
 

@@ -26,13 +26,15 @@ public sealed record DeliveryPolicy
         ? From(new SinkSettings(sink, type), defaultConcurrency: 4, type.DefaultRatePerSecond)
         : From(new SinkSettings(sink), defaultConcurrency: 4);
 
-    public static DeliveryPolicy From(SinkSettings settings, int defaultConcurrency, double? defaultRate = null)
+    /// <param name="defaults">What a setting left out comes to (an action's are not a sink's); the daemon's defaults when null.</param>
+    public static DeliveryPolicy From(SinkSettings settings, int defaultConcurrency, double? defaultRate = null, DeliveryPolicy? defaults = null)
     {
-        var defaults = new DeliveryPolicy();
+        defaults ??= new DeliveryPolicy();
         return new DeliveryPolicy
         {
             Concurrency = Math.Max(1, settings.WholeNumber("concurrency", defaultConcurrency)),
-            RatePerSecond = settings.Number("rate_per_s") is { } rate ? (rate > 0 ? rate : null) : defaultRate,
+            RatePerSecond = !settings.Declares("rate_per_s") ? null
+                : settings.Number("rate_per_s") is { } rate ? (rate > 0 ? rate : null) : defaultRate,
             MaxAttempts = Math.Max(1, settings.WholeNumber("max_attempts", defaults.MaxAttempts)),
             MaxAge = settings.Duration("max_age", defaults.MaxAge),
             InitialBackoff = settings.Duration("backoff.initial", defaults.InitialBackoff),

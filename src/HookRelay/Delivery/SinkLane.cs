@@ -180,6 +180,10 @@ public sealed class SinkLane : IDisposable
 
     private void Report(PendingDelivery row, StoredEvent stored, Outcome outcome, long nowMs)
     {
+        if (outcome.Kind is OutcomeKind.Delivered or OutcomeKind.Dead && Sink is IFinalOutcomeSink final)
+        {
+            final.Finished(row, stored, outcome);
+        }
         if (outcome.Kind == OutcomeKind.Delivered)
         {
             Health.Delivered(nowMs);
@@ -191,13 +195,13 @@ public sealed class SinkLane : IDisposable
         switch (outcome.Kind)
         {
             case OutcomeKind.Delivered when Interlocked.Exchange(ref _failing, 0) == 1:
-                HookLog.Info($"sink '{Sink.Name}' delivers again");
+                HookLog.Info($"{Rules.ActionDestination.Describe(Sink.Name)} delivers again");
                 break;
             case OutcomeKind.Retry when Interlocked.Exchange(ref _failing, 1) == 0:
-                HookLog.Warning($"sink '{Sink.Name}' is failing, retrying with backoff: {outcome.Error}");
+                HookLog.Warning($"{Rules.ActionDestination.Describe(Sink.Name)} is failing, retrying with backoff: {outcome.Error}");
                 break;
             case OutcomeKind.Dead:
-                HookLog.Error($"sink '{Sink.Name}': event {stored.EventId} ({stored.Type}, key {row.OrderingKey}) moved to the dead letters: {outcome.Error}");
+                HookLog.Error($"{Rules.ActionDestination.Describe(Sink.Name)}: event {stored.EventId} ({stored.Type}, key {row.OrderingKey}) moved to the dead letters: {outcome.Error}");
                 break;
         }
     }

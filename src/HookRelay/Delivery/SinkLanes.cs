@@ -1,3 +1,4 @@
+using HookRelay.Actions;
 using HookRelay.Logging;
 using HookRelay.Rules;
 using HookRelay.Sinks;
@@ -11,29 +12,34 @@ namespace HookRelay.Delivery;
 /// that fails every attempt with the reason (<see cref="UnusableSink"/>): its rows follow its
 /// retry policy instead of waiting forever, and the other sinks deliver.
 /// </summary>
-public sealed class SinkLanes : IDisposable
+public sealed class SinkLanes(OwnEvents? ownEvents = null) : IDisposable
 {
     private readonly Dictionary<string, (SinkConfig Config, SinkLane Lane)> _lanes = new(StringComparer.Ordinal);
     private List<(string Route, string? Text)> _texts = [];
 
     public IReadOnlyDictionary<string, SinkLane> Current => _lanes.ToDictionary(l => l.Key, l => l.Value.Lane, StringComparer.Ordinal);
 
-    /// <summary>Brings the lanes in line with <paramref name="config"/> and returns them.</summary>
+    /// <summary>Brings the lanes in line with <paramref name="config"/> and returns them: one per sink, one per action this node runs.</summary>
     public IReadOnlyDictionary<string, SinkLane> Update(HookRelayConfig config)
     {
         // A route's text is part of what a chat or e-mail sink sends: a changed one rebuilds them all.
         var texts = config.Routes.Select(r => (r.Name, r.Text)).ToList();
         var textsChanged = !texts.SequenceEqual(_texts);
         _texts = texts;
-        foreach (var name in _lanes.Keys.Where(name => !config.Sinks.ContainsKey(name)).ToList())
+        var routeTexts = Sinks.Messages.RouteTexts.From(config);
+        var publisher = ownEvents ?? new OwnEvents(() => config, () => { });
+        var wanted = config.Sinks.Values.Select(sink => (Config: sink, Rebuild: textsChanged, Build: (Func<SinkLane>)(() => Build(sink, routeTexts))))
+            .Concat(RunnableActions(config).Select(a => (Config: a.Lane, Rebuild: false, Build: (Func<SinkLane>)(() => Build(a.Lane, a.Type, publisher)))))
+            .ToList();
+        var names = wanted.Select(w => w.Config.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in _lanes.Keys.Where(name => !names.Contains(name)).ToList())
         {
             _lanes[name].Lane.Dispose();
             _lanes.Remove(name);
         }
-        var routeTexts = Sinks.Messages.RouteTexts.From(config);
-        foreach (var sink in config.Sinks.Values)
+        foreach (var (sink, rebuild, build) in wanted)
         {
-            if (!textsChanged && _lanes.TryGetValue(sink.Name, out var kept) && SameSink(kept.Config, sink))
+            if (!rebuild && _lanes.TryGetValue(sink.Name, out var kept) && SameSink(kept.Config, sink))
             {
                 continue;
             }
@@ -41,22 +47,49 @@ public sealed class SinkLanes : IDisposable
             {
                 replaced.Lane.Dispose();
             }
-            _lanes[sink.Name] = (sink, Build(sink, routeTexts));
+            _lanes[sink.Name] = (sink, build());
         }
         return Current;
     }
 
-    private static SinkLane Build(SinkConfig sink, Sinks.Messages.RouteTexts texts)
+    /// <summary>The enabled actions this version runs, each as the destination its rows name ("action:disk_resize").</summary>
+    private static IEnumerable<(SinkConfig Lane, ActionType Type)> RunnableActions(HookRelayConfig config) =>
+        from action in config.Actions
+        where action.Enabled && action.Runs
+        let type = ActionTypes.Find(action.Name)
+        where type is { Runs: true }
+        select (type.LaneOf(action), type);
+
+    private static SinkLane Build(SinkConfig sink, Sinks.Messages.RouteTexts texts) =>
+        BuildOrUnusable(sink, () => new SinkLane(SinkFactory.Create(sink, texts), DeliveryPolicy.For(sink)), () => PolicyOrDefault(sink));
+
+    private static SinkLane Build(SinkConfig lane, ActionType type, OwnEvents publisher)
+    {
+        DeliveryPolicy Policy() => DeliveryPolicy.From(type.SettingsOf(lane), ActionType.Defaults.Concurrency, defaults: ActionType.Defaults);
+        return BuildOrUnusable(lane, () => new SinkLane(new ActionSink(type.Create!(type.SettingsOf(lane)), publisher), Policy()), () =>
+        {
+            try
+            {
+                return Policy();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return ActionType.Defaults;
+            }
+        });
+    }
+
+    private static SinkLane BuildOrUnusable(SinkConfig sink, Func<SinkLane> build, Func<DeliveryPolicy> fallbackPolicy)
     {
         try
         {
-            return new SinkLane(SinkFactory.Create(sink, texts), DeliveryPolicy.For(sink));
+            return build();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Whatever a sink's construction throws is that sink's problem: the others deliver.
-            HookLog.Error($"sink '{sink.Name}' cannot be used; its events are retried and then dead-lettered by its policy until the configuration is fixed: {e.Message}");
-            return new SinkLane(new UnusableSink(sink.Name, e.Message), PolicyOrDefault(sink));
+            HookLog.Error($"{ActionDestination.Describe(sink.Name)} cannot be used; its events are retried and then dead-lettered by its policy until the configuration is fixed: {e.Message}");
+            return new SinkLane(new UnusableSink(sink.Name, e.Message), fallbackPolicy());
         }
     }
 

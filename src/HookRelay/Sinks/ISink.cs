@@ -35,3 +35,13 @@ public interface IBatchSink : ISink
 {
     ValueTask<IReadOnlyList<DeliveryResult>> DeliverBatchAsync(IReadOnlyList<SinkMessage> messages, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A sink that acts on how each message ended: delivered, or given up as a dead letter (an
+/// action's outcome becomes an event of its own). Told once per message, after the attempt that
+/// decided it; not for retries, which are not an end.
+/// </summary>
+public interface IFinalOutcomeSink : ISink
+{
+    void Finished(Outbox.PendingDelivery row, Outbox.StoredEvent stored, Outbox.Outcome outcome);
+}

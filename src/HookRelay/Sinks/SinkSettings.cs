@@ -11,7 +11,7 @@ namespace HookRelay.Sinks;
 /// reads its settings the same way (Subject then names the gate). With its sink type given, a key
 /// the type does not declare cannot be read: code and schema cannot drift apart unnoticed.
 /// </summary>
-public sealed class SinkSettings(SinkConfig config, SinkType? type = null, string? subject = null)
+public sealed class SinkSettings(SinkConfig config, IDeclaredKeys? type = null, string? subject = null)
 {
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
 
@@ -26,7 +26,7 @@ public sealed class SinkSettings(SinkConfig config, SinkType? type = null, strin
     /// <summary>The key read last: when building a sink fails, the one it was looking at (config check points there).</summary>
     public string? LastKeyRead { get; private set; }
 
-    /// <summary>Whether this sink's type takes <paramref name="key"/> (any key, for settings without a type).</summary>
+    /// <summary>Whether this sink's type (or action) takes <paramref name="key"/> (any key, for settings without a type).</summary>
     public bool Declares(string key) => type is null || type.KeyOf(key) is not null;
 
     public string? Text(string key)
@@ -96,7 +96,7 @@ public sealed class SinkSettings(SinkConfig config, SinkType? type = null, strin
     {
         if (!Declares(key))
         {
-            throw new InvalidOperationException($"{Subject}: this version reads '{key}', which sink type '{type!.Name}' does not declare (a bug: please report it)");
+            throw new InvalidOperationException($"{Subject}: this version reads '{key}', which {type!.Kind} '{type.Name}' does not declare (a bug: please report it)");
         }
         _read.Add(key);
         LastKeyRead = key;

@@ -213,7 +213,7 @@ public class ConfigLoaderTests
     }
 
     [Fact]
-    public void Gates_and_actions_load_and_say_what_is_not_enforced_yet()
+    public void Gates_and_actions_load_and_the_planned_actions_say_they_do_not_run_yet()
     {
         var config = ConfigLoader.Parse(Encoding.UTF8.GetBytes("""
             gates:
@@ -233,10 +233,32 @@ public class ConfigLoaderTests
         Assert.Equal(TimeSpan.FromSeconds(2), config.Gates[1].Http!.Timeout);
         Assert.Equal(3, config.Actions.Count);
         Assert.Equal("bond1", config.Actions.Single(a => a.Name == "shaping").Settings["device"]);
-        // Gates are enforced; the three actions are not yet, and say so.
-        Assert.Equal(3, config.Warnings.Count(w => w.Message.Contains("not", StringComparison.Ordinal)));
+        // Gates are enforced and disk_resize runs; the two planned actions say they do not, at their keys.
+        Assert.True(config.Actions.Single(a => a.Name == "disk_resize").Runs);
+        Assert.Equal(["cpu_pinning", "shaping"], config.Warnings.Where(w => w.Message.Contains("does not run it yet", StringComparison.Ordinal))
+            .Select(w => w.Message.Split('\'')[1]));
+        Assert.Equal(12, config.Warnings.Single(w => w.Message.Contains("shaping", StringComparison.Ordinal)).Line);
         Assert.Single(config.Gates[0].Policies);
         Assert.DoesNotContain(config.Warnings, w => w.Message.Contains("gate", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_action_takes_matchers_that_narrow_it_and_a_misspelt_outcome_is_an_error()
+    {
+        var config = ConfigLoader.Parse(Encoding.UTF8.GetBytes("""
+            actions:
+              disk_resize: { matchers: ['tag="resize"'], timeout: 5s }
+            """), "test.yaml");
+        var action = config.Actions.Single();
+        Assert.Equal("tag=\"resize\"", action.Matchers.Single().ToString());
+        Assert.Equal(["timeout"], action.Settings.Keys);
+
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(Encoding.UTF8.GetBytes("""
+            sinks: { f: { type: file, path: /tmp/x } }
+            routes:
+              - { name: r, matchers: ['kind="action"', 'outcome="faild"'], to: [f] }
+            """), "test.yaml"));
+        Assert.Contains("outcome is one of \"done\", \"skipped\", \"failed\"; did you mean 'failed'?", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]

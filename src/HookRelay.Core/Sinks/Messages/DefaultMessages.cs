@@ -44,7 +44,13 @@ public static class DefaultMessages
     public static Sentence For(EventView ev)
     {
         var sentence = new Sentence();
-        if (ev.Phase == "pre")
+        // An action's outcome carries its trigger's data, duration included: that was the operation's, not the action's.
+        var actionOutcome = ev.Text($"{Rules.EventFields.OwnPath}.{Rules.EventFields.KindName}") == Rules.EventFields.ActionKind;
+        if (actionOutcome)
+        {
+            ActionOutcome(ev, sentence);
+        }
+        else if (ev.Phase == "pre")
         {
             Pre(ev, sentence);
         }
@@ -56,11 +62,19 @@ public static class DefaultMessages
         {
             sentence.Text(" on cluster " + cluster);
         }
-        if (ev.DurationMs is { } took)
+        if (ev.DurationMs is { } took && !actionOutcome)
         {
             sentence.Text($" ({TextFormats.Duration(took)})");
         }
         return sentence;
+    }
+
+    /// <summary>An action's outcome: "action disk_resize for web-3 on node1: done: disk 0 … grown …".</summary>
+    private static void ActionOutcome(EventView ev, Sentence sentence)
+    {
+        var own = Rules.EventFields.OwnPath;
+        sentence.Text($"action {ev.Text($"{own}.{Rules.EventFields.ActionName}")} for ").Strong(ev.Target ?? "(no target)")
+            .Text($" on {ev.Text("node.name") ?? "?"}: {ev.Text($"{own}.{Rules.EventFields.OutcomeName}")}: {ev.Text($"{own}.reason")}");
     }
 
     /// <summary>A pre event is news for its gate verdicts; otherwise it says the operation is starting.</summary>

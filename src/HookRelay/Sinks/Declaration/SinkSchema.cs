@@ -46,7 +46,8 @@ public static class SinkSchema
         };
     }
 
-    private static JsonObject Property(SinkKey key)
+    /// <summary>One declared setting's schema (sinks' and actions' alike).</summary>
+    public static JsonObject Property(SinkKey key)
     {
         var property = key.Shape switch
         {
@@ -56,7 +57,7 @@ public static class SinkSchema
             KeyShape.Number => new JsonObject { ["type"] = "number" },
             KeyShape.Duration => new JsonObject { ["$ref"] = "#/$defs/duration" },
             KeyShape.TextList => List(key, Text(key with { Choices = null })),
-            KeyShape.WholeNumberList => List(key, new JsonObject { ["type"] = "integer" }),
+            KeyShape.WholeNumberList => List(key, WholeNumber(key)),
             KeyShape.TextMap => Map(key),
             KeyShape.Group => new JsonObject
             {
@@ -128,5 +129,5 @@ public static class SinkSchema
         return map;
     }
 
-    private static JsonArray Array(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode?)JsonValue.Create(v))]);
+    public static JsonArray Array(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode?)JsonValue.Create(v))]);
 }

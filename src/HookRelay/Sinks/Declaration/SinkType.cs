@@ -11,8 +11,10 @@ namespace HookRelay.Sinks.Declaration;
 /// <param name="DefaultRatePerSecond">A rate the far end asks for when the configuration sets none.</param>
 /// <param name="DefaultRateReason">Why, for the schema's description of rate_per_s.</param>
 public sealed record SinkType(string Name, IReadOnlyList<SinkKey> OwnKeys, Func<SinkSettings, RouteTexts, ISink> Create,
-    double? DefaultRatePerSecond = null, string? DefaultRateReason = null)
+    double? DefaultRatePerSecond = null, string? DefaultRateReason = null) : IDeclaredKeys
 {
+    public string Kind => "sink type";
+
     /// <summary>Its own settings, then the delivery settings every sink takes.</summary>
     public IReadOnlyList<SinkKey> Keys { get; } = [.. OwnKeys, .. DeliveryKeys.For(DefaultRatePerSecond, DefaultRateReason)];
 

@@ -1,0 +1,25 @@
+using HookRelay.Sinks.Declaration;
+
+namespace HookRelay.Actions;
+
+/// <summary>Every node action, those this version runs and those a later one will, in the order the schema lists them.</summary>
+public static class ActionTypes
+{
+    public static IReadOnlyList<ActionType> All { get; } =
+    [
+        Qemu.DiskResizeAction.Declaration,
+        // Parsed and shown by simulate; run by a later version.
+        new("cpu_pinning",
+        [
+            SinkKey.Choice("mode", "numa-1to1: each vCPU on its own core of one NUMA node; spread: the instance on its least-loaded node's CPUs.", "numa-1to1", "spread"),
+            new SinkKey("reserve_cpus", KeyShape.WholeNumberList, "CPUs never pinned to (the host's own).") { Minimum = 0 },
+        ], null),
+        new("shaping",
+        [
+            SinkKey.Text("device", "The uplink to shape on."),
+            SinkKey.Text("default_egress", "Egress rate for an instance without its own (600mbit).") with { Pattern = "^[0-9]+(bit|kbit|mbit|gbit)$" },
+        ], null),
+    ];
+
+    public static ActionType? Find(string name) => All.FirstOrDefault(t => t.Name == name);
+}

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Net.Sockets;
+using HookRelay.Sinks;
+using HookRelay.Sinks.Declaration;
+using HookRelay.Sinks.Messages;
+
+namespace HookRelay.Actions.Qemu;
+
+/// <summary>
+/// After `gnt-instance grow-disk`, tells the instance's running QEMU the disk's new size (Ganeti
+/// 3.0 grows the storage but not what the guest sees). Runs on the primary, over QMP: finds the
+/// disk in query-block, grows it to the size Ganeti recorded, reads it back. Only ever grows, so
+/// a repeat, or a Ganeti that resized already (3.1), is a no-op.
+/// </summary>
+public sealed class DiskResizeAction(string controlDir, TimeSpan timeout) : INodeAction
+{
+    public const string DefaultControlDir = "/var/run/ganeti/kvm-hypervisor/ctrl";
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    private const long Mebibyte = 1024 * 1024;
+
+    public static readonly ActionType Declaration = new("disk_resize",
+    [
+        SinkKey.Text("control_dir", $"Where Ganeti's kvm hypervisor keeps each instance's QMP socket (default {DefaultControlDir})."),
+        SinkKey.Duration("timeout", "Longest QEMU may take to answer one run (default 10s)."),
+    ], Create);
+
+    public string Name => Declaration.Name;
+
+    private static DiskResizeAction Create(SinkSettings settings) =>
+        new(settings.Text("control_dir") ?? DefaultControlDir, settings.Duration("timeout", DefaultTimeout));
+
+    public async ValueTask<ActionOutcome> RunAsync(EventView trigger, CancellationToken cancellationToken)
+    {
+        var env = new TriggerVariables(trigger);
+        var instance = env["INSTANCE_NAME"];
+        if (instance is null || !int.TryParse(env["DISK"], NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+        {
+            return new ActionOutcome.Failed("the event does not name the instance and the disk that grew (GANETI_INSTANCE_NAME, GANETI_DISK)", Retry: false);
+        }
+        var hypervisor = env["INSTANCE_HYPERVISOR"];
+        if (hypervisor != "kvm")
+        {
+            return new ActionOutcome.Skipped($"{instance} runs on the {hypervisor ?? "unnamed"} hypervisor; only kvm has a QEMU to tell");
+        }
+        if (NewSizeMib(env, index) is not { } targetMib)
+        {
+            return new ActionOutcome.Failed($"the event does not say disk {index}'s new size (GANETI_POST_INSTANCE_DISK{index}_SIZE)", Retry: false);
+        }
+        var socketPath = Path.Combine(controlDir, instance + ".qmp");
+        if (!File.Exists(socketPath))
+        {
+            return new ActionOutcome.Skipped($"{instance} is not running on this node (no QMP socket {socketPath})");
+        }
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return await ResizeAsync(socketPath, instance, index, env[$"INSTANCE_DISK{index}_UUID"], targetMib * Mebibyte, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return new ActionOutcome.Failed($"QEMU did not answer on {socketPath} within {timeout.TotalSeconds:0.###} s", Retry: true);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            return new ActionOutcome.Skipped($"{instance} is not running on this node ({socketPath} refuses connections: QEMU is gone)");
+        }
+        catch (QmpException e)
+        {
+            return new ActionOutcome.Failed(e.Message, Retry: false);
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            return new ActionOutcome.Failed($"QMP on {socketPath}: {e.Message}", Retry: true);
+        }
+    }
+
+    private static async Task<ActionOutcome> ResizeAsync(string socketPath, string instance, int index, string? uuid, long target, CancellationToken cancellationToken)
+    {
+        await using var qmp = await QmpClient.ConnectAsync(socketPath, cancellationToken).ConfigureAwait(false);
+        var disks = QemuDisk.From(await qmp.ExecuteAsync("query-block", null, cancellationToken).ConfigureAwait(false), out var ids);
+        if (QemuDisk.Find(disks, uuid, instance, index) is not { } disk)
+        {
+            return new ActionOutcome.Failed($"QEMU has no block device for disk {index} of {instance} (uuid {uuid ?? "not given"}); "
+                + $"it has: {string.Join(", ", ids.Select(i => i.Device.Length > 0 ? i.Device : i.Qdev))}", Retry: false);
+        }
+        if (disk.VirtualSize == target)
+        {
+            return new ActionOutcome.Skipped($"QEMU already sees disk {index} of {instance} ({disk.Label}) at {Mib(target)}: nothing to grow");
+        }
+        if (disk.VirtualSize > target)
+        {
+            return new ActionOutcome.Skipped($"QEMU sees disk {index} of {instance} ({disk.Label}) at {Mib(disk.VirtualSize)}, more than Ganeti's {Mib(target)}: "
+                + "a disk is never shrunk");
+        }
+        await qmp.ExecuteAsync("block_resize", arguments =>
+        {
+            disk.WriteTarget(arguments);
+            arguments.WriteNumber("size", target);
+        }, cancellationToken).ConfigureAwait(false);
+        var after = QemuDisk.Find(QemuDisk.From(await qmp.ExecuteAsync("query-block", null, cancellationToken).ConfigureAwait(false), out _), uuid, instance, index);
+        return after?.VirtualSize == target
+            ? new ActionOutcome.Done($"disk {index} of {instance} ({disk.Label}) grown in QEMU from {Mib(disk.VirtualSize)} to {Mib(target)}, read back")
+            : new ActionOutcome.Failed($"asked QEMU to grow disk {index} of {instance} ({disk.Label}) to {target} bytes, but it reports {after?.VirtualSize.ToString(CultureInfo.InvariantCulture) ?? "no such disk"} afterwards", Retry: true);
+    }
+
+    /// <summary>The size Ganeti recorded after the operation; else the size before plus what was added (or the absolute size asked for).</summary>
+    private static long? NewSizeMib(TriggerVariables env, int index)
+    {
+        if (Long(env[$"POST_INSTANCE_DISK{index}_SIZE"]) is { } after)
+        {
+            return after;
+        }
+        var amount = Long(env["AMOUNT"]);
+        return env["ABSOLUTE"] == "True" ? amount : Long(env[$"INSTANCE_DISK{index}_SIZE"]) + amount;
+    }
+
+    private static long? Long(string? text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    private static string Mib(long bytes) => bytes % Mebibyte == 0
+        ? string.Create(CultureInfo.InvariantCulture, $"{bytes / Mebibyte} MiB")
+        : string.Create(CultureInfo.InvariantCulture, $"{bytes} bytes");
+}

@@ -1,0 +1,15 @@
+namespace HookRelay.Sinks.Declaration;
+
+/// <summary>Something configured by declared settings (a sink type, an action): which key a setting belongs to.</summary>
+public interface IDeclaredKeys
+{
+    string Name { get; }
+
+    /// <summary>What it is, for messages: "sink type", "action".</summary>
+    string Kind { get; }
+
+    IReadOnlyList<SinkKey> Keys { get; }
+
+    /// <summary>The declared key a flattened setting ("headers.X-A", "tags[0]", "backoff.max") belongs to.</summary>
+    SinkKey? KeyOf(string setting);
+}
