@@ -274,7 +274,7 @@ public static partial class ConfigLoader
                     settings.Remove(rule);
                 }
                 var runs = NodeActionTriggers.Find(name)?.Runs == true;
-                actions.Add(new ActionConfig(name, enabled, settings, Pos(key)) 
+                actions.Add(new ActionConfig(name, enabled, settings, Pos(key))
                 {
                     Matchers = Matchers(map, $"action '{name}'"),
                     Runs = runs,

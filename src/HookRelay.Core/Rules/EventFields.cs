@@ -21,12 +21,14 @@ public static class EventFields
     public static readonly Field DurationMs = At("duration_ms", DurationMsPath,
         e => e.Timing is { } t ? [t.DurationMs.ToString(System.Globalization.CultureInfo.InvariantCulture)] : []);
 
-    /// <summary>What an event is: "hook" for a Ganeti hook run, "action" for an action's outcome.</summary>
+    /// <summary>What an event is: "hook" for a Ganeti hook run, "action" for an action's outcome, "dead_letter" for a delivery given up.</summary>
     public const string KindName = "kind";
     public const string ActionName = "action";
     public const string OutcomeName = "outcome";
+    public const string SinkName = "sink";
     public const string HookKind = "hook";
     public const string ActionKind = "action";
+    public const string DeadLetterKind = "dead_letter";
 
     /// <summary>Where HookRelay's own events (an action's outcome) say what they are, in their data.</summary>
     public const string OwnPath = "hookrelay";
@@ -34,7 +36,7 @@ public static class EventFields
     /// <summary>The values a field can take when only a few exist; empty for open-ended ones.</summary>
     public static IReadOnlyList<string> ValuesOf(string name) => name switch
     {
-        KindName => [HookKind, ActionKind],
+        KindName => [HookKind, ActionKind, DeadLetterKind],
         OutcomeName => ["done", "skipped", "failed"],
         ActionName => [.. NodeActionTriggers.All.Select(t => t.Name)],
         _ => [],
@@ -71,10 +73,12 @@ public static class EventFields
         new("gate_failed", e => e.Gates?.Where(g => g.Verdict is "error" or "timeout").Select(g => g.Name).ToList() ?? [],
             view => [.. Gates(view).Where(g => g.Verdict is "error" or "timeout").Select(g => g.Name)]),
         DurationMs,
-        // A hook run is of kind hook; an action's outcome says its kind, action and outcome in its data.
+        // A hook run is of kind hook; HookRelay's own events say their kind, and what else, in their data.
         new(KindName, _ => [HookKind], view => view.Values($"{OwnPath}.{KindName}") is { Count: > 0 } kind ? kind : [HookKind]),
         At(ActionName, $"{OwnPath}.{ActionName}", _ => []),
         At(OutcomeName, $"{OwnPath}.{OutcomeName}", _ => []),
+        // A dead letter's sink: the one that gave up.
+        At(SinkName, $"{OwnPath}.{SinkName}", _ => []),
     ];
 
     private static readonly Dictionary<string, Field> ByName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);

@@ -44,6 +44,9 @@ public sealed class SinkLane : IDisposable
 
     public ISink Sink { get; }
 
+    /// <summary>Where a dead letter is announced (<see cref="DeadLetterEvent"/>); none in tests that do not ask.</summary>
+    public OwnEvents? OwnEvents { get; init; }
+
     public DeliveryPolicy Policy { get; }
 
     public SinkHealth Health { get; } = new();
@@ -202,7 +205,29 @@ public sealed class SinkLane : IDisposable
                 break;
             case OutcomeKind.Dead:
                 HookLog.Error($"{Rules.ActionDestination.Describe(Sink.Name)}: event {stored.EventId} ({stored.Type}, key {row.OrderingKey}) moved to the dead letters: {outcome.Error}");
+                AnnounceDeadLetter(row, stored, outcome);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A hook event given up becomes an event of its own, for the routes that ask for dead letters.
+    /// Not an action's (its outcome event says it failed), and not one of HookRelay's own events:
+    /// a dead alert sink must not feed itself.
+    /// </summary>
+    private void AnnounceDeadLetter(PendingDelivery row, StoredEvent stored, Outcome outcome)
+    {
+        if (OwnEvents is null || Sink is IFinalOutcomeSink || OwnEvent.IsOwn(stored.Type))
+        {
+            return;
+        }
+        try
+        {
+            OwnEvents.Publish(DeadLetterEvent.Compose(stored, Sink.Name, outcome.Attempts, outcome.Error ?? "given up", DateTimeOffset.UtcNow), row.OrderingKey);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            HookLog.Error($"sink '{Sink.Name}': the dead letter of event {stored.EventId} could not be announced: {e.Message}");
         }
     }
 

@@ -28,7 +28,7 @@ public sealed class SinkLanes(OwnEvents? ownEvents = null) : IDisposable
         _texts = texts;
         var routeTexts = Sinks.Messages.RouteTexts.From(config);
         var publisher = ownEvents ?? new OwnEvents(() => config, () => { });
-        var wanted = config.Sinks.Values.Select(sink => (Config: sink, Rebuild: textsChanged, Build: (Func<SinkLane>)(() => Build(sink, routeTexts))))
+        var wanted = config.Sinks.Values.Select(sink => (Config: sink, Rebuild: textsChanged, Build: (Func<SinkLane>)(() => Build(sink, routeTexts, publisher))))
             .Concat(RunnableActions(config).Select(a => (Config: a.Lane, Rebuild: false, Build: (Func<SinkLane>)(() => Build(a.Lane, a.Type, publisher)))))
             .ToList();
         var names = wanted.Select(w => w.Config.Name).ToHashSet(StringComparer.Ordinal);
@@ -60,13 +60,14 @@ public sealed class SinkLanes(OwnEvents? ownEvents = null) : IDisposable
         where type is { Runs: true }
         select (type.LaneOf(action), type);
 
-    private static SinkLane Build(SinkConfig sink, Sinks.Messages.RouteTexts texts) =>
-        BuildOrUnusable(sink, () => new SinkLane(SinkFactory.Create(sink, texts), DeliveryPolicy.For(sink)), () => PolicyOrDefault(sink));
+    private static SinkLane Build(SinkConfig sink, Sinks.Messages.RouteTexts texts, OwnEvents publisher) =>
+        BuildOrUnusable(sink, () => new SinkLane(SinkFactory.Create(sink, texts), DeliveryPolicy.For(sink)) { OwnEvents = publisher },
+            () => PolicyOrDefault(sink), publisher);
 
     private static SinkLane Build(SinkConfig lane, ActionType type, OwnEvents publisher)
     {
         DeliveryPolicy Policy() => DeliveryPolicy.From(type.SettingsOf(lane), ActionType.Defaults.Concurrency, defaults: ActionType.Defaults);
-        return BuildOrUnusable(lane, () => new SinkLane(new ActionSink(type.Create!(type.SettingsOf(lane)), publisher), Policy()), () =>
+        return BuildOrUnusable(lane, () => new SinkLane(new ActionSink(type.Create!(type.SettingsOf(lane)), publisher), Policy()) { OwnEvents = publisher }, () =>
         {
             try
             {
@@ -76,10 +77,10 @@ public sealed class SinkLanes(OwnEvents? ownEvents = null) : IDisposable
             {
                 return ActionType.Defaults;
             }
-        });
+        }, publisher);
     }
 
-    private static SinkLane BuildOrUnusable(SinkConfig sink, Func<SinkLane> build, Func<DeliveryPolicy> fallbackPolicy)
+    private static SinkLane BuildOrUnusable(SinkConfig sink, Func<SinkLane> build, Func<DeliveryPolicy> fallbackPolicy, OwnEvents publisher)
     {
         try
         {
@@ -89,7 +90,7 @@ public sealed class SinkLanes(OwnEvents? ownEvents = null) : IDisposable
         {
             // Whatever a sink's construction throws is that sink's problem: the others deliver.
             HookLog.Error($"{ActionDestination.Describe(sink.Name)} cannot be used; its events are retried and then dead-lettered by its policy until the configuration is fixed: {e.Message}");
-            return new SinkLane(new UnusableSink(sink.Name, e.Message), fallbackPolicy());
+            return new SinkLane(new UnusableSink(sink.Name, e.Message), fallbackPolicy()) { OwnEvents = publisher };
         }
     }
 

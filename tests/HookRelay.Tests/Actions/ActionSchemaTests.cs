@@ -1,5 +1,3 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using HookRelay.Actions;
 using HookRelay.Rules;
@@ -13,24 +11,16 @@ namespace HookRelay.Tests.Actions;
 /// </summary>
 public class ActionSchemaTests
 {
-    private static string SchemaFile => Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "schema", "hookrelay.schema.json");
-
     [Fact]
     public void Published_actions_definition_is_the_one_the_declarations_generate()
     {
-        var published = JsonNode.Parse(File.ReadAllText(SchemaFile))!;
         var generated = ActionSchema.Definition(ActionTypes.All);
         if (Regenerate.Golden)
         {
-            published["$defs"]!["actions"] = generated;
-            File.WriteAllText(SchemaFile, published.ToJsonString(new JsonSerializerOptions
-            {
-                WriteIndented = true,
-                Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-            }) + "\n");
+            PublishedSchema.Rewrite("actions", generated);
             return;
         }
-        Assert.True(JsonNode.DeepEquals(published["$defs"]!["actions"], generated),
+        Assert.True(JsonNode.DeepEquals(PublishedSchema.Read()["$defs"]!["actions"], generated),
             "schema/hookrelay.schema.json differs from the action declarations (UPDATE_GOLDEN=1 rewrites it): " + generated.ToJsonString());
     }
 

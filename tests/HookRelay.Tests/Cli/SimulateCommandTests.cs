@@ -108,18 +108,22 @@ public sealed class SimulateCommandTests : IDisposable
     }
 
     [Fact]
-    public void An_action_that_applies_is_said_not_to_run_yet_and_a_bad_media_type_does_not_crash()
+    public void An_action_that_applies_is_shown_as_queued_for_this_nodes_daemon_a_planned_one_as_not_run_and_a_bad_media_type_does_not_crash()
     {
         var config = _dir.File("actions.yaml", """
             sinks: { hook: { type: webhook, url: "http://127.0.0.1:9/", body: '{"hook": "{{ hook }}"}', content_type: json } }
             routes: [ { name: all, on_node: all, to: [hook] } ]
-            actions: { disk_resize: { enabled: true } }
+            actions: { disk_resize: { enabled: true }, cpu_pinning: { mode: spread } }
             """);
         var output = new StringWriter();
         var err = new StringWriter();
         var exit = SimulateCommand.Run(new SimulateCommand.Request(config, "disk-grow", "post", null, [], "node1.lab.example", false), output, err);
         Assert.Equal(ExitCodes.Ok, exit);
-        Assert.Contains("but this version does not run node actions yet: nothing will be done", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("yes  disk_resize: matched (this node node1.lab.example is the instance's primary)", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("action → 'disk_resize', run by this node's daemon like a delivery", output.ToString(), StringComparison.Ordinal);
+        output = new StringWriter();
+        Assert.Equal(ExitCodes.Ok, SimulateCommand.Run(new SimulateCommand.Request(config, "instance-start", "post", null, [], "node1.lab.example", false), output, err));
+        Assert.Contains("cpu_pinning: matched (this node node1.lab.example is the instance's primary); not run by this version", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("body: none: content_type 'json' is not a media type", output.ToString(), StringComparison.Ordinal);
     }
 

@@ -106,6 +106,41 @@ public class SinkLaneTests
         }
     }
 
+    /// <summary>Fails as told and notes each message's end as the lane reports it.</summary>
+    private sealed class EndNotingSink(Func<int, DeliveryResult> answer) : IFinalOutcomeSink
+    {
+        private int _attempts;
+
+        public List<OutcomeKind> Ends { get; } = [];
+
+        public string Name => "ends";
+
+        public ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(answer(_attempts++));
+
+        public void Finished(PendingDelivery row, StoredEvent stored, Outcome outcome) => Ends.Add(outcome.Kind);
+    }
+
+    [Theory]
+    [InlineData(1, OutcomeKind.Delivered)]
+    [InlineData(3, OutcomeKind.Dead)]
+    public async Task A_sink_that_acts_on_how_a_message_ended_hears_once_at_the_end_and_never_of_a_retry(int failures, OutcomeKind end)
+    {
+        var sink = new EndNotingSink(i => i < failures ? new DeliveryResult.Retry("not yet") : DeliveryResult.Ok);
+        using var lane = new SinkLane(sink, new DeliveryPolicy { MaxAttempts = 3 });
+        var row = Row(1, "vm-1", 1000);
+        var outcomes = new List<OutcomeKind>();
+        for (var attempt = 0; attempt < 3 && (outcomes.Count == 0 || outcomes[^1] == OutcomeKind.Retry); attempt++)
+        {
+            var outcome = Assert.Single(await lane.RunGroupAsync([row with { Attempts = attempt }], Events(1), () => 1000, new Random(1),
+                CancellationToken.None, CancellationToken.None));
+            outcomes.Add(outcome.Kind);
+            Assert.Equal(outcome.Kind == OutcomeKind.Retry ? 0 : 1, sink.Ends.Count);
+        }
+        Assert.Equal([end], sink.Ends);
+        Assert.Equal(end, outcomes[^1]);
+    }
+
     [Fact]
     public async Task An_attempt_over_its_limit_is_retried_and_the_sink_told_to_stop_so_it_cannot_deliver_later()
     {

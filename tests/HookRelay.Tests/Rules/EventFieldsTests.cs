@@ -40,6 +40,22 @@ public class EventFieldsTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Captures))]
+    public void A_delivered_event_matches_as_the_hook_run_it_came_from_every_variable_included(string capture)
+    {
+        var ev = HookEventParser.Parse(Fixtures.Env(capture), Fixtures.Node(capture));
+        using var view = new EventView(CloudEvent.For(ev, DateTimeOffset.UtcNow).ToJsonUtf8());
+        IEventAttributes fromHook = new EventAttributes(ev);
+        var fromDocument = new DocumentAttributes(view);
+        var names = EventFields.All.Select(f => f.Name).Concat(ev.Env.Keys.Select(k => k[HookEventParser.Prefix.Length..].ToLowerInvariant()));
+        foreach (var name in names)
+        {
+            Assert.Equal(fromHook.ValuesOf(name), fromDocument.ValuesOf(name));
+        }
+        Assert.Equal(["hook"], fromDocument.ValuesOf("kind"));
+    }
+
     [Fact]
     public void Templates_use_the_matchers_names_and_ganeti_variables_as_matchers_read_them()
     {

@@ -109,6 +109,63 @@ public class PlannerTests
     }
 
     [Fact]
+    public void An_applying_action_is_queued_for_this_nodes_daemon_and_only_on_the_primary()
+    {
+        const string yaml = "actions: { disk_resize: {} }\n";
+
+        var onPrimary = PlanFor(yaml, "disk-grow-post-node1-01", "node1.lab.example");
+        var elsewhere = PlanFor(yaml, "disk-grow-post-node1-01", "node2.lab.example");
+
+        Assert.Equal([new PlannedDelivery("action", "action:disk_resize")], onPrimary.Deliveries);
+        Assert.Empty(elsewhere.Deliveries);
+        Assert.Contains("is not the instance's primary", elsewhere.Actions.Single().Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_actions_matchers_narrow_when_it_runs()
+    {
+        const string yaml = "actions: { disk_resize: { matchers: ['instance=~\"db-.*\"'] } }\n";
+
+        var plan = PlanFor(yaml, "disk-grow-post-node1-01", "node1.lab.example");
+
+        Assert.Empty(plan.Deliveries);
+        Assert.Contains("instance=~\"db-.*\" does not match", plan.Actions.Single().Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_planned_action_that_applies_is_shown_but_never_queued()
+    {
+        const string yaml = "actions: { cpu_pinning: { mode: numa-1to1 } }\n";
+
+        var plan = PlanFor(yaml, "instance-start-post-node1-01", "node1.lab.example");
+
+        var decision = plan.Actions.Single();
+        Assert.True(decision.Applies);
+        Assert.EndsWith("not run by this version", decision.Reason, StringComparison.Ordinal);
+        Assert.Empty(plan.Deliveries);
+    }
+
+    [Fact]
+    public void Own_events_go_only_to_routes_that_name_their_kind_and_hook_runs_never_do()
+    {
+        var config = Config("""
+            sinks: { a: { type: file, path: /tmp/a }, b: { type: file, path: /tmp/b } }
+            routes:
+              - { name: failures, matchers: ['kind="action"', 'outcome="failed"'], to: [a] }
+              - { name: disk-grows, matchers: ['hook="disk-grow"'], to: [b] }
+            """);
+        var ev = HookEventParser.Parse(Fixtures.Env("disk-grow-post-node1-01"), "node1.lab.example");
+        var trigger = new global::HookRelay.Outbox.StoredEvent("e1", "org.ganeti.disk-grow.post", CloudEvent.For(ev, DateTimeOffset.UtcNow).ToJsonUtf8());
+        DocumentAttributes Outcome(string outcome) =>
+            new(new global::HookRelay.Sinks.Messages.EventView(HookRelay.Actions.ActionOutcomeEvent.Compose(trigger, "disk_resize", outcome, "why", DateTimeOffset.UtcNow)));
+
+        Assert.Equal([new PlannedDelivery("failures", "a")], Planner.PlanOwnEvent(config, Outcome("failed")));
+        Assert.Empty(Planner.PlanOwnEvent(config, Outcome("done")));
+        // The hook run itself: its kind is hook, so only the disk-grow route takes it.
+        Assert.Equal([new PlannedDelivery("disk-grows", "b")], Planner.Plan(config, ev).Deliveries);
+    }
+
+    [Fact]
     public void A_plan_is_not_changed_by_plans_made_before_it_from_the_same_configuration()
     {
         // simulate and the daemon plan many events from one loaded configuration (and compiled

@@ -44,11 +44,16 @@ public static class DefaultMessages
     public static Sentence For(EventView ev)
     {
         var sentence = new Sentence();
-        // An action's outcome carries its trigger's data, duration included: that was the operation's, not the action's.
-        var actionOutcome = ev.Text($"{Rules.EventFields.OwnPath}.{Rules.EventFields.KindName}") == Rules.EventFields.ActionKind;
-        if (actionOutcome)
+        // HookRelay's own events carry the data of the event they are about, duration included: that was the operation's.
+        var own = ev.Text($"{Rules.EventFields.OwnPath}.{Rules.EventFields.KindName}");
+        var ownEvent = own is not null;
+        if (own == Rules.EventFields.ActionKind)
         {
             ActionOutcome(ev, sentence);
+        }
+        else if (own == Rules.EventFields.DeadLetterKind)
+        {
+            DeadLetter(ev, sentence);
         }
         else if (ev.Phase == "pre")
         {
@@ -58,11 +63,12 @@ public static class DefaultMessages
         {
             sentence.Text(ev.Hook + " ").Strong(ev.Target ?? "(no target)").Text($" ({ev.Phase})");
         }
-        if (!ev.Hook.StartsWith("cluster-", StringComparison.Ordinal) && ev.Text("cluster") is { } cluster)
+        // An own event's sentence ends with its reason.
+        if (!ownEvent && !ev.Hook.StartsWith("cluster-", StringComparison.Ordinal) && ev.Text("cluster") is { } cluster)
         {
             sentence.Text(" on cluster " + cluster);
         }
-        if (ev.DurationMs is { } took && !actionOutcome)
+        if (ev.DurationMs is { } took && !ownEvent)
         {
             sentence.Text($" ({TextFormats.Duration(took)})");
         }
@@ -75,6 +81,14 @@ public static class DefaultMessages
         var own = Rules.EventFields.OwnPath;
         sentence.Text($"action {ev.Text($"{own}.{Rules.EventFields.ActionName}")} for ").Strong(ev.Target ?? "(no target)")
             .Text($" on {ev.Text("node.name") ?? "?"}: {ev.Text($"{own}.{Rules.EventFields.OutcomeName}")}: {ev.Text($"{own}.reason")}");
+    }
+
+    /// <summary>A delivery given up: "dead letter: sink 'slack' gave up on org.ganeti.instance-migrate.post for web-1 after 100 attempts: …".</summary>
+    private static void DeadLetter(EventView ev, Sentence sentence)
+    {
+        var own = Rules.EventFields.OwnPath;
+        sentence.Text($"dead letter: sink '{ev.Text($"{own}.{Rules.EventFields.SinkName}")}' gave up on {ev.Text($"{own}.about.type")} for ").Strong(ev.Target ?? "(no target)")
+            .Text($" after {ev.Text($"{own}.attempts")} attempts: {ev.Text($"{own}.reason")}");
     }
 
     /// <summary>A pre event is news for its gate verdicts; otherwise it says the operation is starting.</summary>

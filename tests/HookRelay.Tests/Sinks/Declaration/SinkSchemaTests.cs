@@ -1,5 +1,3 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using HookRelay.Sinks;
 using HookRelay.Sinks.Declaration;
@@ -14,24 +12,16 @@ namespace HookRelay.Tests.Sinks.Declaration;
 /// </summary>
 public class SinkSchemaTests
 {
-    private static string SchemaFile => Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "schema", "hookrelay.schema.json");
-
     [Fact]
     public void Published_sink_definition_is_the_one_the_declarations_generate()
     {
-        var published = JsonNode.Parse(File.ReadAllText(SchemaFile))!;
         var generated = SinkSchema.Definition(SinkTypes.All, SinkTypes.Planned);
         if (Regenerate.Golden)
         {
-            published["$defs"]!["sink"] = generated;
-            File.WriteAllText(SchemaFile, published.ToJsonString(new JsonSerializerOptions
-            {
-                WriteIndented = true,
-                Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-            }) + "\n");
+            PublishedSchema.Rewrite("sink", generated);
             return;
         }
-        var current = published["$defs"]!["sink"]!;
+        var current = PublishedSchema.Read()["$defs"]!["sink"]!;
         var differing = SinkTypes.All.Select((type, i) => (type.Name, Published: current["allOf"]![i], Generated: generated["allOf"]![i]))
             .Where(b => !JsonNode.DeepEquals(b.Published, b.Generated))
             .Select(b => $"{b.Name}: generated {b.Generated!.ToJsonString()}")

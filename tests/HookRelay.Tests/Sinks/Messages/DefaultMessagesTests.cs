@@ -57,6 +57,30 @@ public class DefaultMessagesTests
     }
 
     [Fact]
+    public void An_actions_outcome_says_which_action_for_what_on_which_node_and_why_not_the_operations_duration()
+    {
+        var trigger = SinkTestEvents.Message("disk-grow-post-node1-01", ev => ev with { Timing = new RunTiming(DateTimeOffset.UnixEpoch, 4200) });
+        var outcome = HookRelay.Actions.ActionOutcomeEvent.Compose(new global::HookRelay.Outbox.StoredEvent(trigger.EventId, trigger.EventType, trigger.CloudEventJson.ToArray()),
+            "disk_resize", "skipped", "web-1.lab.example runs on the fake hypervisor; only kvm has a QEMU to tell", DateTimeOffset.UtcNow);
+        using var view = new EventView(outcome);
+
+        Assert.Equal("action disk_resize for *web-1.lab.example* on node1.lab.example: skipped: web-1.lab.example runs on the fake hypervisor; "
+            + "only kvm has a QEMU to tell", DefaultMessages.For(view).Render(TextFormat.SlackMrkdwn));
+    }
+
+    [Fact]
+    public void A_dead_letter_says_which_sink_gave_up_on_what_after_how_many_attempts_and_why()
+    {
+        var undelivered = SinkTestEvents.Message("instance-migrate-post-node1-01");
+        var dead = HookRelay.Delivery.DeadLetterEvent.Compose(new global::HookRelay.Outbox.StoredEvent(undelivered.EventId, undelivered.EventType,
+            undelivered.CloudEventJson.ToArray()), "slack", 100, "503 Service Unavailable", DateTimeOffset.UtcNow);
+        using var view = new EventView(dead);
+
+        Assert.Equal("dead letter: sink 'slack' gave up on org.ganeti.instance-migrate.post for web-1.lab.example after 100 attempts: 503 Service Unavailable",
+            DefaultMessages.For(view).Render(TextFormat.Plain));
+    }
+
+    [Fact]
     public void Live_migration_names_both_nodes_the_cluster_and_the_duration()
     {
         using var view = View("instance-migrate-post-node1-01", ev => ev with { Timing = new RunTiming(DateTimeOffset.UnixEpoch, 4200) });

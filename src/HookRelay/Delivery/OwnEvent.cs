@@ -1,0 +1,33 @@
+using System.Text.Json.Nodes;
+using HookRelay.Rules;
+
+namespace HookRelay.Delivery;
+
+/// <summary>
+/// An event HookRelay makes about an event it holds (an action's outcome, a dead letter): the
+/// event it is about, as delivered, with a new id, type and time, and what HookRelay has to say in
+/// data.hookrelay ({kind, ..., reason}). Keeping the original's source, subject, opkey and data
+/// lets routes and templates read the instance, cluster and node as they do on the original.
+/// </summary>
+public static class OwnEvent
+{
+    /// <summary>Every own event's type starts so (hook events' with org.ganeti.): such an event never begets another.</summary>
+    public const string TypePrefix = "org.hookrelay.";
+
+    public static bool IsOwn(string type) => type.StartsWith(TypePrefix, StringComparison.Ordinal);
+
+    public static byte[] Compose(Outbox.StoredEvent about, string type, JsonObject said, DateTimeOffset now)
+    {
+        var document = JsonNode.Parse(about.Body)?.AsObject() ?? throw new FormatException("the event is not a JSON object");
+        document["id"] = Guid.CreateVersion7(now).ToString();
+        document["type"] = type;
+        document["time"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        if (document["data"] is not JsonObject data)
+        {
+            document["data"] = data = [];
+        }
+        said["about"] = new JsonObject { ["id"] = about.EventId, ["type"] = about.Type };
+        data[EventFields.OwnPath] = said;
+        return System.Text.Encoding.UTF8.GetBytes(document.ToJsonString());
+    }
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace HookRelay.Tests.Support;
+
+/// <summary>
+/// A real QEMU as Ganeti's kvm hypervisor starts one, for node actions to talk to: a raw disk
+/// attached as Ganeti names hot-pluggable disks (drive and device "disk-" + the first three parts
+/// of the disk's UUID), its QMP socket at control_dir/instance.qmp. Stopped (-S): no guest code
+/// runs, so it costs no CPU. Stopped by its pid. What QEMU sees is read with python3's socket
+/// module, not with HookRelay's QMP client.
+/// </summary>
+public sealed class QemuGuest : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private QemuGuest(Process process, string controlDir, string diskPath, string device)
+    {
+        _process = process;
+        ControlDir = controlDir;
+        DiskPath = diskPath;
+        Device = device;
+    }
+
+    public string ControlDir { get; }
+
+    public string DiskPath { get; }
+
+    /// <summary>The disk's drive name in QEMU.</summary>
+    public string Device { get; }
+
+    public int Pid => _process.Id;
+
+    public static string DeviceFor(string diskUuid) => "disk-" + string.Join('-', diskUuid.Split('-').Take(3));
+
+    public static async Task<QemuGuest> StartAsync(string directory, string instance, string diskUuid, long diskBytes)
+    {
+        var binary = new[] { "/usr/bin/qemu-system-x86_64", "/usr/local/bin/qemu-system-x86_64" }.FirstOrDefault(File.Exists);
+        if (binary is null)
+        {
+            RequiredService.SkipOrFail("QEMU (qemu-system-x86_64, Debian's qemu-system-x86)");
+        }
+        var controlDir = Path.Combine(directory, "ctrl");
+        Directory.CreateDirectory(controlDir);
+        var disk = Path.Combine(directory, instance + ".disk0");
+        await using (var file = File.Create(disk))
+        {
+            file.SetLength(diskBytes);
+        }
+        var device = DeviceFor(diskUuid);
+        var socket = Path.Combine(controlDir, instance + ".qmp");
+        var start = new ProcessStartInfo(binary!,
+        [
+            "-machine", "q35,accel=kvm:tcg", "-nodefaults", "-display", "none", "-S", "-m", "32",
+            "-drive", $"file={disk},format=raw,if=none,id={device},cache=none,aio=threads",
+            "-device", $"virtio-blk-pci,drive={device},id={device}",
+            "-qmp", $"unix:{socket},server=on,wait=off",
+        ])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(start)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var guest = new QemuGuest(process, controlDir, disk, device);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!File.Exists(socket))
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                await guest.DisposeAsync();
+                Assert.Fail($"QEMU did not open its QMP socket {socket} (exited: {process.HasExited})");
+            }
+            await Task.Delay(50);
+        }
+        return guest;
+    }
+
+    /// <summary>The disk's size as QEMU's own query-block reports it (virtual-size, bytes).</summary>
+    public async Task<long> QemuSizeAsync()
+    {
+        const string script = """
+            import json, socket, sys
+            s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1]); f = s.makefile('rw')
+            def answer():
+                while True:
+                    m = json.loads(f.readline())
+                    if 'return' in m or 'error' in m: return m
+            f.readline(); f.write('{"execute": "qmp_capabilities"}\n'); f.flush(); answer()
+            f.write('{"execute": "query-block"}\n'); f.flush()
+            print(json.dumps({b['device']: b['inserted']['image']['virtual-size'] for b in answer()['return'] if 'inserted' in b}))
+            """;
+        var start = new ProcessStartInfo("python3", ["-c", script, Path.Combine(ControlDir, Path.GetFileNameWithoutExtension(DiskPath) + ".qmp")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var python = Process.Start(start)!;
+        var output = await python.StandardOutput.ReadToEndAsync();
+        var error = await python.StandardError.ReadToEndAsync();
+        await python.WaitForExitAsync();
+        Assert.True(python.ExitCode == 0, $"query-block through python3 failed: {error}");
+        using var sizes = JsonDocument.Parse(output);
+        return sizes.RootElement.GetProperty(Device).GetInt64();
+    }
+
+    /// <summary>What Ganeti's storage layer does on grow-disk: the file grows; the running QEMU does not notice.</summary>
+    public void GrowFile(long bytes)
+    {
+        using var file = new FileStream(DiskPath, FileMode.Open, FileAccess.Write);
+        file.SetLength(bytes);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await ServiceProcesses.StopAsync(_process);
+    }
+}
