@@ -4,7 +4,9 @@
 # sleeping process: its own hostname, /etc/ganeti, /var/lib/ganeti, sshd, and its own
 # /var/lib/hookrelay (outbox); /etc/hookrelay is one directory both nodes see (one configuration,
 # as on a managed fleet). A bridge in a third namespace joins them. Fake hypervisor, sharedfile
-# storage both nodes see, so instances migrate, fail over and grow disks.
+# storage both nodes see, so instances migrate, fail over and grow disks; and, where QEMU is
+# installed, Ganeti's real kvm hypervisor beside it (`gnt-instance add -H kvm ...`): QEMU under
+# KVM (TCG without /dev/kvm), a disk that boots into a halt so an idle guest costs no CPU.
 #   ganeti-lab.sh up | down | status | sh NODE [CMD...] | dir     (NODE is 1 or 2)
 # Needs root, Debian's ganeti and openssh-server (scripts/install-deps.sh). Touches nothing of the
 # host but its own directory and, if they are missing, two empty mount points (/etc/hookrelay,
@@ -40,11 +42,20 @@ switch_up() {
   nsenter -t "$(cat "$LAB/sw.pid")" -n sh -ec 'ip link add br0 type bridge; ip link set br0 up'
 }
 
-# A do-nothing OS definition (API 20): the fake hypervisor boots no image.
+# A do-nothing OS definition (API 20): the fake hypervisor boots no image. For kvm, create writes
+# a boot sector that halts (cli; hlt; jmp back) to disk 0: the vCPUs idle instead of spinning in
+# the BIOS looking for something to boot.
 make_noop_os() {
   local d="$LAB/os/noop" s
   mkdir -p "$d"
-  for s in create import export rename verify; do printf '#!/bin/sh\nexit 0\n' >"$d/$s"; chmod +x "$d/$s"; done
+  for s in import export rename verify; do printf '#!/bin/sh\nexit 0\n' >"$d/$s"; chmod +x "$d/$s"; done
+  cat >"$d/create" <<'SH'
+#!/bin/sh
+[ "${HYPERVISOR:-}" = kvm ] && [ -n "${DISK_0_PATH:-}" ] || exit 0
+printf '\372\364\353\375' | dd of="$DISK_0_PATH" conv=notrunc status=none
+printf '\125\252' | dd of="$DISK_0_PATH" bs=1 seek=510 conv=notrunc status=none
+SH
+  chmod +x "$d/create"
   echo 20 >"$d/ganeti_api_version"; echo default >"$d/variants.list"; : >"$d/parameters.list"
 }
 
@@ -106,7 +117,14 @@ up() {
       chmod 700 "$LAB/node$n/ssh"; chmod 600 "$LAB/node$n/ssh/"*
     done
     in_node 1 sh -c "ssh-keyscan -H $(node_name 1) $(node_name 2) 2>/dev/null >/root/.ssh/known_hosts"
-    in_node 1 gnt-cluster init --enabled-hypervisors=fake --enabled-disk-templates=sharedfile,file,diskless \
+    # kvm beside fake where Debian's qemu-system-x86 is installed (/usr/bin/kvm, Ganeti's kvm_path):
+    # no kernel of its own (the disk boots), no VNC, no serial console, no chroot.
+    local hypervisors=fake kvm_params=()
+    if [ -x /usr/bin/kvm ]; then
+      hypervisors=fake,kvm
+      kvm_params=(-H kvm:kernel_path=,initrd_path=,vnc_bind_address=,serial_console=false,use_chroot=false)
+    fi
+    in_node 1 gnt-cluster init --enabled-hypervisors=$hypervisors "${kvm_params[@]}" --enabled-disk-templates=sharedfile,file,diskless \
       --master-netdev=eth0 --nic-parameters=mode=bridged,link=gnt0 \
       --file-storage-dir=/srv/ganeti/file-storage --shared-file-storage-dir=/srv/ganeti/shared-file-storage \
       --no-etc-hosts "$CLUSTER" </dev/null
@@ -125,6 +143,12 @@ down() {
     # hookrelay serve, if one was started in this node (its pid file is in the node's state dir).
     p=$(awk '{print $2}' "$LAB/node$n/hookrelay/serve.pid" 2>/dev/null || true)
     [ -n "$p" ] && in_node "$n" sh -c "kill $p 2>/dev/null" || true
+    # Ganeti's daemons going does not stop the QEMUs they started: each by the pid Ganeti wrote.
+    for p in "$LAB/node$n"/run/kvm-hypervisor/pid/*; do
+      [ -e "$p" ] || continue
+      p=$(cat "$p" 2>/dev/null || true)
+      [ -n "$p" ] && kill "$p" 2>/dev/null || true
+    done
     in_node "$n" /usr/lib/ganeti/daemon-util stop-all >/dev/null 2>&1 || true
     in_node "$n" sh -c 'kill $(cat /run/ganeti/sshd.pid 2>/dev/null) 2>/dev/null' || true
     stop_holder "$(holder_pid "$n")"

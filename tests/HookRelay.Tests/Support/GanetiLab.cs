@@ -63,7 +63,8 @@ public sealed class GanetiLab : IAsyncLifetime
 
     private string Config() => $$"""
         # The end-to-end tests' configuration: instance events from the master to the receiver,
-        # every event from every node to a file on that node (its copies), a naming gate.
+        # every event from every node to a file on that node (its copies), a naming gate, and
+        # disk_resize on the primary with its outcomes to the receiver.
         delivery: { without_daemon: keep }
         sinks:
           receiver: { type: webhook, url: "http://{{Receiver}}:{{ReceiverPort}}/events", timeout: 2s, backoff: { initial: 200ms, max: 1s } }
@@ -71,6 +72,9 @@ public sealed class GanetiLab : IAsyncLifetime
         routes:
           - { name: everything, on_node: master, matchers: ['hook=~"instance-.*|disk-grow"'], to: [receiver] }
           - { name: copies, on_node: all, to: [copies] }
+          - { name: action-outcomes, matchers: ['kind="action"'], to: [receiver] }
+        actions:
+          disk_resize: { timeout: 5s, backoff: { initial: 500ms, max: 2s } }
         gates:
           - name: naming
             matchers: ['hook="instance-add"', 'phase="pre"']
@@ -118,6 +122,17 @@ public sealed class GanetiLab : IAsyncLifetime
             }
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>Whether the cluster runs Ganeti's kvm hypervisor beside fake (ganeti-lab.sh enables it where QEMU is installed).</summary>
+    public static bool HasKvm => File.Exists("/usr/bin/kvm");
+
+    /// <summary>What the QEMU Ganeti started for <paramref name="instance"/> on <paramref name="node"/> reports for its disks, through its own query-block.</summary>
+    public async Task<Dictionary<string, long>> QemuDiskSizesAsync(int node, string instance)
+    {
+        var run = await InNodeAsync(node, "python3", "-c", QmpQuery.BlockSizesScript, $"/run/ganeti/kvm-hypervisor/ctrl/{instance}.qmp");
+        Assert.True(run.ExitCode == 0, $"query-block on node{node} for {instance}: {run.Output}");
+        return QmpQuery.Sizes(run.Output);
     }
 
     /// <summary>Where the tests' own source tree keeps the captured environments (UPDATE_FIXTURES=1 adds to it).</summary>

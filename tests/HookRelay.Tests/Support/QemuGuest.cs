@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 
 namespace HookRelay.Tests.Support;
 
@@ -81,18 +80,7 @@ public sealed class QemuGuest : IAsyncDisposable
     /// <summary>The disk's size as QEMU's own query-block reports it (virtual-size, bytes).</summary>
     public async Task<long> QemuSizeAsync()
     {
-        const string script = """
-            import json, socket, sys
-            s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1]); f = s.makefile('rw')
-            def answer():
-                while True:
-                    m = json.loads(f.readline())
-                    if 'return' in m or 'error' in m: return m
-            f.readline(); f.write('{"execute": "qmp_capabilities"}\n'); f.flush(); answer()
-            f.write('{"execute": "query-block"}\n'); f.flush()
-            print(json.dumps({b['device']: b['inserted']['image']['virtual-size'] for b in answer()['return'] if 'inserted' in b}))
-            """;
-        var start = new ProcessStartInfo("python3", ["-c", script, Path.Combine(ControlDir, Path.GetFileNameWithoutExtension(DiskPath) + ".qmp")])
+        var start = new ProcessStartInfo("python3", ["-c", QmpQuery.BlockSizesScript, Path.Combine(ControlDir, Path.GetFileNameWithoutExtension(DiskPath) + ".qmp")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -103,8 +91,7 @@ public sealed class QemuGuest : IAsyncDisposable
         var error = await python.StandardError.ReadToEndAsync();
         await python.WaitForExitAsync();
         Assert.True(python.ExitCode == 0, $"query-block through python3 failed: {error}");
-        using var sizes = JsonDocument.Parse(output);
-        return sizes.RootElement.GetProperty(Device).GetInt64();
+        return QmpQuery.Sizes(output)[Device];
     }
 
     /// <summary>What Ganeti's storage layer does on grow-disk: the file grows; the running QEMU does not notice.</summary>
