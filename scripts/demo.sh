@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's demo: HookRelay on a real two-node Ganeti 3.0 cluster. Brings the cluster up on
-# this machine (scripts/ganeti-lab.sh: namespaces, fake hypervisor), installs HookRelay on both
+# this machine (scripts/ganeti-lab.sh: namespaces, fake and kvm hypervisors), installs HookRelay on both
 # nodes with examples/ganeti-tour.yaml, starts `hookrelay serve` on both and a local receiver
 # that stands in for Slack and Grafana, then runs a short tour of gnt-* commands and prints what
 # HookRelay saw, denied, delivered, and how long each hook run took inside the Ganeti jobs.
@@ -29,7 +29,7 @@ gnt() { # a gnt-* command on the master, shown with its wall time and, on failur
   [ "$status" -eq 0 ] || printf '%s\n' "$out" | grep -v '^\s*$' | sed 's/^/      | /'
 }
 
-say "a two-node Ganeti 3.0 cluster on this machine (each node in its own namespaces, fake hypervisor)"
+say "a two-node Ganeti 3.0 cluster on this machine (each node in its own namespaces; fake hypervisor, and kvm where QEMU is installed)"
 "$lab" down >/dev/null 2>&1 || true
 start=$(date +%s)
 "$lab" up 2>&1 | tail -1
@@ -68,6 +68,20 @@ gnt gnt-instance add -t diskless -o $OS -B memory=128M -n $N1 $NC test_vm.lab.ex
 gnt gnt-instance remove -f db-1.lab.example
 gnt gnt-instance remove -f web-2.lab.example
 "$lab" sh 1 gnt-job list --no-headers -o id,status,summary | tail -3 | sed 's/^/  gnt-job list: /'
+
+if [ -x /usr/bin/kvm ]; then
+  say "grow-disk on a kvm instance: Ganeti 3.0 grows the disk file, HookRelay's disk_resize tells the running QEMU"
+  gnt gnt-instance add -H kvm -t sharedfile -o $OS --disk 0:size=1G -B memory=128M,vcpus=1 --net 0 -n $N1 $NC web-3.lab.example
+  qemu_sees() { "$lab" sh 1 python3 "$root/scripts/qmp-block-sizes.py" /run/ganeti/kvm-hypervisor/ctrl/web-3.lab.example.qmp \
+    | python3 -c 'import json,sys; print(", ".join(f"{d} {s // 2**20} MiB" for d, s in json.load(sys.stdin).items()))'; }
+  echo "  what the guest's disk is, by QEMU's own query-block: $(qemu_sees)"
+  gnt gnt-instance grow-disk web-3.lab.example 0 512M
+  for _ in $(seq 100); do grep -q '"subject":"web-3.lab.example"' "$LAB/node1/hookrelay/action-runs.jsonl" 2>/dev/null && break; sleep 0.1; done
+  echo "  and after the post hook:                             $(qemu_sees)"
+  grep '"subject":"web-3.lab.example"' "$LAB/node1/hookrelay/action-runs.jsonl" | tail -1 \
+    | python3 -c 'import json,sys; r=json.load(sys.stdin); print("  node1 action-runs.jsonl:", r["action"], r["outcome"] + ":", r["reason"])'
+  gnt gnt-instance remove -f web-3.lab.example
+fi
 
 # Deliveries finish in the background; give them a moment (the receiver's refusal means one retry).
 for _ in $(seq 100); do

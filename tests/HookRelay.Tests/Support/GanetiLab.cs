@@ -130,7 +130,7 @@ public sealed class GanetiLab : IAsyncLifetime
     /// <summary>What the QEMU Ganeti started for <paramref name="instance"/> on <paramref name="node"/> reports for its disks, through its own query-block.</summary>
     public async Task<Dictionary<string, long>> QemuDiskSizesAsync(int node, string instance)
     {
-        var run = await InNodeAsync(node, "python3", "-c", QmpQuery.BlockSizesScript, $"/run/ganeti/kvm-hypervisor/ctrl/{instance}.qmp");
+        var run = await InNodeAsync(node, "python3", QmpQuery.Script, $"/run/ganeti/kvm-hypervisor/ctrl/{instance}.qmp");
         Assert.True(run.ExitCode == 0, $"query-block on node{node} for {instance}: {run.Output}");
         return QmpQuery.Sizes(run.Output);
     }
@@ -235,7 +235,7 @@ public sealed class GanetiLab : IAsyncLifetime
         return new LabRun(process.ExitCode, output.ToString(), clock.Elapsed);
     }
 
-    private static string RepositoryRoot()
+    public static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "HookRelay.slnx")))

@@ -80,7 +80,7 @@ public sealed class QemuGuest : IAsyncDisposable
     /// <summary>The disk's size as QEMU's own query-block reports it (virtual-size, bytes).</summary>
     public async Task<long> QemuSizeAsync()
     {
-        var start = new ProcessStartInfo("python3", ["-c", QmpQuery.BlockSizesScript, Path.Combine(ControlDir, Path.GetFileNameWithoutExtension(DiskPath) + ".qmp")])
+        var start = new ProcessStartInfo("python3", [QmpQuery.Script, Path.Combine(ControlDir, Path.GetFileNameWithoutExtension(DiskPath) + ".qmp")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
