@@ -80,7 +80,8 @@ if [ -x /usr/bin/kvm ]; then
   echo "  and after the post hook:                             $(qemu_sees)"
   grep '"subject":"web-3.lab.example"' "$LAB/node1/hookrelay/action-runs.jsonl" | tail -1 \
     | python3 -c 'import json,sys; r=json.load(sys.stdin); print("  node1 action-runs.jsonl:", r["action"], r["outcome"] + ":", r["reason"])'
-  gnt gnt-instance remove -f web-3.lab.example
+  # The guest only halts: it cannot answer an ACPI shutdown, so do not wait the default 2 minutes for it.
+  gnt gnt-instance remove -f --shutdown-timeout=0 web-3.lab.example
 fi
 
 # Deliveries finish in the background; give them a moment (the receiver's refusal means one retry).
