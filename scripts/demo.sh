@@ -72,8 +72,8 @@ gnt gnt-instance remove -f web-2.lab.example
 if [ -x /usr/bin/kvm ]; then
   say "grow-disk on a kvm instance: Ganeti 3.0 grows the disk file, HookRelay's disk_resize tells the running QEMU"
   gnt gnt-instance add -H kvm -t sharedfile -o $OS --disk 0:size=1G -B memory=128M,vcpus=1 --net 0 -n $N1 $NC web-3.lab.example
-  qemu_sees() { "$lab" sh 1 python3 "$root/scripts/qmp-block-sizes.py" /run/ganeti/kvm-hypervisor/ctrl/web-3.lab.example.qmp \
-    | python3 -c 'import json,sys; print(", ".join(f"{d} {s // 2**20} MiB" for d, s in json.load(sys.stdin).items()))'; }
+  qemu_sees() { "$lab" sh 1 python3 "$root/scripts/qmp.py" /run/ganeti/kvm-hypervisor/ctrl/web-3.lab.example.qmp query-block \
+    | python3 -c 'import json,sys; print(", ".join(b["device"] + " " + str(b["inserted"]["image"]["virtual-size"] // 2**20) + " MiB" for b in json.load(sys.stdin) if "inserted" in b))'; }
   echo "  what the guest's disk is, by QEMU's own query-block: $(qemu_sees)"
   gnt gnt-instance grow-disk web-3.lab.example 0 512M
   for _ in $(seq 100); do grep -q '"subject":"web-3.lab.example"' "$LAB/node1/hookrelay/action-runs.jsonl" 2>/dev/null && break; sleep 0.1; done

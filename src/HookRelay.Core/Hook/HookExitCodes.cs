@@ -7,5 +7,4 @@ public static class HookExitCodes
     public const int Denied = 1;
     /// <summary>HookRelay itself failed in a pre hook configured with on_internal_error: deny.</summary>
     public const int InternalErrorDenied = 2;
-    public const int NodeActionFailed = 3;
 }

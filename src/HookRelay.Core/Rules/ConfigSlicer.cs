@@ -64,7 +64,7 @@ internal static class ConfigSlicer
         || (phase == "pre" && Planner.MayMatch(route.Matchers, hook, "post", gated: false));
 
     private static bool AnyActionMayRun(HookRelayConfig config, string hook, string phase) =>
-        config.Actions.Any(a => a.Enabled && NodeActionTriggers.Find(a.Name) is { } trigger && Planner.MayMatch(trigger.Matchers, hook, phase));
+        config.Actions.Any(a => a.Enabled && NodeActionTriggers.Find(a.Name) is { } trigger && trigger.MayRun(hook, phase));
 
     private static YamlMappingNode? Root(byte[] content)
     {

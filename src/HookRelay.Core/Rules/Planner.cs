@@ -101,7 +101,11 @@ public static class Planner
         {
             return new Decision("action", action.Name, false, "unknown action");
         }
-        var decision = Decide("action", action.Name, trigger.OnNode, [.. trigger.Matchers, .. action.Matchers], ev, attributes);
+        // The first clause that applies decides; else the one whose matchers held (its node did not), else the first.
+        var decisions = trigger.Clauses.Select(c => Decide("action", action.Name, c.OnNode, [.. c.Matchers, .. action.Matchers], ev, attributes)).ToList();
+        var decision = decisions.FirstOrDefault(d => d.Applies)
+            ?? decisions.FirstOrDefault(d => d.Reason.StartsWith("this node", StringComparison.Ordinal))
+            ?? decisions[0];
         return decision.Applies && !action.Runs
             ? decision with { Reason = $"{decision.Reason}; not run by this version" }
             : decision;

@@ -22,7 +22,7 @@ public static class ActionSchema
         {
             ["type"] = "object",
             ["additionalProperties"] = false,
-            ["description"] = $"{type.Trigger.Description} ({string.Join(", ", type.Trigger.Matchers)}, on the instance's primary)",
+            ["description"] = $"{type.Trigger.Description}: after {string.Join("; or after ", type.Trigger.Clauses)}",
             ["properties"] = new JsonObject([.. type.Keys.Select(key => KeyValuePair.Create(key.Name, (JsonNode?)SinkSchema.Property(key)))]),
         }))]),
     };

@@ -12,7 +12,7 @@ namespace HookRelay.Actions;
 /// Every action takes <see cref="ActionKeys"/> and is driven by <see cref="Defaults"/> where
 /// those are left out: a node action is retried a few times over minutes, not for a day.
 /// </summary>
-public sealed record ActionType(string Name, IReadOnlyList<SinkKey> OwnKeys, Func<SinkSettings, INodeAction>? Create) : IDeclaredKeys
+public sealed record ActionType(string Name, IReadOnlyList<SinkKey> OwnKeys, Func<SinkSettings, ActionHost, INodeAction>? Create) : IDeclaredKeys
 {
     public static readonly DeliveryPolicy Defaults = new()
     {
@@ -45,6 +45,9 @@ public sealed record ActionType(string Name, IReadOnlyList<SinkKey> OwnKeys, Fun
         return Keys.FirstOrDefault(k => k.Name == top);
     }
 }
+
+/// <summary>What an action may use of the node beside its settings: the state directory its ledgers and journals live in.</summary>
+public sealed record ActionHost(string StateDir);
 
 /// <summary>The settings every action takes.</summary>
 public static class ActionKeys

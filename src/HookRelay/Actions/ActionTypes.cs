@@ -8,12 +8,8 @@ public static class ActionTypes
     public static IReadOnlyList<ActionType> All { get; } =
     [
         Qemu.DiskResizeAction.Declaration,
+        Pinning.CpuPinningAction.Declaration,
         // Parsed and shown by simulate; run by a later version.
-        new("cpu_pinning",
-        [
-            SinkKey.Choice("mode", "numa-1to1: each vCPU on its own core of one NUMA node; spread: the instance on its least-loaded node's CPUs.", "numa-1to1", "spread"),
-            new SinkKey("reserve_cpus", KeyShape.WholeNumberList, "CPUs never pinned to (the host's own).") { Minimum = 0 },
-        ], null),
         new("shaping",
         [
             SinkKey.Text("device", "The uplink to shape on."),

@@ -25,6 +25,7 @@ public static class CliApp
         root.Subcommands.Add(DlqCommand.Create(configOption));
         root.Subcommands.Add(ReplayCommand.Create(configOption));
         root.Subcommands.Add(TestSendCommand.Create(configOption));
+        root.Subcommands.Add(PinCommand.Create(configOption));
         root.Subcommands.Add(VersionCommand.Create(configOption));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -123,7 +123,7 @@ public static class ConfigCheckCommand
             try
             {
                 _ = Delivery.DeliveryPolicy.From(settings, Actions.ActionType.Defaults.Concurrency, defaults: Actions.ActionType.Defaults);
-                _ = create(settings);
+                _ = create(settings, new Actions.ActionHost(config.StateDir));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

@@ -45,7 +45,7 @@ public sealed partial class HookInstaller(string hooksRoot, string binary, strin
                 if (Planner.MayRoute(config, path.Path, phase)
                     || (phase == "pre" && path.Phases.Contains("post") && Planner.WantsTiming(config, path.Path))
                     || Planner.MayBeGated(config, path.Path, phase)
-                    || config.Actions.Any(a => a.Enabled && NodeActionTriggers.Find(a.Name) is { } t && Planner.MayMatch(t.Matchers, path.Path, phase)))
+                    || config.Actions.Any(a => a.Enabled && NodeActionTriggers.Find(a.Name) is { } t && t.MayRun(path.Path, phase)))
                 {
                     needed.Add($"{path.Path}-{phase}.d");
                 }

@@ -29,7 +29,7 @@ public sealed class SinkLanes(OwnEvents? ownEvents = null) : IDisposable
         var routeTexts = Sinks.Messages.RouteTexts.From(config);
         var publisher = ownEvents ?? new OwnEvents(() => config, () => { });
         var wanted = config.Sinks.Values.Select(sink => (Config: sink, Rebuild: textsChanged, Build: (Func<SinkLane>)(() => Build(sink, routeTexts, publisher))))
-            .Concat(RunnableActions(config).Select(a => (Config: a.Lane, Rebuild: false, Build: (Func<SinkLane>)(() => Build(a.Lane, a.Type, publisher)))))
+            .Concat(RunnableActions(config).Select(a => (Config: a.Lane, Rebuild: false, Build: (Func<SinkLane>)(() => Build(a.Lane, a.Type, new ActionHost(config.StateDir), publisher)))))
             .ToList();
         var names = wanted.Select(w => w.Config.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var name in _lanes.Keys.Where(name => !names.Contains(name)).ToList())
@@ -64,10 +64,10 @@ public sealed class SinkLanes(OwnEvents? ownEvents = null) : IDisposable
         BuildOrUnusable(sink, () => new SinkLane(SinkFactory.Create(sink, texts), DeliveryPolicy.For(sink)) { OwnEvents = publisher },
             () => PolicyOrDefault(sink), publisher);
 
-    private static SinkLane Build(SinkConfig lane, ActionType type, OwnEvents publisher)
+    private static SinkLane Build(SinkConfig lane, ActionType type, ActionHost host, OwnEvents publisher)
     {
         DeliveryPolicy Policy() => DeliveryPolicy.From(type.SettingsOf(lane), ActionType.Defaults.Concurrency, defaults: ActionType.Defaults);
-        return BuildOrUnusable(lane, () => new SinkLane(new ActionSink(type.Create!(type.SettingsOf(lane)), publisher), Policy()) { OwnEvents = publisher }, () =>
+        return BuildOrUnusable(lane, () => new SinkLane(new ActionSink(type.Create!(type.SettingsOf(lane), host), publisher), Policy()) { OwnEvents = publisher }, () =>
         {
             try
             {

@@ -43,7 +43,7 @@ public sealed class ExecSink(string name, IReadOnlyList<string> command, TimeSpa
         {
             throw new InvalidOperationException($"{settings.Subject} has no command (a list: [program, arguments...])");
         }
-        var failCodes = settings.List("fail_codes").Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToHashSet();
+        var failCodes = settings.WholeNumbers("fail_codes").ToHashSet();
         return new ExecSink(settings.SinkName, command, settings.Duration("timeout", TimeSpan.FromSeconds(30)), failCodes, settings.SecretMap("env"));
     }
 

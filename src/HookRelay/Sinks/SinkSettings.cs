@@ -79,6 +79,9 @@ public sealed class SinkSettings(SinkConfig config, IDeclaredKeys? type = null, 
         return items;
     }
 
+    /// <summary>A list of whole numbers (the schema checked each is one); empty when absent.</summary>
+    public IReadOnlyList<int> WholeNumbers(string key) => [.. List(key).Select(item => int.Parse(item, NumberStyles.Integer, CultureInfo.InvariantCulture))];
+
     /// <summary>The entries under one key, e.g. every header under "headers", secrets resolved.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> SecretMap(string key)
     {

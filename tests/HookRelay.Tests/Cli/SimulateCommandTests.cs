@@ -113,7 +113,7 @@ public sealed class SimulateCommandTests : IDisposable
         var config = _dir.File("actions.yaml", """
             sinks: { hook: { type: webhook, url: "http://127.0.0.1:9/", body: '{"hook": "{{ hook }}"}', content_type: json } }
             routes: [ { name: all, on_node: all, to: [hook] } ]
-            actions: { disk_resize: { enabled: true }, cpu_pinning: { mode: spread } }
+            actions: { disk_resize: { enabled: true }, shaping: { device: bond1 } }
             """);
         var output = new StringWriter();
         var err = new StringWriter();
@@ -123,7 +123,7 @@ public sealed class SimulateCommandTests : IDisposable
         Assert.Contains("action → 'disk_resize', run by this node's daemon like a delivery", output.ToString(), StringComparison.Ordinal);
         output = new StringWriter();
         Assert.Equal(ExitCodes.Ok, SimulateCommand.Run(new SimulateCommand.Request(config, "instance-start", "post", null, [], "node1.lab.example", false), output, err));
-        Assert.Contains("cpu_pinning: matched (this node node1.lab.example is the instance's primary); not run by this version", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("shaping: matched (this node node1.lab.example is the instance's primary); not run by this version", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("body: none: content_type 'json' is not a media type", output.ToString(), StringComparison.Ordinal);
     }
 

@@ -23,6 +23,9 @@ public sealed class RealKvmTests(GanetiLab lab)
     private static bool Is(JsonElement ev, string type, string subject) =>
         ev.GetProperty("type").GetString() == type && ev.TryGetProperty("subject", out var s) && s.GetString() == subject;
 
+    private static bool ResizeOutcome(JsonElement ev, string outcome, string subject) =>
+        Is(ev, $"org.hookrelay.action.{outcome}", subject) && ev.GetProperty("data").GetProperty("hookrelay").GetProperty("action").GetString() == "disk_resize";
+
     [Fact]
     public async Task Grow_disk_on_a_running_kvm_instance_resizes_the_QEMU_Ganeti_started_and_says_so()
     {
@@ -40,7 +43,7 @@ public sealed class RealKvmTests(GanetiLab lab)
 
             await Gnt("gnt-instance", "grow-disk", instance, "0", "256M");
 
-            var done = await lab.WaitForEventAsync("disk_resize done for web-21", e => Is(e, "org.hookrelay.action.done", instance), TimeSpan.FromSeconds(60));
+            var done = await lab.WaitForEventAsync("disk_resize done for web-21", e => ResizeOutcome(e, "done", instance), TimeSpan.FromSeconds(60));
             var said = done.GetProperty("data").GetProperty("hookrelay");
             Assert.Equal("disk_resize", said.GetProperty("action").GetString());
             Assert.Equal($"disk 0 of {instance} ({before.Key}) grown in QEMU from 1024 MiB to 1280 MiB, read back", said.GetProperty("reason").GetString());
@@ -58,6 +61,57 @@ public sealed class RealKvmTests(GanetiLab lab)
     }
 
     [Fact]
+    public async Task Start_migrate_and_failover_pin_the_vcpus_where_the_instance_runs_and_free_them_where_it_left()
+    {
+        if (!GanetiLab.HasKvm)
+        {
+            RequiredService.SkipOrFail("QEMU for Ganeti's kvm hypervisor (/usr/bin/kvm, Debian's qemu-system-x86)");
+        }
+        const string instance = "web-23.lab.example";
+        bool PinnedOn(JsonElement e, string node) => Is(e, "org.hookrelay.action.done", instance)
+            && e.GetProperty("data").GetProperty("hookrelay").GetProperty("action").GetString() == "cpu_pinning"
+            && e.GetProperty("data").GetProperty("node").GetProperty("name").GetString() == node
+            && e.GetProperty("data").GetProperty("hookrelay").GetProperty("reason").GetString()!.Contains("pinned", StringComparison.Ordinal);
+        async Task AssertOneCoreEach(int node)
+        {
+            var vcpus = await lab.VcpuAffinityAsync(node, instance);
+            Assert.Equal(2, vcpus.Count);
+            // This machine's two CPUs, one to each vCPU, whichever way round.
+            Assert.Equal(["0", "1"], vcpus.Select(v => v.Cpus).Order(StringComparer.Ordinal));
+        }
+        await Gnt("gnt-instance", "add", "-H", "kvm", "-t", "sharedfile", "-o", Os, "--disk", "0:size=1G", "-B", "memory=128M,vcpus=2",
+            "--net", "0", "-n", "node1.lab.example", "--no-name-check", "--no-ip-check", instance);
+        try
+        {
+            await lab.WaitForEventAsync("cpu_pinning on node1 after the add", e => PinnedOn(e, "node1.lab.example"), TimeSpan.FromSeconds(60));
+            await AssertOneCoreEach(1);
+            var status = await lab.InNodeAsync(1, $"{lab.Bin}/hookrelay", "pin", "status");
+            Assert.Contains($"{instance}  one core per vCPU", status.Output, StringComparison.Ordinal);
+            Assert.Equal(2, status.Output.Split('\n').Count(l => l.Contains("vCPU", StringComparison.Ordinal) && l.TrimEnd().EndsWith(" ok", StringComparison.Ordinal)));
+
+            await Gnt("gnt-instance", "migrate", "-f", instance);
+            await lab.WaitForEventAsync("cpu_pinning on node2 after the migration", e => PinnedOn(e, "node2.lab.example"), TimeSpan.FromSeconds(60));
+            await AssertOneCoreEach(2);
+            await lab.WaitUntilDeliveredAsync(TimeSpan.FromSeconds(30));
+            Assert.DoesNotContain(instance, lab.Pinned(1));
+            Assert.Contains(instance, lab.Pinned(2));
+
+            await Gnt("gnt-instance", "failover", "-f", "--shutdown-timeout=0", instance);
+            await lab.WaitUntilDeliveredAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(2, lab.Received().Count(e => PinnedOn(e, "node1.lab.example")));
+            await AssertOneCoreEach(1);
+            Assert.Contains(instance, lab.Pinned(1));
+            Assert.DoesNotContain(instance, lab.Pinned(2));
+        }
+        finally
+        {
+            await Gnt("gnt-instance", "remove", "-f", "--shutdown-timeout=0", instance);
+        }
+        await lab.WaitUntilDeliveredAsync(TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain(instance, lab.Pinned(1));
+    }
+
+    [Fact]
     public async Task Grow_disk_on_the_fake_hypervisor_is_skipped_with_the_reason()
     {
         const string instance = "web-22.lab.example";
@@ -65,7 +119,7 @@ public sealed class RealKvmTests(GanetiLab lab)
             "-n", "node1.lab.example", "--no-name-check", "--no-ip-check", instance);
         await Gnt("gnt-instance", "grow-disk", instance, "0", "128M");
 
-        var skipped = await lab.WaitForEventAsync("disk_resize skipped for web-22", e => Is(e, "org.hookrelay.action.skipped", instance));
+        var skipped = await lab.WaitForEventAsync("disk_resize skipped for web-22", e => ResizeOutcome(e, "skipped", instance));
 
         Assert.Equal($"{instance} runs on the fake hypervisor; only kvm has a QEMU to tell",
             skipped.GetProperty("data").GetProperty("hookrelay").GetProperty("reason").GetString());

@@ -122,6 +122,21 @@ public class PlannerTests
     }
 
     [Fact]
+    public void Cpu_pinning_runs_on_both_ends_of_a_migration_and_only_on_the_primary_after_a_start()
+    {
+        const string yaml = "actions: { cpu_pinning: {} }\n";
+
+        var newPrimary = PlanFor(yaml, "instance-migrate-post-node2-01", "node2.lab.example").Actions.Single();
+        var oldPrimary = PlanFor(yaml, "instance-migrate-post-node1-01", "node1.lab.example").Actions.Single();
+        var notPrimary = PlanFor(yaml, "instance-start-post-node1-01", "node2.lab.example").Actions.Single();
+
+        Assert.Equal("matched (this node node2.lab.example is the instance's primary)", newPrimary.Reason);
+        Assert.Equal("matched (this node node1.lab.example is the old primary)", oldPrimary.Reason);
+        Assert.False(notPrimary.Applies);
+        Assert.Equal("this node node2.lab.example is not the instance's primary", notPrimary.Reason);
+    }
+
+    [Fact]
     public void An_actions_matchers_narrow_when_it_runs()
     {
         const string yaml = "actions: { disk_resize: { matchers: ['instance=~\"db-.*\"'] } }\n";
@@ -135,7 +150,7 @@ public class PlannerTests
     [Fact]
     public void A_planned_action_that_applies_is_shown_but_never_queued()
     {
-        const string yaml = "actions: { cpu_pinning: { mode: numa-1to1 } }\n";
+        const string yaml = "actions: { shaping: { device: bond1 } }\n";
 
         var plan = PlanFor(yaml, "instance-start-post-node1-01", "node1.lab.example");
 

@@ -64,7 +64,7 @@ public sealed class GanetiLab : IAsyncLifetime
     private string Config() => $$"""
         # The end-to-end tests' configuration: instance events from the master to the receiver,
         # every event from every node to a file on that node (its copies), a naming gate, and
-        # disk_resize on the primary with its outcomes to the receiver.
+        # disk_resize and cpu_pinning on the nodes that must act, with their outcomes to the receiver.
         delivery: { without_daemon: keep }
         sinks:
           receiver: { type: webhook, url: "http://{{Receiver}}:{{ReceiverPort}}/events", timeout: 2s, backoff: { initial: 200ms, max: 1s } }
@@ -75,6 +75,7 @@ public sealed class GanetiLab : IAsyncLifetime
           - { name: action-outcomes, matchers: ['kind="action"'], to: [receiver] }
         actions:
           disk_resize: { timeout: 5s, backoff: { initial: 500ms, max: 2s } }
+          cpu_pinning: { timeout: 5s, backoff: { initial: 500ms, max: 2s } }
         gates:
           - name: naming
             matchers: ['hook="instance-add"', 'phase="pre"']
@@ -130,9 +131,30 @@ public sealed class GanetiLab : IAsyncLifetime
     /// <summary>What the QEMU Ganeti started for <paramref name="instance"/> on <paramref name="node"/> reports for its disks, through its own query-block.</summary>
     public async Task<Dictionary<string, long>> QemuDiskSizesAsync(int node, string instance)
     {
-        var run = await InNodeAsync(node, "python3", QmpQuery.Script, $"/run/ganeti/kvm-hypervisor/ctrl/{instance}.qmp");
+        var run = await InNodeAsync(node, "python3", QmpQuery.Script, $"/run/ganeti/kvm-hypervisor/ctrl/{instance}.qmp", "query-block");
         Assert.True(run.ExitCode == 0, $"query-block on node{node} for {instance}: {run.Output}");
-        return QmpQuery.Sizes(run.Output);
+        return QmpQuery.BlockSizes(run.Output);
+    }
+
+    /// <summary>Each vCPU of the QEMU Ganeti started for <paramref name="instance"/> on <paramref name="node"/>: its thread and the CPUs the kernel lets it run on.</summary>
+    public async Task<List<(int Vcpu, int Thread, string Cpus)>> VcpuAffinityAsync(int node, string instance)
+    {
+        var run = await InNodeAsync(node, "python3", QmpQuery.Script, $"/run/ganeti/kvm-hypervisor/ctrl/{instance}.qmp", "query-cpus-fast");
+        Assert.True(run.ExitCode == 0, $"query-cpus-fast on node{node} for {instance}: {run.Output}");
+        return [.. QmpQuery.VcpuThreads(run.Output).Select(t => (t.Key, t.Value, File.ReadLines($"/proc/{t.Value}/status")
+            .Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal)).Split(':')[1].Trim()))];
+    }
+
+    /// <summary>The instances a node's pinning ledger holds.</summary>
+    public IReadOnlyList<string> Pinned(int node)
+    {
+        var path = Path.Combine(Dir, $"node{node}", "hookrelay", "pinning.json");
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+        using var ledger = JsonDocument.Parse(File.ReadAllText(path));
+        return [.. ledger.RootElement.EnumerateObject().Select(p => p.Name)];
     }
 
     /// <summary>Where the tests' own source tree keeps the captured environments (UPDATE_FIXTURES=1 adds to it).</summary>

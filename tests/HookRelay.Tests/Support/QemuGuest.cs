@@ -32,7 +32,7 @@ public sealed class QemuGuest : IAsyncDisposable
 
     public static string DeviceFor(string diskUuid) => "disk-" + string.Join('-', diskUuid.Split('-').Take(3));
 
-    public static async Task<QemuGuest> StartAsync(string directory, string instance, string diskUuid, long diskBytes)
+    public static async Task<QemuGuest> StartAsync(string directory, string instance, string diskUuid, long diskBytes, int vcpus = 1)
     {
         var binary = new[] { "/usr/bin/qemu-system-x86_64", "/usr/local/bin/qemu-system-x86_64" }.FirstOrDefault(File.Exists);
         if (binary is null)
@@ -51,6 +51,7 @@ public sealed class QemuGuest : IAsyncDisposable
         var start = new ProcessStartInfo(binary!,
         [
             "-machine", "q35,accel=kvm:tcg", "-nodefaults", "-display", "none", "-S", "-m", "32",
+            "-smp", vcpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-drive", $"file={disk},format=raw,if=none,id={device},cache=none,aio=threads",
             "-device", $"virtio-blk-pci,drive={device},id={device}",
             "-qmp", $"unix:{socket},server=on,wait=off",
@@ -78,9 +79,11 @@ public sealed class QemuGuest : IAsyncDisposable
     }
 
     /// <summary>The disk's size as QEMU's own query-block reports it (virtual-size, bytes).</summary>
-    public async Task<long> QemuSizeAsync()
+    public async Task<long> QemuSizeAsync() => QmpQuery.BlockSizes(await AskAsync("query-block"))[Device];
+
+    private async Task<string> AskAsync(string command)
     {
-        var start = new ProcessStartInfo("python3", [QmpQuery.Script, Path.Combine(ControlDir, Path.GetFileNameWithoutExtension(DiskPath) + ".qmp")])
+        var start = new ProcessStartInfo("python3", [QmpQuery.Script, Path.Combine(ControlDir, Path.GetFileNameWithoutExtension(DiskPath) + ".qmp"), command])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -90,9 +93,12 @@ public sealed class QemuGuest : IAsyncDisposable
         var output = await python.StandardOutput.ReadToEndAsync();
         var error = await python.StandardError.ReadToEndAsync();
         await python.WaitForExitAsync();
-        Assert.True(python.ExitCode == 0, $"query-block through python3 failed: {error}");
-        return QmpQuery.Sizes(output)[Device];
+        Assert.True(python.ExitCode == 0, $"{command} through scripts/qmp.py failed: {error}");
+        return output;
     }
+
+    /// <summary>Each vCPU's host thread id, by QEMU's own query-cpus-fast.</summary>
+    public async Task<SortedDictionary<int, int>> VcpuThreadsAsync() => QmpQuery.VcpuThreads(await AskAsync("query-cpus-fast"));
 
     /// <summary>What Ganeti's storage layer does on grow-disk: the file grows; the running QEMU does not notice.</summary>
     public void GrowFile(long bytes)

@@ -3,17 +3,25 @@ using System.Text.Json;
 namespace HookRelay.Tests.Support;
 
 /// <summary>
-/// QEMU's own query-block, asked by scripts/qmp-block-sizes.py (python3's socket module, not
-/// HookRelay's QMP client): what a test believes QEMU sees.
+/// QEMU asked directly by scripts/qmp.py (python3's socket module, not HookRelay's QMP client):
+/// what a test believes QEMU sees.
 /// </summary>
 public static class QmpQuery
 {
-    public static string Script => Path.Combine(GanetiLab.RepositoryRoot(), "scripts", "qmp-block-sizes.py");
+    public static string Script => Path.Combine(GanetiLab.RepositoryRoot(), "scripts", "qmp.py");
 
-    /// <summary>The sizes the script printed, by drive name.</summary>
-    public static Dictionary<string, long> Sizes(string output)
+    /// <summary>query-block's answer as disk sizes (virtual-size, bytes) by drive name.</summary>
+    public static Dictionary<string, long> BlockSizes(string output)
     {
-        using var sizes = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
-        return sizes.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64(), StringComparer.Ordinal);
+        using var answer = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+        return answer.RootElement.EnumerateArray().Where(b => b.TryGetProperty("inserted", out _))
+            .ToDictionary(b => b.GetProperty("device").GetString()!, b => b.GetProperty("inserted").GetProperty("image").GetProperty("virtual-size").GetInt64(), StringComparer.Ordinal);
+    }
+
+    /// <summary>query-cpus-fast's answer as each vCPU's host thread id, by vCPU index.</summary>
+    public static SortedDictionary<int, int> VcpuThreads(string output)
+    {
+        using var answer = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+        return new(answer.RootElement.EnumerateArray().ToDictionary(c => c.GetProperty("cpu-index").GetInt32(), c => c.GetProperty("thread-id").GetInt32()));
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Sockets;
 using HookRelay.Sinks;
 using HookRelay.Sinks.Declaration;
 using HookRelay.Sinks.Messages;
@@ -26,7 +25,7 @@ public sealed class DiskResizeAction(string controlDir, TimeSpan timeout) : INod
 
     public string Name => Declaration.Name;
 
-    private static DiskResizeAction Create(SinkSettings settings) =>
+    private static DiskResizeAction Create(SinkSettings settings, ActionHost _) =>
         new(settings.Text("control_dir") ?? DefaultControlDir, settings.Duration("timeout", DefaultTimeout));
 
     public async ValueTask<ActionOutcome> RunAsync(EventView trigger, CancellationToken cancellationToken)
@@ -46,38 +45,13 @@ public sealed class DiskResizeAction(string controlDir, TimeSpan timeout) : INod
         {
             return new ActionOutcome.Failed($"the event does not say disk {index}'s new size (GANETI_POST_INSTANCE_DISK{index}_SIZE)", Retry: false);
         }
-        var socketPath = Path.Combine(controlDir, instance + ".qmp");
-        if (!File.Exists(socketPath))
-        {
-            return new ActionOutcome.Skipped($"{instance} is not running on this node (no QMP socket {socketPath})");
-        }
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            return await ResizeAsync(socketPath, instance, index, env[$"INSTANCE_DISK{index}_UUID"], targetMib * Mebibyte, deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            return new ActionOutcome.Failed($"QEMU did not answer on {socketPath} within {timeout.TotalSeconds:0.###} s", Retry: true);
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
-        {
-            return new ActionOutcome.Skipped($"{instance} is not running on this node ({socketPath} refuses connections: QEMU is gone)");
-        }
-        catch (QmpException e)
-        {
-            return new ActionOutcome.Failed(e.Message, Retry: false);
-        }
-        catch (Exception e) when (e is IOException or SocketException)
-        {
-            return new ActionOutcome.Failed($"QMP on {socketPath}: {e.Message}", Retry: true);
-        }
+        var uuid = env[$"INSTANCE_DISK{index}_UUID"];
+        return await QmpCall.RunAsync(controlDir, instance, timeout,
+            (qmp, token) => ResizeAsync(qmp, instance, index, uuid, targetMib * Mebibyte, token), cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<ActionOutcome> ResizeAsync(string socketPath, string instance, int index, string? uuid, long target, CancellationToken cancellationToken)
+    private static async Task<ActionOutcome> ResizeAsync(QmpClient qmp, string instance, int index, string? uuid, long target, CancellationToken cancellationToken)
     {
-        await using var qmp = await QmpClient.ConnectAsync(socketPath, cancellationToken).ConfigureAwait(false);
         var disks = QemuDisk.From(await qmp.ExecuteAsync("query-block", null, cancellationToken).ConfigureAwait(false), out var ids);
         if (QemuDisk.Find(disks, uuid, instance, index) is not { } disk)
         {
