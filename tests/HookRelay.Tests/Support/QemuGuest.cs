@@ -13,12 +13,15 @@ public sealed class QemuGuest : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private QemuGuest(Process process, string controlDir, string diskPath, string device)
+    private readonly string _qmpSocket;
+
+    private QemuGuest(Process process, string controlDir, string diskPath, string device, string qmpSocket)
     {
         _process = process;
         ControlDir = controlDir;
         DiskPath = diskPath;
         Device = device;
+        _qmpSocket = qmpSocket;
     }
 
     public string ControlDir { get; }
@@ -32,7 +35,12 @@ public sealed class QemuGuest : IAsyncDisposable
 
     public static string DeviceFor(string diskUuid) => "disk-" + string.Join('-', diskUuid.Split('-').Take(3));
 
-    public static async Task<QemuGuest> StartAsync(string directory, string instance, string diskUuid, long diskBytes, int vcpus = 1)
+    /// <param name="humanMonitorOnly">
+    /// As an instance without a QMP socket: control_dir holds only instance.monitor (HMP); the
+    /// test's own QMP socket is elsewhere, where no action looks.
+    /// </param>
+    public static async Task<QemuGuest> StartAsync(string directory, string instance, string diskUuid, long diskBytes, int vcpus = 1,
+        bool humanMonitorOnly = false)
     {
         var binary = new[] { "/usr/bin/qemu-system-x86_64", "/usr/local/bin/qemu-system-x86_64" }.FirstOrDefault(File.Exists);
         if (binary is null)
@@ -47,7 +55,10 @@ public sealed class QemuGuest : IAsyncDisposable
             file.SetLength(diskBytes);
         }
         var device = DeviceFor(diskUuid);
-        var socket = Path.Combine(controlDir, instance + ".qmp");
+        var socket = humanMonitorOnly
+            ? Path.Combine(Directory.CreateDirectory(Path.Combine(directory, "test-qmp")).FullName, instance + ".qmp")
+            : Path.Combine(controlDir, instance + ".qmp");
+        string[] monitor = humanMonitorOnly ? ["-monitor", $"unix:{Path.Combine(controlDir, instance + ".monitor")},server=on,wait=off"] : [];
         var start = new ProcessStartInfo(binary!,
         [
             "-machine", "q35,accel=kvm:tcg", "-nodefaults", "-display", "none", "-S", "-m", "32",
@@ -55,6 +66,7 @@ public sealed class QemuGuest : IAsyncDisposable
             "-drive", $"file={disk},format=raw,if=none,id={device},cache=none,aio=threads",
             "-device", $"virtio-blk-pci,drive={device},id={device}",
             "-qmp", $"unix:{socket},server=on,wait=off",
+            .. monitor,
         ])
         {
             RedirectStandardOutput = true,
@@ -64,7 +76,7 @@ public sealed class QemuGuest : IAsyncDisposable
         var process = Process.Start(start)!;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var guest = new QemuGuest(process, controlDir, disk, device);
+        var guest = new QemuGuest(process, controlDir, disk, device, socket);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (!File.Exists(socket))
         {
@@ -83,7 +95,7 @@ public sealed class QemuGuest : IAsyncDisposable
 
     private async Task<string> AskAsync(string command)
     {
-        var start = new ProcessStartInfo("python3", [QmpQuery.Script, Path.Combine(ControlDir, Path.GetFileNameWithoutExtension(DiskPath) + ".qmp"), command])
+        var start = new ProcessStartInfo("python3", [QmpQuery.Script, _qmpSocket, command])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -47,16 +47,17 @@ public sealed class DiskResizeAction(string controlDir, TimeSpan timeout) : INod
         }
         var uuid = env[$"INSTANCE_DISK{index}_UUID"];
         return await QmpCall.RunAsync(controlDir, instance, timeout,
-            (qmp, token) => ResizeAsync(qmp, instance, index, uuid, targetMib * Mebibyte, token), cancellationToken).ConfigureAwait(false);
+            (qmp, token) => ResizeAsync(new QmpBlocks(qmp), instance, index, uuid, targetMib * Mebibyte, token), cancellationToken,
+            viaHmp: (hmp, token) => ResizeAsync(new HmpBlocks(hmp), instance, index, uuid, targetMib * Mebibyte, token)).ConfigureAwait(false);
     }
 
-    private static async Task<ActionOutcome> ResizeAsync(QmpClient qmp, string instance, int index, string? uuid, long target, CancellationToken cancellationToken)
+    private static async Task<ActionOutcome> ResizeAsync(IBlockMonitor monitor, string instance, int index, string? uuid, long target, CancellationToken cancellationToken)
     {
-        var disks = QemuDisk.From(await qmp.ExecuteAsync("query-block", null, cancellationToken).ConfigureAwait(false), out var ids);
+        var disks = await monitor.DisksAsync(cancellationToken).ConfigureAwait(false);
         if (QemuDisk.Find(disks, uuid, instance, index) is not { } disk)
         {
             return new ActionOutcome.Failed($"QEMU has no block device for disk {index} of {instance} (uuid {uuid ?? "not given"}); "
-                + $"it has: {string.Join(", ", ids.Select(i => i.Device.Length > 0 ? i.Device : i.Qdev))}", Retry: false);
+                + $"it has: {string.Join(", ", disks.Select(d => d.Label))}{monitor.Via}", Retry: false);
         }
         if (disk.VirtualSize == target)
         {
@@ -67,14 +68,10 @@ public sealed class DiskResizeAction(string controlDir, TimeSpan timeout) : INod
             return new ActionOutcome.Skipped($"QEMU sees disk {index} of {instance} ({disk.Label}) at {Mib(disk.VirtualSize)}, more than Ganeti's {Mib(target)}: "
                 + "a disk is never shrunk");
         }
-        await qmp.ExecuteAsync("block_resize", arguments =>
-        {
-            disk.WriteTarget(arguments);
-            arguments.WriteNumber("size", target);
-        }, cancellationToken).ConfigureAwait(false);
-        var after = QemuDisk.Find(QemuDisk.From(await qmp.ExecuteAsync("query-block", null, cancellationToken).ConfigureAwait(false), out _), uuid, instance, index);
+        await monitor.ResizeAsync(disk, target, cancellationToken).ConfigureAwait(false);
+        var after = QemuDisk.Find(await monitor.DisksAsync(cancellationToken).ConfigureAwait(false), uuid, instance, index);
         return after?.VirtualSize == target
-            ? new ActionOutcome.Done($"disk {index} of {instance} ({disk.Label}) grown in QEMU from {Mib(disk.VirtualSize)} to {Mib(target)}, read back")
+            ? new ActionOutcome.Done($"disk {index} of {instance} ({disk.Label}) grown in QEMU from {Mib(disk.VirtualSize)} to {Mib(target)}, read back{monitor.Via}")
             : new ActionOutcome.Failed($"asked QEMU to grow disk {index} of {instance} ({disk.Label}) to {target} bytes, but it reports {after?.VirtualSize.ToString(CultureInfo.InvariantCulture) ?? "no such disk"} afterwards", Retry: true);
     }
 

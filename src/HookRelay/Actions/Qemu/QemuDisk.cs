@@ -21,14 +21,12 @@ public sealed record QemuDisk(string Device, string? NodeName, string? File, lon
     public string Label => Device.Length > 0 ? Device : NodeName ?? "?";
 
     /// <summary>The devices of a query-block answer that have a medium.</summary>
-    public static List<QemuDisk> From(JsonElement queryBlock, out List<(string Device, string Qdev)> ids)
+    public static List<QemuDisk> From(JsonElement queryBlock)
     {
         var disks = new List<QemuDisk>();
-        ids = [];
         foreach (var entry in queryBlock.EnumerateArray())
         {
             var device = Text(entry, "device") ?? "";
-            ids.Add((device, Text(entry, "qdev") ?? ""));
             if (!entry.TryGetProperty("inserted", out var inserted) || !inserted.TryGetProperty("image", out var image)
                 || !image.TryGetProperty("virtual-size", out var size) || !size.TryGetInt64(out var bytes))
             {

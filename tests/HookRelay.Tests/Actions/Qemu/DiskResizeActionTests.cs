@@ -47,6 +47,24 @@ public sealed class DiskResizeActionTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_a_QMP_socket_the_human_monitor_does_it_and_the_outcome_says_so()
+    {
+        await using var qemu = await QemuGuest.StartAsync(_dir.Path, Instance, DiskUuid, 1024 * Mib, humanMonitorOnly: true);
+        qemu.GrowFile(1280 * Mib);
+        Assert.False(File.Exists(Path.Combine(qemu.ControlDir, Instance + ".qmp")));
+        using var trigger = Trigger();
+
+        var outcome = await Action(qemu.ControlDir).RunAsync(trigger, TestContext.Current.CancellationToken);
+
+        Assert.True(outcome is ActionOutcome.Done, outcome.ToString());
+        Assert.Equal($"disk 0 of {Instance} ({qemu.Device}) grown in QEMU from 1024 MiB to 1280 MiB, read back over the HMP monitor (no QMP socket)",
+            ((ActionOutcome.Done)outcome).What);
+        Assert.Equal(1280 * Mib, await qemu.QemuSizeAsync());
+        using var again = Trigger();
+        Assert.IsType<ActionOutcome.Skipped>(await Action(qemu.ControlDir).RunAsync(again, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task A_repeat_is_a_no_op_that_says_so()
     {
         await using var qemu = await QemuGuest.StartAsync(_dir.Path, Instance, DiskUuid, 1024 * Mib);
