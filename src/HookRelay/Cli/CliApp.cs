@@ -7,6 +7,22 @@ public static class CliApp
 {
     public static int Run(string[] args)
     {
+        var parsed = BuildRoot().Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                Console.Error.WriteLine($"hookrelay: {error.Message}");
+            }
+            Console.Error.WriteLine("hookrelay: see 'hookrelay --help'");
+            return ExitCodes.Usage;
+        }
+        return parsed.Invoke();
+    }
+
+    /// <summary>The whole command line: what Run parses, and what the README's command table is checked against.</summary>
+    public static RootCommand BuildRoot()
+    {
         var configOption = ConfigOption.Create();
         var root = new RootCommand(
             "HookRelay: Ganeti hooks as typed events, routed by one YAML file.\n"
@@ -27,16 +43,6 @@ public static class CliApp
         root.Subcommands.Add(TestSendCommand.Create(configOption));
         root.Subcommands.Add(PinCommand.Create(configOption));
         root.Subcommands.Add(VersionCommand.Create(configOption));
-        var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (var error in parsed.Errors)
-            {
-                Console.Error.WriteLine($"hookrelay: {error.Message}");
-            }
-            Console.Error.WriteLine("hookrelay: see 'hookrelay --help'");
-            return ExitCodes.Usage;
-        }
-        return parsed.Invoke();
+        return root;
     }
 }
