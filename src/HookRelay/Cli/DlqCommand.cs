@@ -40,7 +40,7 @@ public static class DlqCommand
                 return ExitCodes.Usage;
             }
             var only = result.GetValue(sink);
-            return Apply(result.GetValue(configOption)!, only, replay ? "queued again" : "dropped", result.GetValue(json), (admin, now) =>
+            return Apply(result.GetValue(configOption)!, only, replay ? "queued again" : "dropped", result.GetValue(json), chosen, (admin, now) =>
             {
                 var (rows, notFound) = everything ? ([], []) : Pick(admin.DeadLetters(only), chosen);
                 // No rows means every row to the admin: only --all may ask for that.
@@ -70,9 +70,10 @@ public static class DlqCommand
 
     /// <summary>
     /// Runs one change against the outbox, says what it did (and which ids named no dead letter:
-    /// then the exit is 1), and wakes delivery when rows went back to the queue.
+    /// then the exit is 1), and wakes delivery when rows went back to the queue. A node with no
+    /// outbox yet has nothing to change: that is 0 rows, and only <paramref name="named"/> ids are not found.
     /// </summary>
-    public static int Apply(string configPath, string? sink, string verb, bool asJson,
+    public static int Apply(string configPath, string? sink, string verb, bool asJson, IReadOnlyList<string> named,
         Func<OutboxAdmin, long, (int Count, List<string> NotFound)> change, bool kick)
     {
         if (ConfigOption.LoadOrReport(configPath, Console.Error) is not { } config)
@@ -82,11 +83,7 @@ public static class DlqCommand
         var admin = OutboxCli.OpenAdmin(config, Console.Error, out var connection);
         using (connection)
         {
-            if (admin is null)
-            {
-                return ExitCodes.Failed;
-            }
-            var (count, notFound) = change(admin, DeliveryDaemon.NowMs());
+            var (count, notFound) = admin is null ? (0, named.ToList()) : change(admin, DeliveryDaemon.NowMs());
             var ofSink = sink is null ? "" : $" (sink '{sink}')";
             if (asJson)
             {

@@ -23,7 +23,7 @@ public static class ReplayCommand
                 Console.Error.WriteLine($"hookrelay: replay: --since '{text}' is neither a duration (30m, 2h, 7d) nor an ISO 8601 time");
                 return ExitCodes.Usage;
             }
-            return DlqCommand.Apply(result.GetValue(configOption)!, result.GetValue(sink), "queued again", asJson: false,
+            return DlqCommand.Apply(result.GetValue(configOption)!, result.GetValue(sink), "queued again", asJson: false, [],
                 (admin, now) => (admin.ReplaySince(sinceMs, result.GetValue(sink), now), []), kick: true);
         });
         return command;
