@@ -11,7 +11,7 @@ public static class StatusCommand
     public static Command Create(Option<string> configOption)
     {
         var json = new Option<bool>("--json") { Description = "Print as JSON" };
-        var command = new Command("status", "Show the delivery daemon, the queue (depth, oldest age, dead letters) and each sink's health") { json };
+        var command = new Command("status", "Show the delivery daemon, the queue (depth, oldest age, dead letters), each sink's and node action's health, and this node's last hook and action runs") { json };
         command.SetAction(result => Run(result.GetValue(configOption)!, result.GetValue(json), Console.Out, Console.Error));
         return command;
     }
