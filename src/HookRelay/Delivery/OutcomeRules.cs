@@ -19,11 +19,11 @@ public static class OutcomeRules
                 var age = TimeSpan.FromMilliseconds(nowMs - row.CreatedMs);
                 if (attempts >= policy.MaxAttempts)
                 {
-                    return new Outcome(row.Id, OutcomeKind.Dead, attempts, row.NextMs, $"{retry.Reason} (gave up after {attempts} attempts, max_attempts {policy.MaxAttempts})");
+                    return new Outcome(row.Id, OutcomeKind.Dead, attempts, row.NextMs, $"{retry.Reason} (gave up after {Cli.Counted.Of(attempts, "attempt", "attempts")}, max_attempts {policy.MaxAttempts})");
                 }
                 if (age >= policy.MaxAge)
                 {
-                    return new Outcome(row.Id, OutcomeKind.Dead, attempts, row.NextMs, $"{retry.Reason} (gave up: the event is {Math.Round(age.TotalMinutes)} min old, max_age {policy.MaxAge})");
+                    return new Outcome(row.Id, OutcomeKind.Dead, attempts, row.NextMs, $"{retry.Reason} (gave up: the event is {Math.Round(age.TotalMinutes)} min old, max_age {Rules.Durations.Format(policy.MaxAge)})");
                 }
                 var wait = policy.Backoff(attempts, retry.After, random);
                 return new Outcome(row.Id, OutcomeKind.Retry, attempts, nowMs + (long)wait.TotalMilliseconds, retry.Reason);

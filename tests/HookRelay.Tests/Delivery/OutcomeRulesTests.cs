@@ -30,6 +30,17 @@ public class OutcomeRulesTests
     }
 
     [Fact]
+    public void Giving_up_says_why_in_words_an_operator_reads()
+    {
+        var once = new DeliveryPolicy { MaxAttempts = 1 };
+        var byCount = OutcomeRules.Decide(Row(), new DeliveryResult.Retry("503"), once, Now, new Random(1));
+        var byAge = OutcomeRules.Decide(Row(createdMs: Now - (long)TimeSpan.FromHours(2).TotalMilliseconds), new DeliveryResult.Retry("503"), Policy, Now, new Random(1));
+
+        Assert.Equal("503 (gave up after 1 attempt, max_attempts 1)", byCount.Error);
+        Assert.Equal("503 (gave up: the event is 120 min old, max_age 1h)", byAge.Error);
+    }
+
+    [Fact]
     public void Non_retriable_failure_goes_straight_to_the_dead_letters()
     {
         var outcome = OutcomeRules.Decide(Row(), new DeliveryResult.Failed("401 Unauthorized"), Policy, Now, new Random(1));
