@@ -147,7 +147,10 @@ public static class DefaultMessages
                 s.Strong(instance).Text(ev.Text("instance.os") is { } os ? $" reinstalled with {os}" : " reinstalled");
                 return true;
             case "instance-move":
-                s.Strong(instance).Text(ev.Text("instance.primary") is { } to ? $" moved to {to}" : " moved");
+                // The disks are copied to the target node; the event's instance.primary is still the node it left.
+                var from = ev.Text("instance.primary");
+                var to = ev.Text("params.target_node") ?? ev.Text("post.instance.primary");
+                s.Strong(instance).Text(to is null ? " moved" : from is null || from == to ? $" moved to {to}" : $" moved {from} → {to}");
                 return true;
             case "network-connect" or "network-disconnect":
                 // Ganeti does not say which network (GANETI_NETWORK_* is absent): the group is the news.
