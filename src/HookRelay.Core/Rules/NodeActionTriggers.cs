@@ -34,6 +34,8 @@ public static class NodeActionTriggers
             OnPrimary(InstanceRuns, "phase=\"post\""),
             OnPrimary("hook=~\"instance-(stop|remove)\"", "phase=\"post\""),
             new(OnNode.OldPrimary, [Parse("hook=~\"instance-(migrate|failover)\""), Parse("phase=\"post\"")], "on the old primary"),
+            // A move names no old and new primary, only the target: both ends act, each by whether it is the primary now.
+            new(OnNode.All, [Parse("hook=\"instance-move\""), Parse("phase=\"post\"")], "on the nodes it ran on (the one it reached pins, the others give back)"),
         ], "pin the instance's vCPU threads", Runs: true),
         new("shaping", [OnPrimary(InstanceRuns, "phase=\"post\"")], "shape the instance's NIC traffic", Runs: false),
     ];

@@ -134,6 +134,8 @@ public class PlannerTests
         Assert.Equal("matched (this node node1.lab.example is the old primary)", oldPrimary.Reason);
         Assert.False(notPrimary.Applies);
         Assert.Equal("this node node2.lab.example is not the instance's primary", notPrimary.Reason);
+        // A move: the node it left acts too (to give back), though Ganeti names it no old primary.
+        Assert.True(PlanFor(yaml, "instance-move-post-node1-e2e01", "node1.lab.example").Actions.Single().Applies);
     }
 
     [Fact]

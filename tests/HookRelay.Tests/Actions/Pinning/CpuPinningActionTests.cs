@@ -111,6 +111,19 @@ public sealed class CpuPinningActionTests : IDisposable
     }
 
     [Fact]
+    public async Task The_node_an_instance_moved_away_from_gives_its_cpus_back()
+    {
+        await using var qemu = await QemuGuest.StartAsync(_dir.Path, "web-24.lab.example", DiskUuid, 64 << 20);
+        Assert.IsType<ActionOutcome.Done>(await Run(Action(qemu.ControlDir), Trigger("instance-start-post-node1-01", "web-24.lab.example")));
+
+        // The lab's gnt-instance move of web-24 to node2, as node1 (which it left) ran its post hook.
+        var moved = await Run(Action(qemu.ControlDir), Trigger("instance-move-post-node1-e2e01", "web-24.lab.example"));
+
+        Assert.Contains("given back after instance-move", Assert.IsType<ActionOutcome.Done>(moved).What, StringComparison.Ordinal);
+        Assert.Empty(PinLedger.Peek(StateDir));
+    }
+
+    [Fact]
     public async Task Ganetis_own_cpu_mask_wins_and_the_fake_hypervisor_is_skipped()
     {
         var masked = await Run(Action(_dir.Path), Trigger("instance-start-post-node1-01", "web-1.lab.example",
