@@ -10,24 +10,18 @@ namespace HookRelay.Rules;
 /// </summary>
 public sealed class DocumentAttributes(EventView view) : IEventAttributes
 {
+    private Dictionary<string, string>? _raw;
+
     public IReadOnlyList<string> ValuesOf(string name)
     {
         if (EventFields.Find(name) is { } field)
         {
             return field.OfDocument(view);
         }
-        if (view.Data.ValueKind == JsonValueKind.Object && view.Data.TryGetProperty("env", out var env) && env.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var variable in env.EnumerateObject())
-            {
-                if (variable.Name.Length > Events.HookEventParser.Prefix.Length
-                    && variable.Name.AsSpan(Events.HookEventParser.Prefix.Length).Equals(name, StringComparison.OrdinalIgnoreCase)
-                    && variable.Value.GetString() is { } value)
-                {
-                    return [EventAttributes.AsRead(value)];
-                }
-            }
-        }
-        return [];
+        _raw ??= EventAttributes.BuildRaw(view.Data.ValueKind == JsonValueKind.Object && view.Data.TryGetProperty("env", out var env)
+            && env.ValueKind == JsonValueKind.Object
+                ? env.EnumerateObject().Where(v => v.Value.ValueKind == JsonValueKind.String).Select(v => KeyValuePair.Create(v.Name, v.Value.GetString()!))
+                : []);
+        return _raw.TryGetValue(name, out var value) ? [value] : [];
     }
 }

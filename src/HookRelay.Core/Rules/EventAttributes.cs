@@ -30,12 +30,16 @@ public sealed class EventAttributes : IEventAttributes
 
     IReadOnlyList<string> IEventAttributes.ValuesOf(string name) => Get(name);
 
-    private static Dictionary<string, string> BuildRaw(SortedDictionary<string, string> env)
+    /// <summary>Every GANETI_* variable by its name without the prefix, in any case, its value as matchers read it.</summary>
+    internal static Dictionary<string, string> BuildRaw(IEnumerable<KeyValuePair<string, string>> env)
     {
-        var raw = new Dictionary<string, string>(env.Count, StringComparer.OrdinalIgnoreCase);
+        var raw = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in env)
         {
-            raw[key[HookEventParser.Prefix.Length..]] = AsRead(value);
+            if (key.StartsWith(HookEventParser.Prefix, StringComparison.Ordinal))
+            {
+                raw[key[HookEventParser.Prefix.Length..]] = AsRead(value);
+            }
         }
         return raw;
     }

@@ -39,11 +39,8 @@ public sealed record ActionType(string Name, IReadOnlyList<SinkKey> OwnKeys, Fun
     /// <summary>Its settings, read as declared; messages name the action.</summary>
     public SinkSettings SettingsOf(SinkConfig lane) => new(lane, this, $"action '{Name}'");
 
-    public SinkKey? KeyOf(string setting)
-    {
-        var top = SinkConfig.TopKey(setting);
-        return Keys.FirstOrDefault(k => k.Name == top);
-    }
+    /// <summary>How the daemon drives it: its settings over the action defaults.</summary>
+    public DeliveryPolicy PolicyOf(SinkConfig lane) => DeliveryPolicy.From(SettingsOf(lane), Defaults.Concurrency, defaults: Defaults);
 }
 
 /// <summary>What an action may use of the node beside its settings: the state directory its ledgers and journals live in.</summary>

@@ -1,3 +1,4 @@
+using HookRelay.Rules;
 using HookRelay.Sinks.Declaration;
 
 namespace HookRelay.Actions;
@@ -18,4 +19,12 @@ public static class ActionTypes
     ];
 
     public static ActionType? Find(string name) => All.FirstOrDefault(t => t.Name == name);
+
+    /// <summary>The configured actions this node's daemon runs (enabled, and built by this version), with their types.</summary>
+    public static IEnumerable<(ActionConfig Action, ActionType Type)> Runnable(HookRelayConfig config) =>
+        from action in config.Actions
+        where action.Enabled && action.Runs
+        let type = Find(action.Name)
+        where type is { Runs: true }
+        select (action, type);
 }

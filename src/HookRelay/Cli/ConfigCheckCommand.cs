@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using HookRelay.Rules;
+using HookRelay.Sinks.Declaration;
 
 namespace HookRelay.Cli;
 
@@ -111,19 +112,15 @@ public static class ConfigCheckCommand
     /// <summary>Every action this version runs, built as `serve` builds it: its problems are errors here, at the setting.</summary>
     private static IEnumerable<ConfigError> ActionProblems(HookRelayConfig config)
     {
-        foreach (var action in config.Actions.Where(a => a.Enabled && a.Runs))
+        foreach (var (action, type) in Actions.ActionTypes.Runnable(config))
         {
-            if (Actions.ActionTypes.Find(action.Name) is not { Create: { } create } type)
-            {
-                continue;
-            }
             var lane = type.LaneOf(action);
             var settings = type.SettingsOf(lane);
             ConfigError? problem = null;
             try
             {
-                _ = Delivery.DeliveryPolicy.From(settings, Actions.ActionType.Defaults.Concurrency, defaults: Actions.ActionType.Defaults);
-                _ = create(settings, new Actions.ActionHost(config.StateDir));
+                _ = type.PolicyOf(lane);
+                _ = type.Create!(settings, new Actions.ActionHost(config.StateDir));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

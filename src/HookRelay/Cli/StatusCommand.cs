@@ -66,7 +66,7 @@ public static class StatusCommand
 
     /// <summary>The actions this node's daemon runs, by the destination their rows name ("action:disk_resize").</summary>
     private static IEnumerable<string> RunnableActions(HookRelayConfig config) =>
-        config.Actions.Where(a => a.Enabled && a.Runs).Select(a => ActionDestination.For(a.Name));
+        Actions.ActionTypes.Runnable(config).Select(a => ActionDestination.For(a.Action.Name));
 
     /// <summary>The running daemon's own numbers: "serve 1234" holds the lock and wrote them.</summary>
     private static DaemonStatusFile.Contents? Running(HookRelayConfig config, string? holder) =>

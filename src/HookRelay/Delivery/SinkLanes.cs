@@ -29,7 +29,8 @@ public sealed class SinkLanes(OwnEvents? ownEvents = null) : IDisposable
         var routeTexts = Sinks.Messages.RouteTexts.From(config);
         var publisher = ownEvents ?? new OwnEvents(() => config, () => { });
         var wanted = config.Sinks.Values.Select(sink => (Config: sink, Rebuild: textsChanged, Build: (Func<SinkLane>)(() => Build(sink, routeTexts, publisher))))
-            .Concat(RunnableActions(config).Select(a => (Config: a.Lane, Rebuild: false, Build: (Func<SinkLane>)(() => Build(a.Lane, a.Type, new ActionHost(config.StateDir), publisher)))))
+            .Concat(ActionTypes.Runnable(config).Select(a => (Lane: a.Type.LaneOf(a.Action), a.Type))
+                .Select(a => (Config: a.Lane, Rebuild: false, Build: (Func<SinkLane>)(() => Build(a.Lane, a.Type, new ActionHost(config.StateDir), publisher)))))
             .ToList();
         var names = wanted.Select(w => w.Config.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var name in _lanes.Keys.Where(name => !names.Contains(name)).ToList())
@@ -52,33 +53,22 @@ public sealed class SinkLanes(OwnEvents? ownEvents = null) : IDisposable
         return Current;
     }
 
-    /// <summary>The enabled actions this version runs, each as the destination its rows name ("action:disk_resize").</summary>
-    private static IEnumerable<(SinkConfig Lane, ActionType Type)> RunnableActions(HookRelayConfig config) =>
-        from action in config.Actions
-        where action.Enabled && action.Runs
-        let type = ActionTypes.Find(action.Name)
-        where type is { Runs: true }
-        select (type.LaneOf(action), type);
-
     private static SinkLane Build(SinkConfig sink, Sinks.Messages.RouteTexts texts, OwnEvents publisher) =>
         BuildOrUnusable(sink, () => new SinkLane(SinkFactory.Create(sink, texts), DeliveryPolicy.For(sink)) { OwnEvents = publisher },
             () => PolicyOrDefault(sink), publisher);
 
-    private static SinkLane Build(SinkConfig lane, ActionType type, ActionHost host, OwnEvents publisher)
-    {
-        DeliveryPolicy Policy() => DeliveryPolicy.From(type.SettingsOf(lane), ActionType.Defaults.Concurrency, defaults: ActionType.Defaults);
-        return BuildOrUnusable(lane, () => new SinkLane(new ActionSink(type.Create!(type.SettingsOf(lane), host), publisher), Policy()) { OwnEvents = publisher }, () =>
+    private static SinkLane Build(SinkConfig lane, ActionType type, ActionHost host, OwnEvents publisher) =>
+        BuildOrUnusable(lane, () => new SinkLane(new ActionSink(type.Create!(type.SettingsOf(lane), host), publisher), type.PolicyOf(lane)) { OwnEvents = publisher }, () =>
         {
             try
             {
-                return Policy();
+                return type.PolicyOf(lane);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 return ActionType.Defaults;
             }
         }, publisher);
-    }
 
     private static SinkLane BuildOrUnusable(SinkConfig sink, Func<SinkLane> build, Func<DeliveryPolicy> fallbackPolicy, OwnEvents publisher)
     {

@@ -9,7 +9,14 @@ public interface IDeclaredKeys
     string Kind { get; }
 
     IReadOnlyList<SinkKey> Keys { get; }
+}
 
+public static class DeclaredKeys
+{
     /// <summary>The declared key a flattened setting ("headers.X-A", "tags[0]", "backoff.max") belongs to.</summary>
-    SinkKey? KeyOf(string setting);
+    public static SinkKey? KeyOf(this IDeclaredKeys declared, string setting)
+    {
+        var top = Rules.SinkConfig.TopKey(setting);
+        return declared.Keys.FirstOrDefault(k => k.Name == top);
+    }
 }

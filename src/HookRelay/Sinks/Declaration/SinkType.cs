@@ -17,11 +17,4 @@ public sealed record SinkType(string Name, IReadOnlyList<SinkKey> OwnKeys, Func<
 
     /// <summary>Its own settings, then the delivery settings every sink takes.</summary>
     public IReadOnlyList<SinkKey> Keys { get; } = [.. OwnKeys, .. DeliveryKeys.For(DefaultRatePerSecond, DefaultRateReason)];
-
-    /// <summary>The declared key a flattened setting ("headers.X-A", "tags[0]", "backoff.max") belongs to.</summary>
-    public SinkKey? KeyOf(string setting)
-    {
-        var top = SinkConfig.TopKey(setting);
-        return Keys.FirstOrDefault(k => k.Name == top);
-    }
 }
