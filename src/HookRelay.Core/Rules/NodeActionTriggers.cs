@@ -24,20 +24,25 @@ public static class NodeActionTriggers
 {
     private const string InstanceRuns = "hook=~\"instance-(add|start|reboot|migrate|failover|modify)\"";
 
+    /// <summary>
+    /// For what an instance holds on the node it runs on (pinned CPUs, shaping): taken where it
+    /// now runs, given back where it stopped, was removed or moved away from.
+    /// </summary>
+    private static readonly TriggerClause[] WhereInstanceRuns =
+    [
+        OnPrimary(InstanceRuns, "phase=\"post\""),
+        OnPrimary("hook=~\"instance-(stop|remove)\"", "phase=\"post\""),
+        new(OnNode.OldPrimary, [Parse("hook=~\"instance-(migrate|failover)\""), Parse("phase=\"post\"")], "on the old primary"),
+        // A move names no old and new primary, only the target: both ends act, each by whether it is the primary now.
+        new(OnNode.All, [Parse("hook=\"instance-move\""), Parse("phase=\"post\"")], "on the nodes it ran on (the one it reached takes, the others give back)"),
+    ];
+
     private static readonly NodeActionTrigger[] Table =
     [
         // The primary as the post state names it: where the QEMU whose disk grew runs.
         new("disk_resize", [OnPrimary("hook=\"disk-grow\"", "phase=\"post\"")], "tell QEMU the disk grew", Runs: true),
-        // Pinned where the instance now runs; its CPUs given back where it stopped, was removed or moved away from.
-        new("cpu_pinning",
-        [
-            OnPrimary(InstanceRuns, "phase=\"post\""),
-            OnPrimary("hook=~\"instance-(stop|remove)\"", "phase=\"post\""),
-            new(OnNode.OldPrimary, [Parse("hook=~\"instance-(migrate|failover)\""), Parse("phase=\"post\"")], "on the old primary"),
-            // A move names no old and new primary, only the target: both ends act, each by whether it is the primary now.
-            new(OnNode.All, [Parse("hook=\"instance-move\""), Parse("phase=\"post\"")], "on the nodes it ran on (the one it reached pins, the others give back)"),
-        ], "pin the instance's vCPU threads", Runs: true),
-        new("shaping", [OnPrimary(InstanceRuns, "phase=\"post\"")], "shape the instance's NIC traffic", Runs: false),
+        new("cpu_pinning", WhereInstanceRuns, "pin the instance's vCPU threads", Runs: true),
+        new("shaping", WhereInstanceRuns, "shape the instance's NIC traffic with tc", Runs: true),
     ];
 
     private static readonly Dictionary<string, NodeActionTrigger> ByName = Table.ToDictionary(t => t.Name, StringComparer.Ordinal);

@@ -1,5 +1,4 @@
 using HookRelay.Rules;
-using HookRelay.Sinks.Declaration;
 
 namespace HookRelay.Actions;
 
@@ -10,12 +9,7 @@ public static class ActionTypes
     [
         Qemu.DiskResizeAction.Declaration,
         Pinning.CpuPinningAction.Declaration,
-        // Parsed and shown by simulate; run by a later version.
-        new("shaping",
-        [
-            SinkKey.Text("device", "The uplink to shape on."),
-            SinkKey.Text("default_egress", "Egress rate for an instance without its own (600mbit).") with { Pattern = "^[0-9]+(bit|kbit|mbit|gbit)$" },
-        ], null),
+        Shaping.ShapingAction.Declaration,
     ];
 
     public static ActionType? Find(string name) => All.FirstOrDefault(t => t.Name == name);

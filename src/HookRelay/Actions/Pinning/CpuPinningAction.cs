@@ -44,8 +44,7 @@ public sealed class CpuPinningAction(string controlDir, TimeSpan timeout, string
         {
             return new ActionOutcome.Failed("the event does not name the instance (GANETI_INSTANCE_NAME)", Retry: false);
         }
-        var pinsHere = trigger.Hook is not ("instance-stop" or "instance-remove") && trigger.List("node.roles").Contains(Events.NodeRoles.Primary);
-        if (!pinsHere)
+        if (!InstancePlacement.RunsHere(trigger))
         {
             return Release(instance, trigger.Hook);
         }

@@ -1,25 +1,20 @@
-using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
-using HookRelay.Outbox;
 
 namespace HookRelay.Actions.Pinning;
 
 /// <summary>
 /// Which instance holds which CPUs on this node: state_dir/pinning.json, read and written only
-/// under an exclusive lock (pinning.lock, flock: released by the kernel if the holder dies), so
+/// under an exclusive lock (pinning.lock, <see cref="LedgerFile"/>), so
 /// two actions, or an action and `hookrelay pin reconcile`, never hand out one core twice.
 /// </summary>
 public sealed class PinLedger : IDisposable
 {
     public const string FileName = "pinning.json";
-    private readonly FileStream _lock;
-    private readonly string _path;
+    private readonly LedgerFile _file;
 
-    private PinLedger(FileStream held, string path, Dictionary<string, PinnedInstance> instances)
+    private PinLedger(LedgerFile file, Dictionary<string, PinnedInstance> instances)
     {
-        _lock = held;
-        _path = path;
+        _file = file;
         Instances = instances;
     }
 
@@ -28,51 +23,38 @@ public sealed class PinLedger : IDisposable
     /// <summary>Takes the lock (waiting up to <paramref name="wait"/>) and reads the ledger.</summary>
     public static PinLedger Open(string stateDir, TimeSpan wait)
     {
-        Directory.CreateDirectory(stateDir);
-        var held = FileLock.Acquire(Path.Combine(stateDir, "pinning.lock"), wait)
-            ?? throw new TimeoutException($"the pinning ledger in {stateDir} stayed locked for {wait.TotalSeconds:0} s");
-        var path = Path.Combine(stateDir, FileName);
+        var file = LedgerFile.Open(stateDir, FileName, wait, "pinning");
         try
         {
-            return new PinLedger(held, path, File.Exists(path) ? Read(File.ReadAllBytes(path)) : new(StringComparer.Ordinal));
+            return new PinLedger(file, file.Read() is { } bytes ? Read(bytes) : new(StringComparer.Ordinal));
         }
         catch
         {
-            held.Dispose();
+            file.Dispose();
             throw;
         }
     }
 
     /// <summary>The ledger as it is now, without keeping the lock: what `pin status` shows.</summary>
-    public static Dictionary<string, PinnedInstance> Peek(string stateDir)
-    {
-        var path = Path.Combine(stateDir, FileName);
-        return File.Exists(path) ? Read(File.ReadAllBytes(path)) : new(StringComparer.Ordinal);
-    }
+    public static Dictionary<string, PinnedInstance> Peek(string stateDir) =>
+        LedgerFile.Peek(stateDir, FileName) is { } bytes ? Read(bytes) : new(StringComparer.Ordinal);
 
-    public void Save()
+    public void Save() => _file.Write(writer =>
     {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        writer.WriteStartObject();
+        foreach (var pinned in Instances.Values.OrderBy(p => p.Instance, StringComparer.Ordinal))
         {
-            writer.WriteStartObject();
-            foreach (var pinned in Instances.Values.OrderBy(p => p.Instance, StringComparer.Ordinal))
-            {
-                writer.WriteStartObject(pinned.Instance);
-                writer.WriteString("mode", pinned.Mode);
-                writer.WriteNumber("numa_node", pinned.Node);
-                writer.WriteNumber("vcpus", pinned.Vcpus);
-                writer.WriteString("cpus", CpuList.Format(pinned.Cpus));
-                writer.WriteString("since", pinned.Since.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
-                WriteThreads(writer, pinned.Threads);
-                writer.WriteEndObject();
-            }
+            writer.WriteStartObject(pinned.Instance);
+            writer.WriteString("mode", pinned.Mode);
+            writer.WriteNumber("numa_node", pinned.Node);
+            writer.WriteNumber("vcpus", pinned.Vcpus);
+            writer.WriteString("cpus", CpuList.Format(pinned.Cpus));
+            writer.WriteString("since", LedgerFile.Stamp(pinned.Since));
+            WriteThreads(writer, pinned.Threads);
             writer.WriteEndObject();
         }
-        var temporary = $"{_path}.tmp-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}";
-        File.WriteAllBytes(temporary, buffer.WrittenSpan.ToArray());
-        File.Move(temporary, _path, overwrite: true);
-    }
+        writer.WriteEndObject();
+    });
 
     /// <summary>The threads of an entry as the ledger and `pin status --json` write them; <paramref name="check"/> adds what status found.</summary>
     public static void WriteThreads(Utf8JsonWriter writer, IReadOnlyList<PinnedThread> threads, Func<PinnedThread, string>? check = null)
@@ -104,10 +86,10 @@ public sealed class PinLedger : IDisposable
                 e.GetProperty("vcpus").GetInt32(), [.. CpuList.Parse(e.GetProperty("cpus").GetString()!)],
                 [.. e.GetProperty("threads").EnumerateArray().Select(t => new PinnedThread(t.GetProperty("vcpu").GetInt32(), t.GetProperty("thread_id").GetInt32(),
                     [.. CpuList.Parse(t.GetProperty("cpus").GetString()!)]))],
-                DateTimeOffset.Parse(e.GetProperty("since").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal));
+                LedgerFile.ParseStamp(e.GetProperty("since").GetString()!));
         }
         return instances;
     }
 
-    public void Dispose() => _lock.Dispose();
+    public void Dispose() => _file.Dispose();
 }
