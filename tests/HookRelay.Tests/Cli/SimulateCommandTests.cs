@@ -108,7 +108,7 @@ public sealed class SimulateCommandTests : IDisposable
     }
 
     [Fact]
-    public void An_action_that_applies_is_shown_as_queued_for_this_nodes_daemon_a_planned_one_as_not_run_and_a_bad_media_type_does_not_crash()
+    public void An_action_that_applies_is_shown_as_queued_for_this_nodes_daemon_and_a_bad_media_type_does_not_crash()
     {
         var config = _dir.File("actions.yaml", """
             sinks: { hook: { type: webhook, url: "http://127.0.0.1:9/", body: '{"hook": "{{ hook }}"}', content_type: json } }
@@ -123,7 +123,8 @@ public sealed class SimulateCommandTests : IDisposable
         Assert.Contains("action → 'disk_resize', run by this node's daemon like a delivery", output.ToString(), StringComparison.Ordinal);
         output = new StringWriter();
         Assert.Equal(ExitCodes.Ok, SimulateCommand.Run(new SimulateCommand.Request(config, "instance-start", "post", null, [], "node1.lab.example", false), output, err));
-        Assert.Contains("shaping: matched (this node node1.lab.example is the instance's primary); not run by this version", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("yes  shaping: matched (this node node1.lab.example is the instance's primary)", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("action → 'shaping', run by this node's daemon like a delivery", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("body: none: content_type 'json' is not a media type", output.ToString(), StringComparison.Ordinal);
     }
 

@@ -150,16 +150,17 @@ public class PlannerTests
     }
 
     [Fact]
-    public void A_planned_action_that_applies_is_shown_but_never_queued()
+    public void Shaping_is_queued_on_the_primary_after_a_start_and_on_the_old_primary_after_a_migration()
     {
         const string yaml = "actions: { shaping: { device: bond1 } }\n";
 
-        var plan = PlanFor(yaml, "instance-start-post-node1-01", "node1.lab.example");
+        var start = PlanFor(yaml, "instance-start-post-node1-01", "node1.lab.example");
+        var away = PlanFor(yaml, "instance-migrate-post-node1-01", "node1.lab.example");
 
-        var decision = plan.Actions.Single();
-        Assert.True(decision.Applies);
-        Assert.EndsWith("not run by this version", decision.Reason, StringComparison.Ordinal);
-        Assert.Empty(plan.Deliveries);
+        Assert.True(start.Actions.Single().Applies);
+        Assert.Equal(new PlannedDelivery("action", "action:shaping"), Assert.Single(start.Deliveries));
+        Assert.Contains("old primary", away.Actions.Single().Reason, StringComparison.Ordinal);
+        Assert.Equal(new PlannedDelivery("action", "action:shaping"), Assert.Single(away.Deliveries));
     }
 
     [Fact]
