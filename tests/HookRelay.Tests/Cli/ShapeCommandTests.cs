@@ -35,7 +35,7 @@ public sealed class ShapeCommandTests : IDisposable
         _net.Start("web-1", 0);
         using var ledger = ShapingLedger.Open(_net.StateDir, TimeSpan.FromSeconds(5));
         await new Shaper(new ShapingSetup("up0", ShapingSetup.DefaultMajor, new NicRates(100_000_000, null), _net.NicDir), _net.Tool)
-            .ApplyAsync(ledger, "web-1", GanetiNics.Of(_net.NicDir, "web-1"), ["hookrelay:egress=50mbit"], dryRun: false, TestContext.Current.CancellationToken);
+            .ApplyAsync(ledger, "web-1", GanetiNics.Of(_net.NicDir, "web-1"), ["hookrelay:egress:50mbit"], dryRun: false, TestContext.Current.CancellationToken);
     }
 
     [Fact]

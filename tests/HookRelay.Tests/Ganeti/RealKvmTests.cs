@@ -112,6 +112,88 @@ public sealed class RealKvmTests(GanetiLab lab)
     }
 
     [Fact]
+    public async Task Start_and_migration_shape_the_instances_own_tap_where_it_runs_and_leave_the_other_instances_counters_untouched()
+    {
+        if (!GanetiLab.HasKvm)
+        {
+            RequiredService.SkipOrFail("QEMU for Ganeti's kvm hypervisor (/usr/bin/kvm, Debian's qemu-system-x86)");
+        }
+        const string moving = "web-24.lab.example";
+        const string staying = "web-25.lab.example";
+        bool ShapedOn(JsonElement e, string instance, string node) => Is(e, "org.hookrelay.action.done", instance)
+            && e.GetProperty("data").GetProperty("hookrelay").GetProperty("action").GetString() == "shaping"
+            && e.GetProperty("data").GetProperty("node").GetProperty("name").GetString() == node;
+        async Task<string> Tc(int node, params string[] arguments)
+        {
+            var run = await lab.InNodeAsync(node, ["tc", .. arguments]);
+            Assert.True(run.ExitCode == 0, $"tc {string.Join(' ', arguments)} on node{node}: {run.Output}");
+            return run.Output;
+        }
+        // Bytes HookRelay's inbound qdisc on the tap has passed: it would restart from zero if anything replaced it.
+        async Task<long> InboundBytes(int node, string tap)
+        {
+            using var qdisc = JsonDocument.Parse(await Tc(node, "-s", "-j", "qdisc", "show", "dev", tap, "root"));
+            var root = qdisc.RootElement.EnumerateArray().Single();
+            Assert.Equal("4852:", root.GetProperty("handle").GetString());
+            return root.GetProperty("bytes").GetInt64();
+        }
+        // Broadcast frames into the node's bridge: flooded to every tap, through each tap's inbound qdisc.
+        async Task Flood(int node)
+        {
+            var run = await lab.InNodeAsync(node, "python3", "-c",
+                "import socket; s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(('gnt0', 0)); "
+                + "[s.send(b'\\xff' * 6 + b'\\x02\\x00\\x00\\x00\\x00\\x01' + b'\\x88\\xb5' + bytes(1000)) for _ in range(20)]");
+            Assert.True(run.ExitCode == 0, run.Output);
+        }
+        foreach (var (instance, tags) in new[] { (moving, "hookrelay:egress:50mbit,hookrelay:ingress:20mbit"), (staying, "") })
+        {
+            await Gnt(["gnt-instance", "add", "-H", "kvm", "-t", "sharedfile", "-o", Os, "--disk", "0:size=1G", "-B", "memory=128M,vcpus=1",
+                "--net", "0", "-n", "node1.lab.example", "--no-name-check", "--no-ip-check", .. tags.Length > 0 ? new[] { "--tags", tags } : [], instance]);
+        }
+        try
+        {
+            var added = await lab.WaitForEventAsync("shaping on node1 after the add", e => ShapedOn(e, moving, "node1.lab.example"), TimeSpan.FromSeconds(60));
+            await lab.WaitForEventAsync("shaping of the other instance", e => ShapedOn(e, staying, "node1.lab.example"), TimeSpan.FromSeconds(60));
+            var tap = Assert.Single(lab.ShapedTaps(1, moving));
+            var otherTap = Assert.Single(lab.ShapedTaps(1, staying));
+            Assert.Contains($"nic0 {tap} out 50mbit (class 4852:", added.GetProperty("data").GetProperty("hookrelay").GetProperty("reason").GetString(), StringComparison.Ordinal);
+            var classes = await Tc(1, "class", "show", "dev", "eth0");
+            Assert.Contains("rate 50Mbit ceil 50Mbit", classes, StringComparison.Ordinal);
+            Assert.Contains("rate 600Mbit ceil 600Mbit", classes, StringComparison.Ordinal);
+            Assert.Contains("rate 20Mbit", await Tc(1, "class", "show", "dev", tap), StringComparison.Ordinal);
+            await Flood(1);
+            var otherBefore = await InboundBytes(1, otherTap);
+            Assert.True(otherBefore >= 20 * 1000, $"{otherBefore} bytes through {otherTap}");
+
+            await Gnt("gnt-instance", "migrate", "-f", moving);
+            await lab.WaitForEventAsync("shaping on node2 after the migration", e => ShapedOn(e, moving, "node2.lab.example"), TimeSpan.FromSeconds(60));
+            await lab.WaitUntilDeliveredAsync(TimeSpan.FromSeconds(30));
+
+            var tapThere = Assert.Single(lab.ShapedTaps(2, moving));
+            Assert.Contains("rate 50Mbit ceil 50Mbit", await Tc(2, "class", "show", "dev", "eth0"), StringComparison.Ordinal);
+            Assert.Contains("rate 20Mbit", await Tc(2, "class", "show", "dev", tapThere), StringComparison.Ordinal);
+            Assert.Empty(lab.ShapedTaps(1, moving));
+            var left = await Tc(1, "class", "show", "dev", "eth0");
+            Assert.DoesNotContain("rate 50Mbit", left, StringComparison.Ordinal);
+            Assert.Contains("rate 600Mbit ceil 600Mbit", left, StringComparison.Ordinal);
+            Assert.True(await InboundBytes(1, otherTap) >= otherBefore, "the other instance's inbound qdisc was replaced (its counters restarted)");
+            var status = await lab.InNodeAsync(1, $"{lab.Bin}/hookrelay", "shape", "status");
+            Assert.Contains($"{staying}  nic0 {otherTap}  out 600mbit", status.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain(moving, status.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var instance in new[] { moving, staying })
+            {
+                await Gnt("gnt-instance", "remove", "-f", "--shutdown-timeout=0", instance);
+            }
+        }
+        await lab.WaitUntilDeliveredAsync(TimeSpan.FromSeconds(30));
+        Assert.Empty(lab.ShapedTaps(1, staying));
+        Assert.Empty(lab.ShapedTaps(2, moving));
+    }
+
+    [Fact]
     public async Task Grow_disk_on_the_fake_hypervisor_is_skipped_with_the_reason()
     {
         const string instance = "web-22.lab.example";

@@ -64,7 +64,8 @@ public sealed class GanetiLab : IAsyncLifetime
     private string Config() => $$"""
         # The end-to-end tests' configuration: instance events from the master to the receiver,
         # every event from every node to a file on that node (its copies), a naming gate, and
-        # disk_resize and cpu_pinning on the nodes that must act, with their outcomes to the receiver.
+        # disk_resize, cpu_pinning and shaping (outbound on the node's eth0, inbound on each tap) on
+        # the nodes that must act, with their outcomes to the receiver.
         delivery: { without_daemon: keep }
         sinks:
           receiver: { type: webhook, url: "http://{{Receiver}}:{{ReceiverPort}}/events", timeout: 2s, backoff: { initial: 200ms, max: 1s } }
@@ -76,6 +77,7 @@ public sealed class GanetiLab : IAsyncLifetime
         actions:
           disk_resize: { timeout: 5s, backoff: { initial: 500ms, max: 2s } }
           cpu_pinning: { timeout: 5s, backoff: { initial: 500ms, max: 2s } }
+          shaping: { device: eth0, default_egress: 600mbit, default_ingress: 1gbit, backoff: { initial: 500ms, max: 2s } }
         gates:
           - name: naming
             matchers: ['hook="instance-add"', 'phase="pre"']
@@ -143,6 +145,20 @@ public sealed class GanetiLab : IAsyncLifetime
         Assert.True(run.ExitCode == 0, $"query-cpus-fast on node{node} for {instance}: {run.Output}");
         return [.. QmpQuery.VcpuThreads(run.Output).Select(t => (t.Key, t.Value, File.ReadLines($"/proc/{t.Value}/status")
             .Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal)).Split(':')[1].Trim()))];
+    }
+
+    /// <summary>The taps a node's shaping ledger gives an instance.</summary>
+    public IReadOnlyList<string> ShapedTaps(int node, string instance)
+    {
+        var path = Path.Combine(Dir, $"node{node}", "hookrelay", "shaping.json");
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+        using var ledger = JsonDocument.Parse(File.ReadAllText(path));
+        return ledger.RootElement.TryGetProperty(instance, out var entry)
+            ? [.. entry.GetProperty("taps").EnumerateArray().Select(t => t.GetProperty("tap").GetString()!)]
+            : [];
     }
 
     /// <summary>The instances a node's pinning ledger holds.</summary>

@@ -73,8 +73,8 @@ public sealed class ShapingActionTests : IDisposable
     public async Task A_50mbit_instance_is_measured_within_ten_percent_and_an_unlimited_one_is_unaffected()
     {
         var action = Action();
-        var limited = await StartAsync(action, "web-1", 0, "hookrelay:egress=50mbit");
-        var unlimited = await StartAsync(action, "web-2", 1, "hookrelay:egress=none");
+        var limited = await StartAsync(action, "web-1", 0, "hookrelay:egress:50mbit");
+        var unlimited = await StartAsync(action, "web-2", 1, "hookrelay:egress:none");
 
         Assert.Equal("web-1 shaped: nic0 tap0 out 50mbit (class 4852:1000 on up0), in unlimited", Assert.IsType<ActionOutcome.Done>(limited).What);
         Assert.Equal("web-2 shaped: nic0 tap1 out unlimited, in unlimited", Assert.IsType<ActionOutcome.Skipped>(unlimited).Why.Replace("already shaped as configured:", "shaped:", StringComparison.Ordinal));
@@ -86,7 +86,7 @@ public sealed class ShapingActionTests : IDisposable
     [Fact]
     public async Task Inbound_is_limited_on_the_instances_tap_within_ten_percent()
     {
-        var outcome = await StartAsync(Action(defaultEgress: null), "web-1", 0, "hookrelay:ingress=20mbit");
+        var outcome = await StartAsync(Action(defaultEgress: null), "web-1", 0, "hookrelay:ingress:20mbit");
 
         Assert.Equal("web-1 shaped: nic0 tap0 out unlimited, in 20mbit", Assert.IsType<ActionOutcome.Done>(outcome).What);
         Assert.InRange(_net.Mbits(0, towardsInstance: true), 18, 22);
@@ -100,7 +100,7 @@ public sealed class ShapingActionTests : IDisposable
     {
         var action = Action(defaultEgress: 100_000_000);
         await StartAsync(action, "web-1", 0, "");
-        await StartAsync(action, "web-2", 1, "hookrelay:ingress=50mbit");
+        await StartAsync(action, "web-2", 1, "hookrelay:ingress:50mbit");
         _net.Mbits(1, seconds: 1);
         var before = ClassOf(0x1001)!;
         var tapBefore = TapCounters(1);
@@ -142,18 +142,18 @@ public sealed class ShapingActionTests : IDisposable
     public async Task A_repeated_start_changes_nothing_and_a_modify_with_new_tags_changes_only_that_class()
     {
         var action = Action();
-        await StartAsync(action, "web-1", 0, "hookrelay:egress=50mbit");
-        await StartAsync(action, "web-2", 1, "hookrelay:egress=50mbit");
+        await StartAsync(action, "web-1", 0, "hookrelay:egress:50mbit");
+        await StartAsync(action, "web-2", 1, "hookrelay:egress:50mbit");
         var other = ClassOf(0x1001);
 
-        var again = await Run(action, Trigger("instance-start-post-node1-01", "web-1", "hookrelay:egress=50mbit"));
-        var modified = await Run(action, Trigger("instance-modify-post-node1-01", "web-1", "hookrelay:egress=200mbit"));
+        var again = await Run(action, Trigger("instance-start-post-node1-01", "web-1", "hookrelay:egress:50mbit"));
+        var modified = await Run(action, Trigger("instance-modify-post-node1-01", "web-1", "hookrelay:egress:200mbit"));
 
         Assert.IsType<ActionOutcome.Skipped>(again);
         Assert.Equal("web-1 shaped: nic0 tap0 out 200mbit (class 4852:1000 on up0), in unlimited", Assert.IsType<ActionOutcome.Done>(modified).What);
         Assert.Equal(200_000_000UL, ClassOf(0x1000)!.Rate);
         Assert.Equal(other, ClassOf(0x1001));
-        Assert.Equal(["hookrelay:egress=200mbit"], ShapingLedger.Peek(_net.StateDir)["web-1"].Tags);
+        Assert.Equal(["hookrelay:egress:200mbit"], ShapingLedger.Peek(_net.StateDir)["web-1"].Tags);
     }
 
     [Fact]
