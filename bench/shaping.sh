@@ -76,7 +76,9 @@ hook, work, capture, runs, ns = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.a
 journal = os.path.join(work, "state", "action-runs.jsonl")
 instance, tap = "web-7.lab.example", "tap7"
 def env(rate):
-    return dict(json.load(open(capture))["env"], PATH="/usr/sbin:/usr/bin:/sbin:/bin", LC_CTYPE="C.UTF-8",
+    captured = json.load(open(capture))["env"]
+    captured.pop("GANETI_POST_INSTANCE_TAGS", None)   # the tags after the run win over these
+    return dict(captured, PATH="/usr/sbin:/usr/bin:/sbin:/bin", LC_CTYPE="C.UTF-8",
                 GANETI_INSTANCE_NAME=instance, GANETI_INSTANCE_HYPERVISOR="kvm", GANETI_INSTANCE_TAGS=f"hookrelay:egress:{rate}")
 def lines():
     try:
@@ -98,7 +100,7 @@ def hookrelay(rate):
 def seed(rate):
     e = env(rate); e.update(SHAPED_TAP=tap, SHAPED_RATE=rate)
     t0 = time.perf_counter()
-    subprocess.run(["ip", "netns", "exec", ns, os.path.join(work, "seed-shaping.sh")], env=e, cwd="/", check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(["ip", "netns", "exec", ns, os.path.join(work, "seed-shaping.sh")], env=e, cwd="/", check=True, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     took = time.perf_counter() - t0
     return took, took
 def ms(values, q):
