@@ -95,8 +95,9 @@ for i, vcpu in enumerate(sorted(run("query-cpus-fast"), key=lambda c: c["cpu-ind
 PY
 chmod +x "$work/site-pin.py"
 
-python3 - "$hook" "$work" "$capture" "$start_capture" "$runs" <<'PY'
-import json, os, statistics, subprocess, sys, time
+PYTHONPATH=$here python3 - "$hook" "$work" "$capture" "$start_capture" "$runs" <<'PY'
+import json, os, sys
+import action_clock
 hook, work, grow_capture, start_capture, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 journal = os.path.join(work, "state", "action-runs.jsonl")
 common = dict(PATH="/usr/sbin:/usr/bin:/sbin:/bin", LC_CTYPE="C.UTF-8", GANETI_INSTANCE_HYPERVISOR="kvm")
@@ -109,48 +110,16 @@ def grow_env():
                 GANETI_POST_INSTANCE_DISK0_SIZE=str(size), GANETI_AMOUNT="1")
 def start_env():
     return dict(json.load(open(start_capture))["env"], **common)
-def lines():
-    try:
-        with open(journal) as f: return f.readlines()
-    except FileNotFoundError: return []
 def hookrelay(env, check):
     env.update(HOOKRELAY_CONFIG=os.path.join(work, "hookrelay.yaml"), HOOKRELAY_NODE="node1.lab.example")
-    seen = len(lines())
-    t0 = time.perf_counter()
-    subprocess.run([hook], env=env, cwd="/", check=True, stdin=subprocess.DEVNULL)
-    waited = time.perf_counter() - t0
-    while len(lines()) <= seen:
-        if time.perf_counter() > t0 + 10: sys.exit("no action outcome within 10 s: see serve.log")
-        time.sleep(0.0005)
-    done = time.perf_counter() - t0
-    last = json.loads(lines()[-1])
-    assert last["outcome"] == "done" and check(last["reason"]), last
-    return waited, done
+    return action_clock.hookrelay([hook], env, journal, check)
 def site(script, env):
     env.update(CTRL=os.path.join(work, "ctrl"))
-    t0 = time.perf_counter()
-    subprocess.run([os.path.join(work, script)], env=env, cwd="/", check=True, stdin=subprocess.DEVNULL)
-    took = time.perf_counter() - t0
-    return took, took
-def ms(values, q):
-    return statistics.quantiles(values, n=100)[q - 1] * 1000 if q != 50 else statistics.median(values) * 1000
-for title, runs_of in [
-    ("disk_resize after grow-disk (disk 0 grown by 1 MiB before every run)", {
-        "hookrelay": lambda: hookrelay(grow_env(), lambda reason: f"to {size} MiB" in reason),
-        "site hook (python3, QMP itself)": lambda: site("site-hook.py", grow_env())}),
-    ("cpu_pinning after instance-start (4 vCPUs)", {
-        "hookrelay": lambda: hookrelay(start_env(), lambda reason: "4 vCPUs pinned" in reason),
-        "site hook (python3, QMP itself)": lambda: site("site-pin.py", start_env())}),
-]:
-    results = {name: ([], []) for name in runs_of}
-    names = list(runs_of)
-    for i in range(runs):
-        for name in (names if i % 2 == 0 else names[::-1]):
-            waited, done = runs_of[name]()
-            results[name][0].append(waited); results[name][1].append(done)
-    print(f"\n{title}: {runs} runs each, alternating")
-    print("| | the Ganeti job waits: median [ms] | p95 [ms] | done and read back: median [ms] | p95 [ms] |")
-    print("|:---|---:|---:|---:|---:|")
-    for name, (waits, done) in results.items():
-        print(f"| {name} | {ms(waits, 50):.1f} | {ms(waits, 95):.1f} | {ms(done, 50):.1f} | {ms(done, 95):.1f} |")
+    return action_clock.site([os.path.join(work, script)], env)
+action_clock.compare("disk_resize after grow-disk (disk 0 grown by 1 MiB before every run)", "done and read back", runs, {
+    "hookrelay": lambda i: hookrelay(grow_env(), lambda reason: f"to {size} MiB" in reason),
+    "site hook (python3, QMP itself)": lambda i: site("site-hook.py", grow_env())})
+action_clock.compare("cpu_pinning after instance-start (4 vCPUs)", "done and read back", runs, {
+    "hookrelay": lambda i: hookrelay(start_env(), lambda reason: "4 vCPUs pinned" in reason),
+    "site hook (python3, QMP itself)": lambda i: site("site-pin.py", start_env())})
 PY

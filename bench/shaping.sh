@@ -70,8 +70,9 @@ done
 SH
 chmod +x "$work/seed-shaping.sh"
 
-python3 - "$hook" "$work" "$capture" "$runs" "$ns" <<'PY'
-import json, os, statistics, subprocess, sys, time
+PYTHONPATH=$here python3 - "$hook" "$work" "$capture" "$runs" "$ns" <<'PY'
+import json, os, sys
+import action_clock
 hook, work, capture, runs, ns = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 journal = os.path.join(work, "state", "action-runs.jsonl")
 instance, tap = "web-7.lab.example", "tap7"
@@ -80,42 +81,17 @@ def env(rate):
     captured.pop("GANETI_POST_INSTANCE_TAGS", None)   # the tags after the run win over these
     return dict(captured, PATH="/usr/sbin:/usr/bin:/sbin:/bin", LC_CTYPE="C.UTF-8",
                 GANETI_INSTANCE_NAME=instance, GANETI_INSTANCE_HYPERVISOR="kvm", GANETI_INSTANCE_TAGS=f"hookrelay:egress:{rate}")
-def lines():
-    try:
-        with open(journal) as f: return f.readlines()
-    except FileNotFoundError: return []
-def hookrelay(rate):
-    e = env(rate); e.update(HOOKRELAY_CONFIG=os.path.join(work, "hookrelay.yaml"), HOOKRELAY_NODE="node1.lab.example")
-    seen = len(lines())
-    t0 = time.perf_counter()
-    subprocess.run(["ip", "netns", "exec", ns, hook], env=e, cwd="/", check=True, stdin=subprocess.DEVNULL)
-    waited = time.perf_counter() - t0
-    while len(lines()) <= seen:
-        if time.perf_counter() > t0 + 10: sys.exit("no action outcome within 10 s: see serve.log")
-        time.sleep(0.0005)
-    done = time.perf_counter() - t0
-    last = json.loads(lines()[-1])
-    assert last["outcome"] == "done" and f"out {rate}" in last["reason"], last
-    return waited, done
-def seed(rate):
-    e = env(rate); e.update(SHAPED_TAP=tap, SHAPED_RATE=rate)
-    t0 = time.perf_counter()
-    subprocess.run(["ip", "netns", "exec", ns, os.path.join(work, "seed-shaping.sh")], env=e, cwd="/", check=True, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    took = time.perf_counter() - t0
-    return took, took
-def ms(values, q):
-    return statistics.quantiles(values, n=100)[q - 1] * 1000 if q != 50 else statistics.median(values) * 1000
-results = {"hookrelay (the action, one instance)": ([], []), "seed-style hook (regenerate all 64 taps)": ([], [])}
-ways = {"hookrelay (the action, one instance)": hookrelay, "seed-style hook (regenerate all 64 taps)": seed}
-names = list(ways)
-for i in range(runs):
-    rate = "50mbit" if i % 2 == 0 else "60mbit"
-    for name in (names if i % 2 == 0 else names[::-1]):
-        waited, done = ways[name](rate)
-        results[name][0].append(waited); results[name][1].append(done)
-print(f"\none instance's rate changed on a node with 64 shaped taps: {runs} runs each, alternating")
-print("| | the Ganeti job waits: median [ms] | p95 [ms] | applied: median [ms] | p95 [ms] |")
-print("|:---|---:|---:|---:|---:|")
-for name, (waits, done) in results.items():
-    print(f"| {name} | {ms(waits, 50):.1f} | {ms(waits, 95):.1f} | {ms(done, 50):.1f} | {ms(done, 95):.1f} |")
+def rate(i):
+    return "50mbit" if i % 2 == 0 else "60mbit"
+def hookrelay(i):
+    e = env(rate(i))
+    e.update(HOOKRELAY_CONFIG=os.path.join(work, "hookrelay.yaml"), HOOKRELAY_NODE="node1.lab.example")
+    return action_clock.hookrelay(["ip", "netns", "exec", ns, hook], e, journal, lambda reason: f"out {rate(i)}" in reason)
+def seed(i):
+    e = env(rate(i))
+    e.update(SHAPED_TAP=tap, SHAPED_RATE=rate(i))
+    return action_clock.site(["ip", "netns", "exec", ns, os.path.join(work, "seed-shaping.sh")], e, quiet=True)
+action_clock.compare("one instance's rate changed on a node with 64 shaped taps", "applied", runs, {
+    "hookrelay (the action, one instance)": hookrelay,
+    "seed-style hook (regenerate all 64 taps)": seed})
 PY

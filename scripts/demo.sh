@@ -75,6 +75,9 @@ if [ -x /usr/bin/kvm ]; then
   qemu_sees() { "$lab" sh 1 python3 "$root/scripts/qmp.py" /run/ganeti/kvm-hypervisor/ctrl/web-3.lab.example.qmp query-block \
     | python3 -c 'import json,sys; print(", ".join(b["device"] + " " + str(b["inserted"]["image"]["virtual-size"] // 2**20) + " MiB" for b in json.load(sys.stdin) if "inserted" in b))'; }
   echo "  what the guest's disk is, by QEMU's own query-block: $(qemu_sees)"
+  for _ in $(seq 100); do grep -q '"action":"shaping","subject":"web-3.lab.example"' "$LAB/node1/hookrelay/action-runs.jsonl" 2>/dev/null && break; sleep 0.1; done
+  echo "  and its traffic, shaped by HookRelay on node1 (hookrelay shape status, tc's own counters):"
+  "$lab" sh 1 "$LAB/bin/hookrelay" shape status | sed 's/^/    /'
   gnt gnt-instance grow-disk web-3.lab.example 0 512M
   for _ in $(seq 100); do grep -q '"subject":"web-3.lab.example"' "$LAB/node1/hookrelay/action-runs.jsonl" 2>/dev/null && break; sleep 0.1; done
   echo "  and after the post hook:                             $(qemu_sees)"
