@@ -16,10 +16,13 @@ public static class SinkTypes
         Email.EmailSink.Declaration,
         ExecSink.Declaration,
         SyslogSink.Declaration,
+        Brokers.MqttSink.Declaration,
+        Brokers.NatsSink.Declaration,
+        Brokers.AmqpSink.Declaration,
     ];
 
     public static SinkType? Find(string name) => All.FirstOrDefault(t => t.Name == name);
 
     /// <summary>Types a later version delivers to: `config check` says so instead of calling them unknown.</summary>
-    public static IReadOnlyList<string> Planned { get; } = ["mqtt", "amqp", "nats", "kafka", "powerdns", "rfc2136", "netbox"];
+    public static IReadOnlyList<string> Planned { get; } = ["kafka", "powerdns", "rfc2136", "netbox"];
 }

@@ -18,6 +18,10 @@ public enum TextFormat
     Markdown,
     /// <summary>HTML (e-mail): entities.</summary>
     Html,
+    /// <summary>One level of an MQTT topic: a value can add no level (/) and no wildcard (+, #).</summary>
+    TopicLevel,
+    /// <summary>One token of a NATS subject or an AMQP routing key: a value can add no token (.), wildcard (*, &gt;) or space, and is never empty.</summary>
+    SubjectToken,
 }
 
 /// <summary>
@@ -37,8 +41,20 @@ public static class TextFormats
         TextFormat.SlackMrkdwn => SlackMrkdwn(OneLine(value)),
         TextFormat.Markdown => Markdown(OneLine(value)),
         TextFormat.Html => Html(OneLine(value)),
+        TextFormat.TopicLevel => Replace(value, "/+#\0", '_'),
+        TextFormat.SubjectToken => value.Length == 0 ? "_" : Replace(value, ".*> \t", '_'),
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
+
+    /// <summary>Each of <paramref name="forbidden"/> and every control character becomes <paramref name="with"/>.</summary>
+    private static string Replace(string value, string forbidden, char with) =>
+        string.Create(value.Length, value, (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = forbidden.Contains(source[i], StringComparison.Ordinal) || char.IsControl(source[i]) ? with : source[i];
+            }
+        });
 
     /// <summary>Already escaped text, emphasised the way the format does it.</summary>
     public static string Strong(TextFormat format, string escaped) => format switch

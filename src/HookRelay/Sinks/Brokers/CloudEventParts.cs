@@ -1,0 +1,85 @@
+using System.Text;
+using System.Text.Json;
+using HookRelay.Sinks.Messages;
+
+namespace HookRelay.Sinks.Brokers;
+
+/// <summary>How an event is put on a broker: attributes as the protocol's headers and data as the payload, or the whole CloudEvent as JSON.</summary>
+public enum BindingMode
+{
+    Binary,
+    Structured,
+}
+
+/// <summary>
+/// One event taken apart for the CloudEvents protocol bindings (MQTT, AMQP, NATS, Kafka): its
+/// context attributes as text, its data as the payload and data's content type, and the whole
+/// document for structured mode. Parsed once per message, whatever the broker.
+/// </summary>
+public sealed class CloudEventParts : IDisposable
+{
+    public const string StructuredContentType = "application/cloudevents+json; charset=utf-8";
+
+    private CloudEventParts(EventView view, ReadOnlyMemory<byte> document, IReadOnlyList<KeyValuePair<string, string>> attributes, string contentType, ReadOnlyMemory<byte> data)
+    {
+        View = view;
+        Document = document;
+        Attributes = attributes;
+        ContentType = contentType;
+        Data = data;
+    }
+
+    /// <summary>For templates (topic, subject, routing key, key).</summary>
+    public EventView View { get; }
+
+    /// <summary>The CloudEvent as JSON: the payload in structured mode.</summary>
+    public ReadOnlyMemory<byte> Document { get; }
+
+    /// <summary>Every context attribute but datacontenttype (which each binding carries in its own content-type field), in document order.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Attributes { get; }
+
+    public string Id => Attributes.FirstOrDefault(a => a.Key == "id").Value ?? "";
+
+    public string ContentType { get; }
+
+    /// <summary>The data alone: the payload in binary mode.</summary>
+    public ReadOnlyMemory<byte> Data { get; }
+
+    public static CloudEventParts Parse(SinkMessage message)
+    {
+        var view = new EventView(message.CloudEventJson);
+        var attributes = new List<KeyValuePair<string, string>>();
+        var contentType = "application/json";
+        ReadOnlyMemory<byte> data = ReadOnlyMemory<byte>.Empty;
+        foreach (var property in view.Root.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "data":
+                    data = Encoding.UTF8.GetBytes(property.Value.GetRawText());
+                    break;
+                case "data_base64":
+                    data = property.Value.GetBytesFromBase64();
+                    break;
+                case "datacontenttype":
+                    contentType = property.Value.GetString() ?? contentType;
+                    break;
+                default:
+                    attributes.Add(KeyValuePair.Create(property.Name,
+                        property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText()));
+                    break;
+            }
+        }
+        return new CloudEventParts(view, message.CloudEventJson, attributes, contentType, data);
+    }
+
+    /// <summary>The payload and its content type in <paramref name="mode"/>.</summary>
+    public (ReadOnlyMemory<byte> Payload, string ContentType) Body(BindingMode mode) =>
+        mode == BindingMode.Binary ? (Data, ContentType) : (Document, StructuredContentType);
+
+    /// <summary>The attributes as headers named the binding's way (ce_id, ce-id, cloudEvents:id); none in structured mode.</summary>
+    public IEnumerable<KeyValuePair<string, string>> Headers(BindingMode mode, string prefix) =>
+        mode == BindingMode.Binary ? Attributes.Select(a => KeyValuePair.Create(prefix + a.Key, a.Value)) : [];
+
+    public void Dispose() => View.Dispose();
+}

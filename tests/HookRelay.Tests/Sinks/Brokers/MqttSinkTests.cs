@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Text.Json;
+using HookRelay.Sinks;
+using HookRelay.Sinks.Brokers;
+using HookRelay.Sinks.Messages;
+using HookRelay.Tests.Support;
+
+namespace HookRelay.Tests.Sinks.Brokers;
+
+/// <summary>The MQTT sink against Debian's mosquitto, what it published read back by mosquitto_sub.</summary>
+public sealed class MqttSinkTests : IAsyncLifetime
+{
+    private BrokerServer _broker = null!;
+    private int _authPort;
+
+    public async ValueTask InitializeAsync() => (_broker, _authPort) = await Support.Brokers.MosquittoAsync();
+
+    public async ValueTask DisposeAsync() => await _broker.DisposeAsync();
+
+    private MqttSink Sink(params (string, string)[] more) => MqttSink.Create(SinkTestEvents.Settings("mqtt",
+        [("host", "127.0.0.1"), ("port", _broker.Port.ToString(CultureInfo.InvariantCulture)), ("timeout", "5s"), .. more]), RouteTexts.None);
+
+    private static async Task<IReadOnlyList<DeliveryResult>> Deliver(MqttSink sink, params SinkMessage[] messages) =>
+        await sink.DeliverBatchAsync(messages, TestContext.Current.CancellationToken);
+
+    [Fact]
+    public async Task Binary_mode_under_mqtt_5_carries_every_attribute_as_a_user_property_and_the_data_as_payload()
+    {
+        using var subscriber = await MosquittoSubscriber.StartAsync(_broker.Port, "ganeti/#");
+        var message = BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000001");
+        using var sink = Sink();
+
+        Assert.All(await Deliver(sink, message), r => Assert.IsType<DeliveryResult.Delivered>(r));
+
+        var got = Assert.Single(await subscriber.MessagesAsync(1));
+        Assert.Equal("ganeti/cluster.lab.example/instance-migrate/post/web-1.lab.example", got.GetProperty("topic").GetString());
+        Assert.Equal(1, got.GetProperty("qos").GetInt32());
+        var properties = got.GetProperty("properties");
+        Assert.Equal("application/json", properties.GetProperty("content-type").GetString());
+        Assert.Equal(BrokerTestEvents.Attributes(message), properties.GetProperty("user-properties").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!));
+        Assert.Equal(BrokerTestEvents.Data(message), JsonDocument.Parse(got.GetProperty("payload").GetString()!).RootElement.GetRawText());
+    }
+
+    [Fact]
+    public async Task Under_3_1_1_the_whole_cloud_event_is_the_payload_and_a_batch_arrives_in_order()
+    {
+        using var subscriber = await MosquittoSubscriber.StartAsync(_broker.Port, "ganeti/#", "mqttv311");
+        var messages = BrokerTestEvents.Migrations(5);
+        using var sink = Sink(("protocol", "3.1.1"));
+
+        Assert.All(await Deliver(sink, [.. messages]), r => Assert.IsType<DeliveryResult.Delivered>(r));
+
+        var got = await subscriber.MessagesAsync(5);
+        Assert.Equal(messages.Select(m => m.EventId), got.Select(g => JsonDocument.Parse(g.GetProperty("payload").GetString()!).RootElement.GetProperty("id").GetString()));
+        Assert.Equal(BrokerTestEvents.Document(messages[0]).GetRawText(), JsonDocument.Parse(got[0].GetProperty("payload").GetString()!).RootElement.GetRawText());
+    }
+
+    [Fact]
+    public async Task A_value_never_adds_a_topic_level_or_a_wildcard()
+    {
+        using var subscriber = await MosquittoSubscriber.StartAsync(_broker.Port, "t/#");
+        using var sink = Sink(("topic", "t/{{ instance }}/{{ hook }}"));
+        var message = BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000002");
+        var json = System.Text.Encoding.UTF8.GetString(message.CloudEventJson.Span).Replace("\"web-1.lab.example\"", "\"a/b+c#d\"", StringComparison.Ordinal);
+
+        Assert.All(await Deliver(sink, message with { CloudEventJson = System.Text.Encoding.UTF8.GetBytes(json) }), r => Assert.IsType<DeliveryResult.Delivered>(r));
+
+        Assert.Equal("t/a_b_c_d/instance-migrate", Assert.Single(await subscriber.MessagesAsync(1)).GetProperty("topic").GetString());
+    }
+
+    [Fact]
+    public async Task The_instances_last_event_is_retained_on_its_own_topic_for_late_subscribers()
+    {
+        using (var sink = Sink(("retain_topic", "state/{{ instance }}")))
+        {
+            Assert.All(await Deliver(sink, [.. BrokerTestEvents.Migrations(2)]), r => Assert.IsType<DeliveryResult.Delivered>(r));
+        }
+
+        using var late = await MosquittoSubscriber.StartAsync(_broker.Port, "state/#");
+        var retained = Assert.Single(await late.MessagesAsync(1));
+        Assert.Equal(1, retained.GetProperty("retain").GetInt32());
+        Assert.Equal("019abcde-0000-7000-8000-000000000002", retained.GetProperty("properties").GetProperty("user-properties").GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task A_login_the_broker_refuses_is_retried_with_its_reason_and_never_the_password()
+    {
+        using var sink = Sink(("port", _authPort.ToString(CultureInfo.InvariantCulture)), ("username", Support.Brokers.User), ("password", "wrong-" + Support.Brokers.Password));
+
+        var retry = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000003"))));
+
+        Assert.StartsWith($"cannot connect to the MQTT broker 127.0.0.1:{_authPort}:", retry.Reason, StringComparison.Ordinal);
+        Assert.Contains("NotAuthorized", retry.Reason, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(Support.Brokers.Password, retry.Reason, StringComparison.Ordinal);
+        using var right = Sink(("port", _authPort.ToString(CultureInfo.InvariantCulture)), ("username", Support.Brokers.User), ("password", Support.Brokers.Password));
+        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await Deliver(right, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000004"))));
+    }
+
+    [Fact]
+    public async Task A_broker_that_went_away_is_a_retry_and_the_next_attempt_connects_again()
+    {
+        using var sink = Sink();
+        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000005"))));
+
+        await _broker.StopAsync();
+        var down = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000006"))));
+        await _broker.StartAgainAsync();
+        using var subscriber = await MosquittoSubscriber.StartAsync(_broker.Port, "ganeti/#");
+        var back = Assert.Single(await Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000006")));
+
+        Assert.Contains("MQTT broker 127.0.0.1", down.Reason, StringComparison.Ordinal);
+        Assert.IsType<DeliveryResult.Delivered>(back);
+        Assert.Equal(2, sink.Connection.Opened);
+        Assert.Single(await subscriber.MessagesAsync(1));
+    }
+}
