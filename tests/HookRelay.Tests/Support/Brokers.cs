@@ -39,7 +39,7 @@ public static class Brokers
 
     /// <summary>nats-server with JetStream, its store in the server's directory (kept across <see cref="BrokerServer.StopAsync"/>).</summary>
     public static Task<BrokerServer> NatsAsync() =>
-        BrokerServer.StartAsync("nats", "/usr/bin/nats-server", (d, port) => ["-a", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-js", "-sd", Path.Combine(d.Path, "store")]);
+        BrokerServer.StartAsync("nats", "/usr/sbin/nats-server", (d, port) => ["-a", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-js", "-sd", Path.Combine(d.Path, "store")]);
 
     /// <summary>
     /// RabbitMQ on its own node name, ports, epmd and state (Debian's wrappers su to the rabbitmq

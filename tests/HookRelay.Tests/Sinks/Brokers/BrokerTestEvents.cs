@@ -74,8 +74,16 @@ internal sealed class MosquittoSubscriber : IDisposable
             ["-oL", "/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-V", version, "-q", "1", "-d", "-t", topic, "-F", "%j", .. more])
         { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var subscriber = new MosquittoSubscriber(process);
-        await subscriber._subscribed.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        return subscriber;
+        try
+        {
+            await subscriber._subscribed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            return subscriber;
+        }
+        catch
+        {
+            subscriber.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The first <paramref name="count"/> messages, waiting up to 10 s for them.</summary>
