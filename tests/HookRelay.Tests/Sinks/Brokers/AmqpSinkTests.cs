@@ -134,4 +134,24 @@ public sealed class AmqpSinkTests(RabbitMqFixture rabbit) : IClassFixture<Rabbit
         Assert.StartsWith($"cannot connect to the AMQP broker 127.0.0.1:{rabbit.Server.Port}:", retry.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain(Support.Brokers.Password, retry.Reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Test_send_through_the_published_binary_is_confirmed_and_queued()
+    {
+        var queue = await BindQueueAsync();
+        using var host = new HookRelayHost();
+        File.WriteAllText(Path.Combine(host.Dir.Path, "amqp.password"), Support.Brokers.Password);
+        host.Configure($$"""
+            sinks:
+              rabbit: { type: amqp, host: 127.0.0.1, port: {{rabbit.Server.Port}}, vhost: hookrelay, username: {{Support.Brokers.User}},
+                        password: "${file:{{Path.Combine(host.Dir.Path, "amqp.password")}}}", exchange: {{_exchange}} }
+            routes: [ { name: all, to: [rabbit] } ]
+            """);
+
+        var run = await host.CliAsync("test-send", "rabbit");
+
+        Assert.True(run.ExitCode == HookRelay.Cli.ExitCodes.Ok, run.Stdout + run.Stderr);
+        Assert.DoesNotContain(Support.Brokers.Password, run.Stdout + run.Stderr, StringComparison.Ordinal);
+        Assert.Equal("true", Encoding.UTF8.GetString((byte[])Assert.Single(await DrainAsync(queue)).BasicProperties.Headers!["cloudEvents:hookrelaytest"]!));
+    }
 }

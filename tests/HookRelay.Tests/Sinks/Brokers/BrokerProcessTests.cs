@@ -1,0 +1,78 @@
+using System.Text.Json;
+using HookRelay.Cli;
+using HookRelay.Tests.Support;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace HookRelay.Tests.Sinks.Brokers;
+
+/// <summary>
+/// The broker sinks in the published NativeAOT binary (the libraries must work trimmed, not
+/// only under the JIT): a hook run queued and drained to mosquitto and NATS, and test-send.
+/// </summary>
+public sealed class BrokerProcessTests : IAsyncLifetime
+{
+    private readonly HookRelayHost _host = new();
+    private BrokerServer _mosquitto = null!;
+    private BrokerServer _nats = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        (_mosquitto, _) = await Support.Brokers.MosquittoAsync();
+        _nats = await Support.Brokers.NatsAsync();
+        await using var nats = new NatsConnection(NatsOpts.Default with { Url = $"nats://127.0.0.1:{_nats.Port}" });
+        await new NatsJSContext(nats).CreateStreamAsync(new StreamConfig("GANETI", ["ganeti.>"]), TestContext.Current.CancellationToken);
+        _host.Configure($$"""
+            sinks:
+              bus: { type: nats, url: "nats://127.0.0.1:{{_nats.Port}}" }
+              mqtt: { type: mqtt, host: 127.0.0.1, port: {{_mosquitto.Port}} }
+            routes:
+              - { name: all, on_node: all, to: [bus, mqtt] }
+            """);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _host.Dispose();
+        await _mosquitto.DisposeAsync();
+        await _nats.DisposeAsync();
+    }
+
+    private async Task<long> StoredAsync()
+    {
+        await using var nats = new NatsConnection(NatsOpts.Default with { Url = $"nats://127.0.0.1:{_nats.Port}" });
+        return (await new NatsJSContext(nats).GetStreamAsync("GANETI", cancellationToken: TestContext.Current.CancellationToken)).Info.State.Messages;
+    }
+
+    [Fact]
+    public async Task A_hook_run_is_drained_to_nats_and_mqtt_by_the_published_binary()
+    {
+        using var subscriber = await MosquittoSubscriber.StartAsync(_mosquitto.Port, "ganeti/#");
+
+        var hook = await _host.RunHookAsync("instance-migrate-post-node1-01");
+        await _host.DrainAsync();
+
+        Assert.Equal(0, hook.ExitCode);
+        Assert.Equal(1L, await StoredAsync());
+        var got = Assert.Single(await subscriber.MessagesAsync(1));
+        Assert.Equal("org.ganeti.instance-migrate.post", got.GetProperty("properties").GetProperty("user-properties").GetProperty("type").GetString());
+        Assert.Equal(0, _host.Count("state <> 1"));
+    }
+
+    [Fact]
+    public async Task Test_send_reaches_each_broker_and_a_stopped_one_is_said_in_one_line()
+    {
+        var nats = await _host.CliAsync("test-send", "bus");
+        var mqtt = await _host.CliAsync("test-send", "mqtt");
+        await _mosquitto.StopAsync();
+        var down = await _host.CliAsync("test-send", "mqtt");
+
+        Assert.True(nats.ExitCode == ExitCodes.Ok, nats.Stdout + nats.Stderr);
+        Assert.True(mqtt.ExitCode == ExitCodes.Ok, mqtt.Stdout + mqtt.Stderr);
+        Assert.Equal(1L, await StoredAsync());
+        Assert.Equal(ExitCodes.Failed, down.ExitCode);
+        Assert.Contains($"cannot connect to the MQTT broker 127.0.0.1:{_mosquitto.Port}", down.Stdout + down.Stderr, StringComparison.Ordinal);
+        await _mosquitto.StartAgainAsync();
+    }
+}
