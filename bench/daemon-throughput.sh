@@ -3,8 +3,10 @@
 # with N events over 200 instances (one real hook run, then copied by SQL with fresh ids), then
 # `hookrelay serve` started and timed until the queue is empty. Also: the daemon's peak RSS and
 # its CPU use over 10 s idle afterwards. With SINKS > 1, every event goes to that many webhook sinks
-# (all to the same receiver), as one event to Slack, Grafana and a webhook does.
-# Usage: bench/daemon-throughput.sh [hookrelay] [events] [concurrency] [sinks]
+# (all to the same receiver), as one event to Slack, Grafana and a webhook does. With TYPE nats
+# or mqtt the sinks publish to a nats-server with JetStream (a stream takes ganeti.>) or to
+# mosquitto instead, started here on free loopback ports; what arrived is counted there.
+# Usage: bench/daemon-throughput.sh [hookrelay] [events] [concurrency] [sinks] [webhook|nats|mqtt]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -13,11 +15,12 @@ hook=$(dirname "$bin")/hookrelay-hook
 events=${2:-20000}
 concurrency=${3:-16}
 sinks=${4:-1}
+type=${5:-webhook}
 capture=$root/tests/HookRelay.Tests/Fixtures/envs/instance-migrate-post-node1-01.json
 work=$(mktemp -d)
-receiver_pid= serve_pid=
+receiver_pid= serve_pid= broker_pid=
 cleanup() {
-  for p in $serve_pid $receiver_pid; do kill "$p" 2>/dev/null || true; done
+  for p in $serve_pid $receiver_pid $broker_pid; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -28,11 +31,41 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 dotnet "$root/artifacts/bench/receiver/bench-receiver.dll" "$port" >"$work/receiver.log" 2>&1 & receiver_pid=$!
 for _ in $(seq 100); do curl -sf "http://localhost:$port/stats" >/dev/null && break; sleep 0.1; done
 
+broker_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# NATS's JetStream API in its own text protocol: a request on $JS.API.<what>, the answer's JSON.
+js_api() {
+  python3 - "$broker_port" "$1" "${2:-}" <<'PY'
+import json, socket, sys
+port, what, body = int(sys.argv[1]), sys.argv[2], sys.argv[3].encode()
+s = socket.create_connection(("127.0.0.1", port)); f = s.makefile("rb")
+f.readline()
+s.sendall(b'CONNECT {"verbose":false}\r\nSUB _INBOX.b 1\r\nPUB $JS.API.' + what.encode() + b' _INBOX.b ' + str(len(body)).encode() + b'\r\n' + body + b'\r\n')
+while True:
+    line = f.readline()
+    if line.startswith(b"MSG"):
+        print(f.read(int(line.split()[-1])).decode()); break
+PY
+}
+case $type in
+  webhook) sink_line="type: webhook, url: \"http://localhost:$port/hook\"" ;;
+  nats)
+    /usr/sbin/nats-server -a 127.0.0.1 -p "$broker_port" -js -sd "$work/nats" >"$work/broker.log" 2>&1 & broker_pid=$!
+    for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$broker_port) 2>/dev/null && break; sleep 0.05; done
+    js_api STREAM.CREATE.GANETI '{"name":"GANETI","subjects":["ganeti.>"],"storage":"file"}' >/dev/null
+    sink_line="type: nats, url: \"nats://127.0.0.1:$broker_port\"" ;;
+  mqtt)
+    printf 'user root\npersistence false\nlistener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\n' "$broker_port" >"$work/mosquitto.conf"
+    /usr/sbin/mosquitto -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 & broker_pid=$!
+    for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$broker_port) 2>/dev/null && break; sleep 0.05; done
+    sink_line="type: mqtt, host: 127.0.0.1, port: $broker_port" ;;
+  *) echo "unknown sink type $type" >&2; exit 2 ;;
+esac
+
 cat >"$work/hookrelay.yaml" <<YAML
 state_dir: $work/state
 delivery: { without_daemon: keep }
 sinks:
-$(for i in $(seq "$sinks"); do echo "  receiver$i: { type: webhook, url: \"http://localhost:$port/hook\", concurrency: $concurrency }"; done)
+$(for i in $(seq "$sinks"); do echo "  receiver$i: { $sink_line, concurrency: $concurrency }"; done)
 routes: [ { name: all, on_node: all, to: [$(seq -s, -f 'receiver%g' "$sinks")] } ]
 YAML
 
@@ -65,11 +98,22 @@ while :; do
 done
 end=$(date +%s%N)
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }
-echo "CPU time while draining: daemon $(cpu_ms $serve_pid) ms, receiver $(cpu_ms $receiver_pid) ms"
-read -r requests distinct < <(curl -s "http://localhost:$port/stats")
 elapsed_ms=$(( (end - start) / 1000000 ))
-echo "delivered: $distinct distinct events in $requests requests, $elapsed_ms ms from daemon start to empty queue (start-up included)"
-echo "throughput: $(( requests * 1000 / elapsed_ms )) deliveries/s (concurrency $concurrency, 200 instances, $sinks sinks)"
+case $type in
+  webhook)
+    echo "CPU time while draining: daemon $(cpu_ms $serve_pid) ms, receiver $(cpu_ms $receiver_pid) ms"
+    read -r requests distinct < <(curl -s "http://localhost:$port/stats")
+    echo "delivered: $distinct distinct events in $requests requests, $elapsed_ms ms from daemon start to empty queue (start-up included)" ;;
+  nats)
+    echo "CPU time while draining: daemon $(cpu_ms $serve_pid) ms, nats-server $(cpu_ms $broker_pid) ms"
+    requests=$(js_api STREAM.INFO.GANETI | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"]["messages"])')
+    echo "delivered: $requests messages in the stream, $elapsed_ms ms from daemon start to empty queue (start-up included)" ;;
+  mqtt)
+    echo "CPU time while draining: daemon $(cpu_ms $serve_pid) ms, mosquitto $(cpu_ms $broker_pid) ms"
+    requests=$(sqlite3 "$db" 'SELECT COUNT(*) FROM deliveries WHERE state = 1')
+    echo "delivered: $requests PUBACKed publishes, $elapsed_ms ms from daemon start to empty queue (start-up included)" ;;
+esac
+echo "throughput: $(( requests * 1000 / elapsed_ms )) deliveries/s to $type (concurrency $concurrency, 200 instances, $sinks sinks)"
 echo "daemon peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$serve_pid/status)"
 ticks() { awk '{print $14 + $15}' /proc/$serve_pid/stat; }
 hz=$(getconf CLK_TCK)
@@ -78,4 +122,8 @@ echo "daemon idle CPU over 10 s: $(( (t1 - t0) * 1000 / hz )) ms of CPU time ($(
 echo "daemon RSS when idle: $(awk '/VmRSS/ {print $2, $3}' /proc/$serve_pid/status)"
 echo "daemon threads: $(awk '/^Threads/ {print $2}' /proc/$serve_pid/status)"
 [ -n "${SMAPS:-}" ] && awk '/^[0-9a-f]+-/ {name=$6} /^Rss:/ {rss[name]+=$2} END {for (n in rss) if (rss[n] > 1000) print "  rss", rss[n], "kB", n}' /proc/$serve_pid/smaps
-[ "$distinct" -eq "$events" ] || { echo "expected $events distinct events at the receiver" >&2; exit 1; }
+if [ "$type" = webhook ]; then
+  [ "$distinct" -eq "$events" ] || { echo "expected $events distinct events at the receiver" >&2; exit 1; }
+else
+  [ "$requests" -eq $((events * sinks)) ] || { echo "expected $((events * sinks)) messages at the $type broker" >&2; exit 1; }
+fi
