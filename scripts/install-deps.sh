@@ -5,12 +5,13 @@ set -euo pipefail
 # Build: clang lld zlib1g-dev libsqlite3-dev. Tests against real services: Alertmanager, an SMTP
 # server (aiosmtpd), a real QEMU (node actions talk QMP to it), the kernel's traffic control
 # (tc, nftables; iperf3 measures the shaping between namespaces), the brokers the broker sinks
-# publish to (mosquitto and mosquitto_sub, nats-server, RabbitMQ), and a real two-node Ganeti
+# publish to (mosquitto and mosquitto_sub, nats-server, RabbitMQ; kcat reads what reached the
+# Kafka mock cluster, since Debian has no Kafka broker), and a real two-node Ganeti
 # cluster (ganeti, openssh-server; namespaces with iproute2 and util-linux, see scripts/ganeti-lab.sh). The tests start their own instances and
 # stop them by pid.
 packages=(clang lld zlib1g-dev libsqlite3-dev sqlite3 hyperfine curl python3 git make
   prometheus-alertmanager python3-aiosmtpd ganeti openssh-server iproute2 util-linux
-  qemu-system-x86 qemu-utils nftables iperf3 mosquitto mosquitto-clients nats-server rabbitmq-server)
+  qemu-system-x86 qemu-utils nftables iperf3 mosquitto mosquitto-clients nats-server rabbitmq-server kcat)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -19,10 +19,11 @@ public static class SinkTypes
         Brokers.MqttSink.Declaration,
         Brokers.NatsSink.Declaration,
         Brokers.AmqpSink.Declaration,
+        Brokers.KafkaSink.Declaration,
     ];
 
     public static SinkType? Find(string name) => All.FirstOrDefault(t => t.Name == name);
 
     /// <summary>Types a later version delivers to: `config check` says so instead of calling them unknown.</summary>
-    public static IReadOnlyList<string> Planned { get; } = ["kafka", "powerdns", "rfc2136", "netbox"];
+    public static IReadOnlyList<string> Planned { get; } = ["powerdns", "rfc2136", "netbox"];
 }
