@@ -103,6 +103,10 @@ public static class StatusCommand
         output.WriteLine(view.Daemon is { } running
             ? $"(DELIVERED, LAST DELIVERED: since the daemon started, {OutboxCli.Timestamp(running.StartedMs)})"
             : "(DELIVERED, LAST DELIVERED: counted by a running daemon)");
+        if (view.Daemon?.Sinks.Values.Where(d => d.Connection is not null).OrderBy(d => d.Name, StringComparer.Ordinal).ToList() is { Count: > 0 } brokers)
+        {
+            output.WriteLine($"broker connections: {string.Join(", ", brokers.Select(b => $"{b.Name} {b.Connection}"))}");
+        }
         var runs = Hook.RunJournal.Recent(config.StateDir, RecentRuns);
         output.WriteLine();
         output.WriteLine(runs.Count == 0 ? "last hook runs: none recorded on this node" : $"last hook runs on this node ({Path.Combine(config.StateDir, Hook.RunJournal.FileName)}):");
@@ -215,6 +219,10 @@ public static class StatusCommand
         writer.WriteString("last_error", health.LastError);
         OutboxCli.WriteTime(writer, "paused_until", sink.PausedUntilMs);
         writer.WriteNumber("groups_under_way", sink.GroupsUnderWay);
+        if (sink.Connection is not null)
+        {
+            writer.WriteString("connection", sink.Connection);
+        }
         writer.WriteEndObject();
     }
 }

@@ -21,7 +21,8 @@ public sealed class DaemonStatusFile(string stateDir)
     private DateTime _nextWrite = DateTime.MinValue;
 
     /// <summary>One sink as the daemon sees it.</summary>
-    public sealed record Sink(string Name, SinkHealth.Snapshot Health, long? PausedUntilMs, int GroupsUnderWay);
+    /// <param name="Connection">A broker's connection state (<see cref="Sinks.IConnectedSink"/>); null for a sink that keeps none.</param>
+    public sealed record Sink(string Name, SinkHealth.Snapshot Health, long? PausedUntilMs, int GroupsUnderWay, string? Connection = null);
 
     /// <summary>What a daemon wrote: who (its pid) and its sinks.</summary>
     public sealed record Contents(int Pid, long StartedMs, long WrittenMs, IReadOnlyDictionary<string, Sink> Sinks);
@@ -38,6 +39,7 @@ public sealed class DaemonStatusFile(string stateDir)
             combined.Add(lane.Health.Version);
             combined.Add(lane.PausedUntilMs);
             combined.Add(lane.ActiveGroups);
+            combined.Add((lane.Sink as Sinks.IConnectedSink)?.ConnectionState);
         }
         var version = combined.ToHashCode();
         if (version == _writtenVersion || (!now && DateTime.UtcNow < _nextWrite))
@@ -82,6 +84,10 @@ public sealed class DaemonStatusFile(string stateDir)
                 writer.WriteString("last_error", health.LastError);
                 WriteTime(writer, "paused_until_ms", lane.PausedUntilMs > 0 ? lane.PausedUntilMs : null);
                 writer.WriteNumber("groups_under_way", lane.ActiveGroups);
+                if (lane.Sink is Sinks.IConnectedSink connected)
+                {
+                    writer.WriteString("connection", connected.ConnectionState);
+                }
                 writer.WriteEndObject();
             }
             writer.WriteEndObject();
@@ -117,7 +123,8 @@ public sealed class DaemonStatusFile(string stateDir)
                 new SinkHealth.Snapshot(s.Value.GetProperty("delivered").GetInt64(), s.Value.GetProperty("failed_attempts").GetInt64(),
                     s.Value.GetProperty("dead_lettered").GetInt64(), Time(s.Value, "last_delivered_ms"), Time(s.Value, "last_failure_ms"),
                     Time(s.Value, "failing_since_ms"), s.Value.GetProperty("last_error").GetString()),
-                Time(s.Value, "paused_until_ms"), s.Value.GetProperty("groups_under_way").GetInt32()), StringComparer.Ordinal);
+                Time(s.Value, "paused_until_ms"), s.Value.GetProperty("groups_under_way").GetInt32(),
+                s.Value.TryGetProperty("connection", out var connection) ? connection.GetString() : null), StringComparer.Ordinal);
             return new Contents(pid, root.GetProperty("started_ms").GetInt64(), root.GetProperty("written_ms").GetInt64(), sinks);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException)

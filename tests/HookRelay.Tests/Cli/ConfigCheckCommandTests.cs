@@ -62,11 +62,11 @@ public sealed class ConfigCheckCommandTests : IDisposable
     [Fact]
     public void A_sink_type_planned_for_a_later_version_is_named_as_such()
     {
-        var (exit, output) = Check("{ type: mqtt }");
+        var (exit, output) = Check("{ type: netbox }");
 
         Assert.Equal(ExitCodes.Failed, exit);
-        Assert.Contains("is 'mqtt', which is planned but not in this version; this version takes: file, webhook", output, StringComparison.Ordinal);
-        Assert.Contains("expected one of", Check("{ type: mqt }").Output, StringComparison.Ordinal);
+        Assert.Contains("is 'netbox', which is planned but not in this version; this version takes: file, webhook", output, StringComparison.Ordinal);
+        Assert.Contains("expected one of", Check("{ type: netbx }").Output, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -15,6 +15,7 @@ public sealed class BrokerServer : IAsyncDisposable
     private readonly Func<Task>? _stop;
     private readonly List<Process> _helpers = [];
     private Process _process;
+    private bool _running = true;
 
     private BrokerServer(string name, TempDir dir, int port, Func<Process> start, Func<Task>? stop)
     {
@@ -105,6 +106,11 @@ public sealed class BrokerServer : IAsyncDisposable
     /// <summary>Gone, then back on the same port and state.</summary>
     public async Task StopAsync()
     {
+        if (!_running)
+        {
+            return;
+        }
+        _running = false;
         if (_stop is not null)
         {
             await _stop();
@@ -115,6 +121,7 @@ public sealed class BrokerServer : IAsyncDisposable
     public async Task StartAgainAsync()
     {
         _process = _start();
+        _running = true;
         await WaitReadyAsync(TimeSpan.FromSeconds(30));
     }
 

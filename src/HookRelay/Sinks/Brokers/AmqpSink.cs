@@ -72,9 +72,9 @@ public sealed class AmqpSink : BrokerSink<AmqpLink>
             AutomaticRecoveryEnabled = false,
             TopologyRecoveryEnabled = false,
         };
+        var trust = Tls.CertificateTrust.From(settings);
         if (tls)
         {
-            var trust = Tls.CertificateTrust.From(settings);
             factory.Ssl = new SslOption { Enabled = true, ServerName = host, CertificateValidationCallback = trust };
         }
         return new AmqpSink(settings.SinkName, $"AMQP broker {host}:{port}", factory, settings.Required("exchange"),

@@ -11,7 +11,7 @@ namespace HookRelay.Sinks.Brokers;
 /// connection drops it, and the next attempt connects afresh. Each broker says only how to
 /// connect, how to publish a batch in order, and how to read its exceptions.
 /// </summary>
-public abstract class BrokerSink<TConnection> : IBatchSink, IDisposable where TConnection : class
+public abstract class BrokerSink<TConnection> : IBatchSink, IConnectedSink, IDisposable where TConnection : class
 {
     protected BrokerSink(string name, string where)
     {
@@ -26,6 +26,8 @@ public abstract class BrokerSink<TConnection> : IBatchSink, IDisposable where TC
     public string Where { get; }
 
     public SharedConnection<TConnection> Connection { get; }
+
+    public string ConnectionState => Connection.Connected ? "connected" : Connection.Opened == 0 ? "not connected yet" : "disconnected";
 
     public async ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken) =>
         (await DeliverBatchAsync([message], cancellationToken).ConfigureAwait(false))[0];

@@ -71,9 +71,9 @@ public sealed class MqttSink : BrokerSink<IMqttClient>
         {
             builder.WithCredentials(username, settings.Secret("password"));
         }
+        var trust = Tls.CertificateTrust.From(settings);
         if (tls)
         {
-            var trust = Tls.CertificateTrust.From(settings);
             builder.WithTlsOptions(o =>
             {
                 o.UseTls();

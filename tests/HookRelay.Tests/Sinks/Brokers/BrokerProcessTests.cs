@@ -75,4 +75,37 @@ public sealed class BrokerProcessTests : IAsyncLifetime
         Assert.Contains($"cannot connect to the MQTT broker 127.0.0.1:{_mosquitto.Port}", down.Stdout + down.Stderr, StringComparison.Ordinal);
         await _mosquitto.StartAgainAsync();
     }
+
+    [Fact]
+    public async Task Status_says_each_brokers_connection_and_what_the_stopped_one_answered()
+    {
+        var serve = _host.StartServe();
+        await serve.WaitReadyAsync(_host.StateDir);
+        Assert.Equal(0, (await _host.RunHookAsync("instance-migrate-post-node1-01")).ExitCode);
+        await _host.WaitForOutboxAsync("state = 1", 2, TimeSpan.FromSeconds(20));
+        var up = await StatusUntilAsync("mqtt connected");
+
+        await _mosquitto.StopAsync();
+        Assert.Equal(0, (await _host.RunHookAsync("instance-migrate-post-node1-01")).ExitCode);
+        await _host.WaitForOutboxAsync("state = 1", 3, TimeSpan.FromSeconds(20));
+        await _host.WaitForOutboxAsync("state = 0 AND attempts > 0", 1, TimeSpan.FromSeconds(20));
+        var down = await StatusUntilAsync("mqtt disconnected");
+
+        Assert.Contains("broker connections: bus connected, mqtt connected", up.Stdout, StringComparison.Ordinal);
+        Assert.Contains("broker connections: bus connected, mqtt disconnected", down.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"the MQTT broker 127.0.0.1:{_mosquitto.Port}", down.Stdout, StringComparison.Ordinal);
+        await _mosquitto.StartAgainAsync();
+    }
+
+    /// <summary>`status` once it says <paramref name="text"/>, or after 10 s: the daemon writes its status file at most once a second.</summary>
+    private async Task<HookRun> StatusUntilAsync(string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        HookRun status;
+        while (!(status = await _host.CliAsync("status")).Stdout.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+        return status;
+    }
 }

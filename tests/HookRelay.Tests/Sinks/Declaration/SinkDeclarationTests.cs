@@ -82,6 +82,10 @@ public sealed class SinkDeclarationTests : IDisposable
                     break;
             }
         }
+        if (type.Name == global::HookRelay.Sinks.Brokers.NatsSink.Type)
+        {
+            settings["url"] = "nats://127.0.0.1:9";
+        }
         return settings;
     }
 
