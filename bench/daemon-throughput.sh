@@ -3,10 +3,11 @@
 # with N events over 200 instances (one real hook run, then copied by SQL with fresh ids), then
 # `hookrelay serve` started and timed until the queue is empty. Also: the daemon's peak RSS and
 # its CPU use over 10 s idle afterwards. With SINKS > 1, every event goes to that many webhook sinks
-# (all to the same receiver), as one event to Slack, Grafana and a webhook does. With TYPE nats
-# or mqtt the sinks publish to a nats-server with JetStream (a stream takes ganeti.>) or to
-# mosquitto instead, started here on free loopback ports; what arrived is counted there.
-# Usage: bench/daemon-throughput.sh [hookrelay] [events] [concurrency] [sinks] [webhook|nats|mqtt]
+# (all to the same receiver), as one event to Slack, Grafana and a webhook does. With TYPE nats,
+# mqtt or kafka the sinks publish to a nats-server with JetStream (a stream takes ganeti.>), to
+# mosquitto, or to librdkafka's mock cluster (bench/KafkaMock holds it) instead, started here
+# on loopback ports; what arrived is counted there (kafka: read back with kcat).
+# Usage: bench/daemon-throughput.sh [hookrelay] [events] [concurrency] [sinks] [webhook|nats|mqtt|kafka]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -58,6 +59,14 @@ case $type in
     /usr/sbin/mosquitto -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 & broker_pid=$!
     for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$broker_port) 2>/dev/null && break; sleep 0.05; done
     sink_line="type: mqtt, host: 127.0.0.1, port: $broker_port" ;;
+  kafka)
+    dotnet build "$here/KafkaMock/KafkaMock.csproj" -c Release -o "$root/artifacts/bench/kafka-mock" >"$work/build-kafka.log" 2>&1 || { cat "$work/build-kafka.log"; exit 1; }
+    mkfifo "$work/kafka.stdin"
+    dotnet "$root/artifacts/bench/kafka-mock/bench-kafka-mock.dll" <"$work/kafka.stdin" >"$work/kafka.addr" 2>"$work/broker.log" & broker_pid=$!
+    exec 4>"$work/kafka.stdin"   # held open: the mock cluster lives until this script ends
+    for _ in $(seq 200); do [ -s "$work/kafka.addr" ] && break; sleep 0.05; done
+    kafka=$(head -1 "$work/kafka.addr")
+    sink_line="type: kafka, bootstrap_servers: \"$kafka\", topic: ganeti-bench" ;;
   *) echo "unknown sink type $type" >&2; exit 2 ;;
 esac
 
@@ -108,6 +117,12 @@ case $type in
     echo "CPU time while draining: daemon $(cpu_ms $serve_pid) ms, nats-server $(cpu_ms $broker_pid) ms"
     requests=$(js_api STREAM.INFO.GANETI | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"]["messages"])')
     echo "delivered: $requests messages in the stream, $elapsed_ms ms from daemon start to empty queue (start-up included)" ;;
+  kafka)
+    echo "CPU time while draining: daemon $(cpu_ms $serve_pid) ms, mock cluster $(cpu_ms $broker_pid) ms"
+    # The mock cluster keeps only its newest segments: count what was appended (each partition's end offset), not what is still readable.
+    partitions=$(kcat -L -J -b "$kafka" -t ganeti-bench | python3 -c 'import json,sys; print(" ".join(str(p["partition"]) for p in json.load(sys.stdin)["topics"][0]["partitions"]))')
+    requests=$(for p in $partitions; do kcat -Q -b "$kafka" -t "ganeti-bench:$p:-1" | awk '{print $NF}'; done | python3 -c 'import sys; print(sum(int(l) for l in sys.stdin))')
+    echo "delivered: $requests messages appended (partition end offsets, by kcat), $elapsed_ms ms from daemon start to empty queue (start-up included)" ;;
   mqtt)
     echo "CPU time while draining: daemon $(cpu_ms $serve_pid) ms, mosquitto $(cpu_ms $broker_pid) ms"
     requests=$(sqlite3 "$db" 'SELECT COUNT(*) FROM deliveries WHERE state = 1')
