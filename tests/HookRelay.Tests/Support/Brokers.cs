@@ -8,11 +8,18 @@ public static class Brokers
     public const string User = "hookrelay";
     public const string Password = "broker-secret-3141";
 
-    /// <summary>mosquitto with two listeners: anonymous on <see cref="BrokerServer.Port"/>, and user/password on the returned AuthPort.</summary>
-    public static async Task<(BrokerServer Server, int AuthPort)> MosquittoAsync()
+    /// <summary>A mosquitto the test started, and its listeners beside the anonymous one on <see cref="BrokerServer.Port"/>.</summary>
+    /// <param name="AuthPort">User/password required.</param>
+    /// <param name="TlsPort">TLS with a certificate for localhost from a private CA (<paramref name="CaFile"/>), user/password required.</param>
+    public sealed record Mosquitto(BrokerServer Server, int AuthPort, int TlsPort, string CaFile);
+
+    public static async Task<Mosquitto> MosquittoAsync()
     {
         var dir = new TempDir();
         var authPort = ServiceProcesses.FreeLoopbackPort();
+        var tlsPort = ServiceProcesses.FreeLoopbackPort();
+        using var certificates = new TestCertificates();
+        var (certificate, key, authority) = certificates.WritePem(dir.Path);
         var passwords = Path.Combine(dir.Path, "passwords");
         if (File.Exists("/usr/bin/mosquitto_passwd"))
         {
@@ -31,10 +38,15 @@ public static class Brokers
                 listener {authPort} 127.0.0.1
                 allow_anonymous false
                 password_file {passwords}
+                listener {tlsPort} 127.0.0.1
+                allow_anonymous false
+                password_file {passwords}
+                certfile {certificate}
+                keyfile {key}
                 """);
             return ["-c", config];
         }, dir);
-        return (server, authPort);
+        return new Mosquitto(server, authPort, tlsPort, authority);
     }
 
     /// <summary>nats-server with JetStream, its store in the server's directory (kept across <see cref="BrokerServer.StopAsync"/>).</summary>

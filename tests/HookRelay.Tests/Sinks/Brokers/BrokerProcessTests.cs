@@ -19,7 +19,7 @@ public sealed class BrokerProcessTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        (_mosquitto, _) = await Support.Brokers.MosquittoAsync();
+        _mosquitto = (await Support.Brokers.MosquittoAsync()).Server;
         _nats = await Support.Brokers.NatsAsync();
         await using var nats = new NatsConnection(NatsOpts.Default with { Url = $"nats://127.0.0.1:{_nats.Port}" });
         await new NatsJSContext(nats).CreateStreamAsync(new StreamConfig("GANETI", ["ganeti.>"]), TestContext.Current.CancellationToken);

@@ -10,10 +10,15 @@ namespace HookRelay.Tests.Sinks.Brokers;
 /// <summary>The MQTT sink against Debian's mosquitto, what it published read back by mosquitto_sub.</summary>
 public sealed class MqttSinkTests : IAsyncLifetime
 {
+    private Support.Brokers.Mosquitto _mosquitto = null!;
     private BrokerServer _broker = null!;
     private int _authPort;
 
-    public async ValueTask InitializeAsync() => (_broker, _authPort) = await Support.Brokers.MosquittoAsync();
+    public async ValueTask InitializeAsync()
+    {
+        _mosquitto = await Support.Brokers.MosquittoAsync();
+        (_broker, _authPort) = (_mosquitto.Server, _mosquitto.AuthPort);
+    }
 
     public async ValueTask DisposeAsync() => await _broker.DisposeAsync();
 
@@ -112,5 +117,20 @@ public sealed class MqttSinkTests : IAsyncLifetime
         Assert.IsType<DeliveryResult.Delivered>(back);
         Assert.Equal(2, sink.Connection.Opened);
         Assert.Single(await subscriber.MessagesAsync(1));
+    }
+
+    [Fact]
+    public async Task Over_tls_the_brokers_certificate_is_checked_against_the_private_ca()
+    {
+        (string, string)[] tls = [("host", "localhost"), ("port", _mosquitto.TlsPort.ToString(CultureInfo.InvariantCulture)), ("tls", "true"),
+            ("username", Support.Brokers.User), ("password", Support.Brokers.Password)];
+        using var trusting = Sink([.. tls, ("ca_file", _mosquitto.CaFile)]);
+        using var systemRoots = Sink(tls);
+
+        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await Deliver(trusting, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000007"))));
+        var refused = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await Deliver(systemRoots, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000008"))));
+
+        Assert.StartsWith($"cannot connect to the MQTT broker localhost:{_mosquitto.TlsPort}:", refused.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(Support.Brokers.Password, refused.Reason, StringComparison.Ordinal);
     }
 }
