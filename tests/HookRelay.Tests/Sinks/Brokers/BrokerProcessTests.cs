@@ -34,9 +34,16 @@ public sealed class BrokerProcessTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        _host.Dispose();
-        await _mosquitto.DisposeAsync();
-        await _nats.DisposeAsync();
+        // Each stopped whatever the others do: a failure here must not leave a broker running.
+        try
+        {
+            _host.Dispose();
+            await _mosquitto.DisposeAsync();
+        }
+        finally
+        {
+            await _nats.DisposeAsync();
+        }
     }
 
     private async Task<long> StoredAsync()
