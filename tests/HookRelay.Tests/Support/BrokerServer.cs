@@ -103,6 +103,20 @@ public sealed class BrokerServer : IAsyncDisposable
         }
     }
 
+    /// <summary>After a graceful stop failed: the broker's process killed by its pid all the same. Never true: the failure goes on.</summary>
+    private bool KillLeft()
+    {
+        try
+        {
+            _process.Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited and disposed.
+        }
+        return false;
+    }
+
     /// <summary>Gone, then back on the same port and state.</summary>
     public async Task StopAsync()
     {
@@ -127,11 +141,20 @@ public sealed class BrokerServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync();
-        foreach (var helper in _helpers)
+        try
         {
-            await ServiceProcesses.StopAsync(helper);
+            await StopAsync();
         }
-        Dir.Dispose();
+        catch (Exception) when (KillLeft())
+        {
+        }
+        finally
+        {
+            foreach (var helper in _helpers)
+            {
+                await ServiceProcesses.StopAsync(helper);
+            }
+            Dir.Dispose();
+        }
     }
 }
