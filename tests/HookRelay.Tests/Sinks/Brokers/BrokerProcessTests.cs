@@ -15,11 +15,13 @@ public sealed class BrokerProcessTests : IAsyncLifetime
 {
     private readonly HookRelayHost _host = new();
     private BrokerServer _mosquitto = null!;
+    private int _mosquittoAuthPort;
     private BrokerServer _nats = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _mosquitto = (await Support.Brokers.MosquittoAsync()).Server;
+        var mosquitto = await Support.Brokers.MosquittoAsync();
+        (_mosquitto, _mosquittoAuthPort) = (mosquitto.Server, mosquitto.AuthPort);
         _nats = await Support.Brokers.NatsAsync();
         await using var nats = new NatsConnection(NatsOpts.Default with { Url = $"nats://127.0.0.1:{_nats.Port}" });
         await new NatsJSContext(nats).CreateStreamAsync(new StreamConfig("GANETI", ["ganeti.>"]), TestContext.Current.CancellationToken);
@@ -102,6 +104,34 @@ public sealed class BrokerProcessTests : IAsyncLifetime
         Assert.Contains("broker connections: bus connected, mqtt disconnected", down.Stdout, StringComparison.Ordinal);
         Assert.Contains($"the MQTT broker 127.0.0.1:{_mosquitto.Port}", down.Stdout, StringComparison.Ordinal);
         await _mosquitto.StartAgainAsync();
+    }
+
+    [Fact]
+    public async Task A_refused_login_is_retried_by_the_policy_then_dead_lettered_with_one_clear_line_and_never_the_password()
+    {
+        const string wrong = "not-the-password-2718";
+        File.WriteAllText(Path.Combine(_host.Dir.Path, "mqtt.password"), wrong);
+        _host.Configure($$"""
+            sinks:
+              locked: { type: mqtt, host: 127.0.0.1, port: {{_mosquittoAuthPort}}, username: {{Support.Brokers.User}},
+                        password: "${file:{{Path.Combine(_host.Dir.Path, "mqtt.password")}}}", max_attempts: 2, backoff: { initial: 100ms, max: 200ms } }
+            routes: [ { name: all, on_node: all, to: [locked] } ]
+            """);
+
+        Assert.Equal(0, (await _host.RunHookAsync("instance-migrate-post-node1-01")).ExitCode);
+        var drain = await _host.DrainAsync();
+        var dlq = await _host.CliAsync("dlq", "list");
+        var status = await _host.CliAsync("status");
+
+        Assert.Equal(1, _host.Count("sink = 'locked' AND state = 2 AND attempts = 2"));
+        var reason = $"cannot connect to the MQTT broker 127.0.0.1:{_mosquittoAuthPort}:";
+        Assert.Contains(reason, dlq.Stdout, StringComparison.Ordinal);
+        Assert.Contains(reason, status.Stdout, StringComparison.Ordinal);
+        foreach (var said in new[] { drain.Stdout, drain.Stderr, dlq.Stdout, dlq.Stderr, status.Stdout, status.Stderr,
+            string.Join('\n', Directory.GetFiles(_host.StateDir, "*.jsonl").Select(File.ReadAllText)) })
+        {
+            Assert.DoesNotContain(wrong, said, StringComparison.Ordinal);
+        }
     }
 
     /// <summary>`status` once it says <paramref name="text"/>, or after 10 s: the daemon writes its status file at most once a second.</summary>
