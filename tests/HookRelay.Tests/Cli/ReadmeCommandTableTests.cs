@@ -15,7 +15,7 @@ public partial class ReadmeCommandTableTests
     /// <summary>The command cells of the table: the code spans before the row's first parenthesised remark.</summary>
     private static List<string> CommandSpans()
     {
-        var readme = File.ReadAllText(Path.Combine(GanetiLab.RepositoryRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
         var start = readme.IndexOf("## Command line and exit codes", StringComparison.Ordinal);
         var end = readme.IndexOf("Hook mode", start, StringComparison.Ordinal);
         var spans = new List<string>();

@@ -45,17 +45,7 @@ public class ConfigSnapshotTests
     public static TheoryData<string> Configurations() => ["rich", "ganeti-tour.yaml", "live-migration.yaml"];
 
     private static HookRelayConfig Whole(string name) => ConfigLoader.Parse(
-        name == "rich" ? Encoding.UTF8.GetBytes(Rich) : File.ReadAllBytes(Path.Combine(RepositoryRoot(), "examples", name)), name);
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(dir.FullName, "HookRelay.slnx")))
-        {
-            dir = dir.Parent ?? throw new InvalidOperationException("repository root not found");
-        }
-        return dir.FullName;
-    }
+        name == "rich" ? Encoding.UTF8.GetBytes(Rich) : File.ReadAllBytes(Path.Combine(Support.Repository.Root, "examples", name)), name);
 
     /// <summary>Every catalog path and phase, and every real capture, on both nodes.</summary>
     private static IEnumerable<HookEvent> Events() =>

@@ -20,7 +20,7 @@ public sealed class GanetiLab : IAsyncLifetime
 
     public string Dir { get; } = $"/tmp/hookrelay-ganeti-lab-{Environment.ProcessId}";
 
-    public string Script { get; } = Path.Combine(RepositoryRoot(), "scripts", "ganeti-lab.sh");
+    public string Script { get; } = Path.Combine(Repository.Root, "scripts", "ganeti-lab.sh");
 
     public int ReceiverPort { get; } = ServiceProcesses.FreeLoopbackPort();
 
@@ -174,7 +174,7 @@ public sealed class GanetiLab : IAsyncLifetime
     }
 
     /// <summary>Where the tests' own source tree keeps the captured environments (UPDATE_FIXTURES=1 adds to it).</summary>
-    public static string FixturesSource => Path.Combine(RepositoryRoot(), "tests", "HookRelay.Tests", "Fixtures", "envs");
+    public static string FixturesSource => Path.Combine(Repository.Root, "tests", "HookRelay.Tests", "Fixtures", "envs");
 
     /// <summary>The copies one node's file sink wrote.</summary>
     public IReadOnlyList<JsonElement> Copies(int node)
@@ -271,16 +271,6 @@ public sealed class GanetiLab : IAsyncLifetime
         await process.WaitForExitAsync(cancel.Token);
         process.WaitForExit();
         return new LabRun(process.ExitCode, output.ToString(), clock.Elapsed);
-    }
-
-    public static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "HookRelay.slnx")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root above " + AppContext.BaseDirectory);
     }
 
     public async ValueTask DisposeAsync()

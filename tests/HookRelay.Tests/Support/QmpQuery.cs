@@ -8,7 +8,7 @@ namespace HookRelay.Tests.Support;
 /// </summary>
 public static class QmpQuery
 {
-    public static string Script => Path.Combine(GanetiLab.RepositoryRoot(), "scripts", "qmp.py");
+    public static string Script => Path.Combine(Repository.Root, "scripts", "qmp.py");
 
     /// <summary>query-block's answer as disk sizes (virtual-size, bytes) by drive name.</summary>
     public static Dictionary<string, long> BlockSizes(string output)
