@@ -95,8 +95,9 @@ public sealed class ShapingAction(Shaper shaper, string stateDir, TimeSpan lockW
         {
             return new ActionOutcome.Skipped($"{instance} has no NICs to shape{notes}");
         }
+        var freed = result.Released.Count > 0 ? $"; shaping of {string.Join(", ", result.Released.Select(r => r.Tap.Tap))} removed (a NIC gone)" : "";
         return result.Plan.Empty
             ? new ActionOutcome.Skipped($"{instance} already shaped as configured: {shaped}{notes}")
-            : new ActionOutcome.Done($"{instance} shaped: {shaped}{notes}");
+            : new ActionOutcome.Done($"{instance} shaped: {shaped}{freed}{notes}");
     }
 }

@@ -157,6 +157,33 @@ public sealed class ShapingActionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_modify_that_hot_adds_or_removes_a_nic_shapes_or_frees_exactly_that_tap()
+    {
+        var action = Action(defaultEgress: 100_000_000);
+        await StartAsync(action, "web-1", 0, "");
+        var first = ClassOf(0x1000);
+        // Ganeti's hotplug writes the new NIC's tap beside the first, and removes it again on a NIC removal.
+        var second = Path.Combine(_net.NicDir, "web-1", "1");
+        File.WriteAllText(second, "tap1\n");
+
+        var added = await Run(action, Trigger("instance-modify-post-node1-01", "web-1"));
+        var bothShaped = (ClassOf(0x1000), ClassOf(0x1001));
+        File.Delete(second);
+        var removed = await Run(action, Trigger("instance-modify-post-node1-01", "web-1"));
+
+        Assert.Equal("web-1 shaped: nic0 tap0 out 100mbit (class 4852:1000 on up0), in unlimited; nic1 tap1 out 100mbit (class 4852:1001 on up0), in unlimited",
+            Assert.IsType<ActionOutcome.Done>(added).What);
+        Assert.Equal(first, bothShaped.Item1);
+        Assert.NotNull(bothShaped.Item2);
+        Assert.Equal("web-1 shaped: nic0 tap0 out 100mbit (class 4852:1000 on up0), in unlimited; shaping of tap1 removed (a NIC gone)",
+            Assert.IsType<ActionOutcome.Done>(removed).What);
+        Assert.Null(ClassOf(0x1001));
+        Assert.Equal(first, ClassOf(0x1000) is { } kept ? kept with { SentBytes = first!.SentBytes, SentPackets = first.SentPackets } : null);
+        Assert.DoesNotContain("\"tap1\"", _net.InNode("nft", "list", "map", "bridge", "hookrelay", "egress"), StringComparison.Ordinal);
+        Assert.Equal(["tap0"], ShapingLedger.Peek(_net.StateDir)["web-1"].Taps.Select(t => t.Tap));
+    }
+
+    [Fact]
     public async Task Foreign_tc_and_nftables_rules_survive_start_stop_and_reconcile()
     {
         var site = Path.Combine(_net.Dir, "site.nft");
