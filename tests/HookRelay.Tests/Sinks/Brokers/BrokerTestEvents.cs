@@ -38,6 +38,7 @@ internal sealed class MosquittoSubscriber : IDisposable
     private readonly Process _process;
     private readonly List<string> _lines = [];
     private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _subacks;
 
     private MosquittoSubscriber(Process process)
     {
@@ -50,6 +51,7 @@ internal sealed class MosquittoSubscriber : IDisposable
             }
             if (e.Data.Contains("SUBACK", StringComparison.Ordinal))
             {
+                Interlocked.Increment(ref _subacks);
                 _subscribed.TrySetResult();
             }
             else if (e.Data.StartsWith('{'))
@@ -83,6 +85,17 @@ internal sealed class MosquittoSubscriber : IDisposable
         {
             subscriber.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Waits until mosquitto_sub has subscribed <paramref name="times"/> times: it connects and subscribes again by itself after the broker came back.</summary>
+    public async Task SubscribedAsync(int times)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (Volatile.Read(ref _subacks) < times)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"mosquitto_sub subscribed {_subacks} times, not {times}");
+            await Task.Delay(50);
         }
     }
 

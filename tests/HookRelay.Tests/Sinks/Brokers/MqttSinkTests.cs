@@ -133,4 +133,36 @@ public sealed class MqttSinkTests : IAsyncLifetime
         Assert.StartsWith($"cannot connect to the MQTT broker localhost:{_mosquitto.TlsPort}:", refused.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain(Support.Brokers.Password, refused.Reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Stopped_and_restarted_mid_stream_every_event_arrives_and_a_repeat_carries_the_same_id()
+    {
+        using var subscriber = await MosquittoSubscriber.StartAsync(_broker.Port, "ganeti/#");
+        var messages = BrokerTestEvents.Migrations(20);
+        using var sink = Sink();
+        var delivered = new HashSet<string>();
+        async Task DeliverEach(IEnumerable<SinkMessage> batch)
+        {
+            foreach (var message in batch)
+            {
+                if (Assert.Single(await Deliver(sink, message)) is DeliveryResult.Delivered)
+                {
+                    delivered.Add(message.EventId);
+                }
+            }
+        }
+
+        await DeliverEach(messages.Take(10));
+        await _broker.StopAsync();
+        await DeliverEach(messages.Skip(10).Take(3));
+        await _broker.StartAgainAsync();
+        await subscriber.SubscribedAsync(2);
+        // What failed is retried, as the daemon would, and so is one that did arrive (a lost PUBACK).
+        await DeliverEach(messages.Skip(9).Where(m => !delivered.Contains(m.EventId) || m.EventId == messages[9].EventId));
+
+        Assert.Equal(20, delivered.Count);
+        var ids = (await subscriber.MessagesAsync(21)).Select(g => g.GetProperty("properties").GetProperty("user-properties").GetProperty("id").GetString()!).ToList();
+        Assert.Equal(messages.Select(m => m.EventId), ids.Distinct());
+        Assert.Equal([messages[9].EventId], ids.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key));
+    }
 }
