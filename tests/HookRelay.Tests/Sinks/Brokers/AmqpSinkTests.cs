@@ -136,6 +136,50 @@ public sealed class AmqpSinkTests(RabbitMqFixture rabbit) : IClassFixture<Rabbit
     }
 
     [Fact]
+    public async Task Stopped_and_restarted_mid_stream_every_event_is_queued_and_a_repeat_carries_the_same_message_id()
+    {
+        var queue = await BindQueueAsync();
+        var messages = BrokerTestEvents.Migrations(10, "019abcde-0000-7000-8001-");
+        using var sink = Sink();
+        var delivered = new HashSet<string>();
+        async Task DeliverEach(IEnumerable<SinkMessage> batch, bool untilDelivered = false)
+        {
+            foreach (var message in batch)
+            {
+                // As the daemon would: again after a backoff, until the broker (back from a restart) confirms it.
+                var deadline = DateTime.UtcNow.AddSeconds(60);
+                while (Assert.Single(await Deliver(sink, message)) is not DeliveryResult.Delivered)
+                {
+                    if (!untilDelivered || DateTime.UtcNow > deadline)
+                    {
+                        break;
+                    }
+                    await Task.Delay(500, TestContext.Current.CancellationToken);
+                }
+                if (untilDelivered || !delivered.Contains(message.EventId))
+                {
+                    delivered.Add(message.EventId);
+                }
+            }
+        }
+
+        await DeliverEach(messages.Take(5));
+        await rabbit.Server.StopAsync();
+        foreach (var message in messages.Skip(5).Take(2))
+        {
+            Assert.IsType<DeliveryResult.Retry>(Assert.Single(await Deliver(sink, message)));
+        }
+        await rabbit.Server.StartAgainAsync();
+        // The rest, and one that did arrive again (its confirm lost), through the reconnected sink.
+        await DeliverEach(messages.Skip(4), untilDelivered: true);
+
+        Assert.Equal(10, delivered.Count);
+        var ids = (await DrainAsync(queue)).Select(m => m.BasicProperties.MessageId!).ToList();
+        Assert.Equal(messages.Select(m => m.EventId), ids.Distinct());
+        Assert.Equal([messages[4].EventId], ids.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key));
+    }
+
+    [Fact]
     public async Task Test_send_through_the_published_binary_is_confirmed_and_queued()
     {
         var queue = await BindQueueAsync();
