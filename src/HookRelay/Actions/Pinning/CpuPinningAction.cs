@@ -53,9 +53,9 @@ public sealed class CpuPinningAction(string controlDir, TimeSpan timeout, string
             Release(instance, trigger.Hook);
             return new ActionOutcome.Skipped($"Ganeti's cpu_mask ({mask}) pins {instance}; HookRelay leaves it to Ganeti");
         }
-        if (env["INSTANCE_HYPERVISOR"] is var hypervisor && hypervisor != "kvm")
+        if (InstancePlacement.UnlessKvm(env, instance, "has vCPU threads to pin") is { } notKvm)
         {
-            return new ActionOutcome.Skipped($"{instance} runs on the {hypervisor ?? "unnamed"} hypervisor; only kvm has vCPU threads to pin");
+            return notKvm;
         }
         return await QmpCall.RunAsync(controlDir, instance, timeout,
             async (qmp, token) => Pin(instance, await VcpuThreadsAsync(qmp, token).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);

@@ -36,10 +36,9 @@ public sealed class DiskResizeAction(string controlDir, TimeSpan timeout) : INod
         {
             return new ActionOutcome.Failed("the event does not name the instance and the disk that grew (GANETI_INSTANCE_NAME, GANETI_DISK)", Retry: false);
         }
-        var hypervisor = env["INSTANCE_HYPERVISOR"];
-        if (hypervisor != "kvm")
+        if (InstancePlacement.UnlessKvm(env, instance, "has a QEMU to tell") is { } notKvm)
         {
-            return new ActionOutcome.Skipped($"{instance} runs on the {hypervisor ?? "unnamed"} hypervisor; only kvm has a QEMU to tell");
+            return notKvm;
         }
         if (NewSizeMib(env, index) is not { } targetMib)
         {

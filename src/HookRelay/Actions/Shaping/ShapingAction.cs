@@ -56,9 +56,9 @@ public sealed class ShapingAction(Shaper shaper, string stateDir, TimeSpan lockW
             return new ActionOutcome.Failed("the event does not name the instance (GANETI_INSTANCE_NAME)", Retry: false);
         }
         var runsHere = InstancePlacement.RunsHere(trigger);
-        if (runsHere && env["INSTANCE_HYPERVISOR"] is var hypervisor && hypervisor != "kvm")
+        if (runsHere && InstancePlacement.UnlessKvm(env, instance, "gives its NICs taps to shape") is { } notKvm)
         {
-            return new ActionOutcome.Skipped($"{instance} runs on the {hypervisor ?? "unnamed"} hypervisor; only kvm gives its NICs taps to shape");
+            return notKvm;
         }
         var nics = runsHere ? GanetiNics.Of(shaper.Setup.NicDir, instance) : null;
         try
