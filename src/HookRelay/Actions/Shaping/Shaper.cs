@@ -29,7 +29,8 @@ public sealed class Shaper(ShapingSetup setup, NodeTool tool)
         if (!dryRun)
         {
             await ApplyAsync(result.Plan, cancellationToken).ConfigureAwait(false);
-            Record(ledger, [instance], desired, tags);
+            Record(ledger, instance, desired, tags);
+            ledger.Save();
         }
         return result;
     }
@@ -57,7 +58,7 @@ public sealed class Shaper(ShapingSetup setup, NodeTool tool)
         }
         var released = ledger.Instances.Values.SelectMany(i => i.Taps.Select(t => new ReleasedTap(i.Instance, t)))
             .Where(r => !desired.Any(d => d.Instance == r.Instance && d.Tap == r.Tap.Tap)).ToList();
-        var result = await PlanAsync(desired, released, sweep: true, notes, cancellationToken).ConfigureAwait(false);
+        var result = await PlanAsync(desired, released, sweep: true, notes, cancellationToken, taps).ConfigureAwait(false);
         if (!dryRun)
         {
             await ApplyAsync(result.Plan, cancellationToken).ConfigureAwait(false);
@@ -68,7 +69,7 @@ public sealed class Shaper(ShapingSetup setup, NodeTool tool)
             }
             foreach (var group in desired.GroupBy(d => d.Instance, StringComparer.Ordinal))
             {
-                Record(ledger, [group.Key], [.. group], ledger.Instances.TryGetValue(group.Key, out var held) ? held.Tags : []);
+                Record(ledger, group.Key, [.. group], ledger.Instances.TryGetValue(group.Key, out var held) ? held.Tags : []);
             }
             ledger.Save();
         }
@@ -110,7 +111,9 @@ public sealed class Shaper(ShapingSetup setup, NodeTool tool)
         return desired;
     }
 
-    private async Task<ShapingResult> PlanAsync(List<DesiredTap> desired, List<ReleasedTap> released, bool sweep, List<string> notes, CancellationToken cancellationToken)
+    /// <param name="known">Taps already read from the kernel in this run: not read again.</param>
+    private async Task<ShapingResult> PlanAsync(List<DesiredTap> desired, List<ReleasedTap> released, bool sweep, List<string> notes, CancellationToken cancellationToken,
+        Dictionary<string, TapState>? known = null)
     {
         var uplink = await _kernel.UplinkAsync(cancellationToken).ConfigureAwait(false);
         var tables = new List<NftTable>();
@@ -118,7 +121,12 @@ public sealed class Shaper(ShapingSetup setup, NodeTool tool)
         {
             tables.Add(await _kernel.TableAsync(family, cancellationToken).ConfigureAwait(false));
         }
-        var taps = await TapsAsync(desired.Select(d => d.Tap).Concat(released.Select(r => r.Tap.Tap)), cancellationToken).ConfigureAwait(false);
+        var taps = known ?? [];
+        foreach (var (name, state) in await TapsAsync(desired.Select(d => d.Tap).Concat(released.Select(r => r.Tap.Tap)).Where(t => !taps.ContainsKey(t)), cancellationToken)
+            .ConfigureAwait(false))
+        {
+            taps[name] = state;
+        }
         var plan = ShapingPlanner.Plan(setup, new KernelView(uplink, tables, taps), desired, released, sweep);
         return new ShapingResult(plan, desired, released, notes);
     }
@@ -146,27 +154,21 @@ public sealed class Shaper(ShapingSetup setup, NodeTool tool)
         }
     }
 
-    /// <summary>The ledger after a run: the instances' taps as shaped now, taps Ganeti handed to another instance taken from the old one.</summary>
-    private static void Record(ShapingLedger ledger, IReadOnlyList<string> instances, IReadOnlyList<DesiredTap> desired, IReadOnlyList<string> tags)
+    /// <summary>The ledger after a run: the instances' taps as shaped now, taps Ganeti handed to another instance taken from the old one. The caller saves it.</summary>
+    private static void Record(ShapingLedger ledger, string instance, IReadOnlyList<DesiredTap> desired, IReadOnlyList<string> tags)
     {
         var taps = desired.Select(d => d.Tap).ToHashSet(StringComparer.Ordinal);
-        foreach (var other in ledger.Instances.Values.Where(i => !instances.Contains(i.Instance) && i.Taps.Any(t => taps.Contains(t.Tap))).ToList())
+        foreach (var other in ledger.Instances.Values.Where(i => i.Instance != instance && i.Taps.Any(t => taps.Contains(t.Tap))).ToList())
         {
             ledger.Instances[other.Instance] = other with { Taps = [.. other.Taps.Where(t => !taps.Contains(t.Tap))] };
         }
-        foreach (var instance in instances)
+        var mine = desired.Select(d => new ShapedTap(d.Index, d.Tap, d.Minor, d.Rates.Egress, d.Rates.Ingress)).ToList();
+        if (mine.Count == 0)
         {
-            var mine = desired.Where(d => d.Instance == instance).Select(d => new ShapedTap(d.Index, d.Tap, d.Minor, d.Rates.Egress, d.Rates.Ingress)).ToList();
-            if (mine.Count == 0)
-            {
-                ledger.Instances.Remove(instance);
-            }
-            else
-            {
-                var since = ledger.Instances.TryGetValue(instance, out var held) && held.Taps.SequenceEqual(mine) ? held.Since : DateTimeOffset.UtcNow;
-                ledger.Instances[instance] = new ShapedInstance(instance, RateTags.Shaping(tags), mine, since);
-            }
+            ledger.Instances.Remove(instance);
+            return;
         }
-        ledger.Save();
+        var since = ledger.Instances.TryGetValue(instance, out var held) && held.Taps.SequenceEqual(mine) ? held.Since : DateTimeOffset.UtcNow;
+        ledger.Instances[instance] = new ShapedInstance(instance, RateTags.Shaping(tags), mine, since);
     }
 }
