@@ -40,8 +40,6 @@ public sealed class AmqpSinkTests(RabbitMqFixture rabbit) : IClassFixture<Rabbit
         [("host", "127.0.0.1"), ("port", rabbit.Server.Port.ToString(CultureInfo.InvariantCulture)), ("vhost", "hookrelay"),
          ("username", Support.Brokers.User), ("password", Support.Brokers.Password), ("exchange", _exchange), ("timeout", "5s"), .. more]), RouteTexts.None);
 
-    private static async Task<IReadOnlyList<DeliveryResult>> Deliver(AmqpSink sink, params SinkMessage[] messages) =>
-        await sink.DeliverBatchAsync(messages, TestContext.Current.CancellationToken);
 
     /// <summary>A topic exchange and a queue taking every ganeti.# key: what a consumer of HookRelay's events sets up.</summary>
     private async Task<string> BindQueueAsync()
@@ -73,7 +71,7 @@ public sealed class AmqpSinkTests(RabbitMqFixture rabbit) : IClassFixture<Rabbit
         var message = BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000001");
         using var sink = Sink();
 
-        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await Deliver(sink, message)));
+        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await BrokerTestEvents.Deliver(sink, message)));
 
         var got = Assert.Single(await DrainAsync(queue));
         Assert.Equal("ganeti.cluster_lab_example.instance-migrate.post.web-1_lab_example", got.RoutingKey);
@@ -93,7 +91,7 @@ public sealed class AmqpSinkTests(RabbitMqFixture rabbit) : IClassFixture<Rabbit
         var messages = BrokerTestEvents.Migrations(10);
         using var sink = Sink(("mode", "structured"));
 
-        Assert.All(await Deliver(sink, [.. messages]), r => Assert.IsType<DeliveryResult.Delivered>(r));
+        Assert.All(await BrokerTestEvents.Deliver(sink, [.. messages]), r => Assert.IsType<DeliveryResult.Delivered>(r));
 
         var got = await DrainAsync(queue);
         Assert.Equal(messages.Select(m => m.EventId), got.Select(g => g.BasicProperties.MessageId));
@@ -106,8 +104,8 @@ public sealed class AmqpSinkTests(RabbitMqFixture rabbit) : IClassFixture<Rabbit
     {
         using var sink = Sink(("exchange", "no-such-exchange"));
 
-        var retry = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000002"))));
-        Assert.IsType<DeliveryResult.Retry>(Assert.Single(await Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000002"))));
+        var retry = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await BrokerTestEvents.Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000002"))));
+        Assert.IsType<DeliveryResult.Retry>(Assert.Single(await BrokerTestEvents.Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000002"))));
 
         Assert.Contains("NOT_FOUND - no exchange 'no-such-exchange' in vhost 'hookrelay'", retry.Reason, StringComparison.Ordinal);
         Assert.Equal(2, sink.Connection.Opened);
@@ -119,7 +117,7 @@ public sealed class AmqpSinkTests(RabbitMqFixture rabbit) : IClassFixture<Rabbit
         await BindQueueAsync();
         using var sink = Sink(("routing_key", "elsewhere.{{ hook }}"));
 
-        var retry = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000003"))));
+        var retry = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await BrokerTestEvents.Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000003"))));
 
         Assert.Contains($"no queue takes routing key 'elsewhere.instance-migrate' on exchange '{_exchange}'", retry.Reason, StringComparison.Ordinal);
     }
@@ -129,7 +127,7 @@ public sealed class AmqpSinkTests(RabbitMqFixture rabbit) : IClassFixture<Rabbit
     {
         using var sink = Sink(("password", "wrong-" + Support.Brokers.Password));
 
-        var retry = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000004"))));
+        var retry = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await BrokerTestEvents.Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000004"))));
 
         Assert.StartsWith($"cannot connect to the AMQP broker 127.0.0.1:{rabbit.Server.Port}:", retry.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain(Support.Brokers.Password, retry.Reason, StringComparison.Ordinal);
@@ -141,42 +139,18 @@ public sealed class AmqpSinkTests(RabbitMqFixture rabbit) : IClassFixture<Rabbit
         var queue = await BindQueueAsync();
         var messages = BrokerTestEvents.Migrations(10, "019abcde-0000-7000-8001-");
         using var sink = Sink();
-        var delivered = new HashSet<string>();
-        async Task DeliverEach(IEnumerable<SinkMessage> batch, bool untilDelivered = false)
-        {
-            foreach (var message in batch)
-            {
-                // As the daemon would: again after a backoff, until the broker (back from a restart) confirms it.
-                var deadline = DateTime.UtcNow.AddSeconds(60);
-                while (Assert.Single(await Deliver(sink, message)) is not DeliveryResult.Delivered)
-                {
-                    if (!untilDelivered || DateTime.UtcNow > deadline)
-                    {
-                        break;
-                    }
-                    await Task.Delay(500, TestContext.Current.CancellationToken);
-                }
-                if (untilDelivered || !delivered.Contains(message.EventId))
-                {
-                    delivered.Add(message.EventId);
-                }
-            }
-        }
+        var redelivery = new Redelivery(sink);
 
-        await DeliverEach(messages.Take(5));
+        await redelivery.OnceAsync(messages.Take(5));
         await rabbit.Server.StopAsync();
-        foreach (var message in messages.Skip(5).Take(2))
-        {
-            Assert.IsType<DeliveryResult.Retry>(Assert.Single(await Deliver(sink, message)));
-        }
+        Assert.All(await redelivery.OnceAsync(messages.Skip(5).Take(2)), r => Assert.IsType<DeliveryResult.Retry>(r));
         await rabbit.Server.StartAgainAsync();
         // The rest, and one that did arrive again (its confirm lost), through the reconnected sink.
-        await DeliverEach(messages.Skip(4), untilDelivered: true);
+        await redelivery.AgainAsync(messages.Skip(4), repeat: messages[4]);
 
-        Assert.Equal(10, delivered.Count);
+        Assert.Equal(10, redelivery.Acknowledged.Count);
         var ids = (await DrainAsync(queue)).Select(m => m.BasicProperties.MessageId!).ToList();
-        Assert.Equal(messages.Select(m => m.EventId), ids.Distinct());
-        Assert.Equal([messages[4].EventId], ids.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key));
+        Redelivery.AssertEachOnceButTheRepeat(messages, ids, repeat: messages[4]);
     }
 
     [Fact]

@@ -30,6 +30,62 @@ internal static class BrokerTestEvents
             .ToDictionary(p => p.Name, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText(), StringComparer.Ordinal);
 
     public static string Data(SinkMessage message) => Document(message).GetProperty("data").GetRawText();
+
+    /// <summary>One attempt of a broker sink at <paramref name="messages"/>, as the daemon makes it: a result per message.</summary>
+    public static async Task<IReadOnlyList<DeliveryResult>> Deliver(IBatchSink sink, params SinkMessage[] messages) =>
+        await sink.DeliverBatchAsync(messages, TestContext.Current.CancellationToken);
+}
+
+/// <summary>
+/// The daemon's part in a test of a broker that goes away mid-stream: each message offered to
+/// the sink one by one, and, after the broker is back, what it did not acknowledge offered again
+/// until it does (as the daemon's retry would, within a minute), together with one it did
+/// acknowledge, as if that acknowledgement had been lost. Which ids the broker acknowledged.
+/// </summary>
+internal sealed class Redelivery(IBatchSink sink)
+{
+    public HashSet<string> Acknowledged { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>One attempt each; the results in order.</summary>
+    public async Task<List<DeliveryResult>> OnceAsync(IEnumerable<SinkMessage> messages)
+    {
+        var results = new List<DeliveryResult>();
+        foreach (var message in messages)
+        {
+            results.Add(await AttemptAsync(message));
+        }
+        return results;
+    }
+
+    /// <summary>Of <paramref name="messages"/>, each not yet acknowledged, and <paramref name="repeat"/>, until the broker acknowledges it.</summary>
+    public async Task AgainAsync(IEnumerable<SinkMessage> messages, SinkMessage repeat)
+    {
+        foreach (var message in messages.Where(m => !Acknowledged.Contains(m.EventId) || m.EventId == repeat.EventId).ToList())
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (await AttemptAsync(message) is not DeliveryResult.Delivered && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(500, TestContext.Current.CancellationToken);
+            }
+        }
+    }
+
+    /// <summary>What a consumer received: every message, in order, and only <paramref name="repeat"/> twice.</summary>
+    public static void AssertEachOnceButTheRepeat(IReadOnlyList<SinkMessage> sent, IReadOnlyList<string> receivedIds, SinkMessage repeat)
+    {
+        Assert.Equal(sent.Select(m => m.EventId), receivedIds.Distinct());
+        Assert.Equal([repeat.EventId], receivedIds.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key));
+    }
+
+    private async Task<DeliveryResult> AttemptAsync(SinkMessage message)
+    {
+        var result = Assert.Single(await BrokerTestEvents.Deliver(sink, message));
+        if (result is DeliveryResult.Delivered)
+        {
+            Acknowledged.Add(message.EventId);
+        }
+        return result;
+    }
 }
 
 /// <summary>mosquitto_sub (Debian's mosquitto-clients) subscribed before a test publishes, each message it got as its JSON line (%j).</summary>

@@ -16,8 +16,6 @@ public sealed class KafkaSinkTests : IDisposable
     private KafkaSink Sink(params (string, string)[] more) => KafkaSink.Create(SinkTestEvents.Settings("kafka",
         [("bootstrap_servers", _cluster.BootstrapServers), ("topic", _topic), ("timeout", "5s"), .. more]), RouteTexts.None);
 
-    private static async Task<IReadOnlyList<DeliveryResult>> Deliver(KafkaSink sink, params SinkMessage[] messages) =>
-        await sink.DeliverBatchAsync(messages, TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task Binary_mode_keys_by_instance_with_every_attribute_as_a_ce_header_and_the_data_as_value()
@@ -25,7 +23,7 @@ public sealed class KafkaSinkTests : IDisposable
         var message = BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000001");
         using var sink = Sink();
 
-        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await Deliver(sink, message)));
+        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await BrokerTestEvents.Deliver(sink, message)));
 
         var got = Assert.Single(_cluster.Read(_topic, 1));
         Assert.Equal("web-1.lab.example", got.GetProperty("key").GetString());
@@ -41,7 +39,7 @@ public sealed class KafkaSinkTests : IDisposable
         var messages = BrokerTestEvents.Migrations(50);
         using var sink = Sink(("mode", "structured"));
 
-        Assert.All(await Deliver(sink, [.. messages]), r => Assert.IsType<DeliveryResult.Delivered>(r));
+        Assert.All(await BrokerTestEvents.Deliver(sink, [.. messages]), r => Assert.IsType<DeliveryResult.Delivered>(r));
 
         var got = _cluster.Read(_topic, 50);
         Assert.Equal(messages.Select(m => m.EventId), got.Select(g => JsonDocument.Parse(g.GetProperty("payload").GetString()!).RootElement.GetProperty("id").GetString()));
@@ -54,7 +52,7 @@ public sealed class KafkaSinkTests : IDisposable
         using var sink = KafkaSink.Create(SinkTestEvents.Settings("kafka",
             ("bootstrap_servers", $"127.0.0.1:{ServiceProcesses.FreeLoopbackPort()}"), ("topic", _topic), ("timeout", "2s")), RouteTexts.None);
 
-        var retry = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000002"))));
+        var retry = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await BrokerTestEvents.Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000002"))));
 
         Assert.StartsWith("the Kafka cluster 127.0.0.1:", retry.Reason, StringComparison.Ordinal);
         Assert.Contains("no delivery report within 2 s", retry.Reason, StringComparison.Ordinal);

@@ -25,8 +25,6 @@ public sealed class MqttSinkTests : IAsyncLifetime
     private MqttSink Sink(params (string, string)[] more) => MqttSink.Create(SinkTestEvents.Settings("mqtt",
         [("host", "127.0.0.1"), ("port", _broker.Port.ToString(CultureInfo.InvariantCulture)), ("timeout", "5s"), .. more]), RouteTexts.None);
 
-    private static async Task<IReadOnlyList<DeliveryResult>> Deliver(MqttSink sink, params SinkMessage[] messages) =>
-        await sink.DeliverBatchAsync(messages, TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task Binary_mode_under_mqtt_5_carries_every_attribute_as_a_user_property_and_the_data_as_payload()
@@ -35,7 +33,7 @@ public sealed class MqttSinkTests : IAsyncLifetime
         var message = BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000001");
         using var sink = Sink();
 
-        Assert.All(await Deliver(sink, message), r => Assert.IsType<DeliveryResult.Delivered>(r));
+        Assert.All(await BrokerTestEvents.Deliver(sink, message), r => Assert.IsType<DeliveryResult.Delivered>(r));
 
         var got = Assert.Single(await subscriber.MessagesAsync(1));
         Assert.Equal("ganeti/cluster.lab.example/instance-migrate/post/web-1.lab.example", got.GetProperty("topic").GetString());
@@ -53,7 +51,7 @@ public sealed class MqttSinkTests : IAsyncLifetime
         var messages = BrokerTestEvents.Migrations(5);
         using var sink = Sink(("protocol", "3.1.1"));
 
-        Assert.All(await Deliver(sink, [.. messages]), r => Assert.IsType<DeliveryResult.Delivered>(r));
+        Assert.All(await BrokerTestEvents.Deliver(sink, [.. messages]), r => Assert.IsType<DeliveryResult.Delivered>(r));
 
         var got = await subscriber.MessagesAsync(5);
         Assert.Equal(messages.Select(m => m.EventId), got.Select(g => JsonDocument.Parse(g.GetProperty("payload").GetString()!).RootElement.GetProperty("id").GetString()));
@@ -68,7 +66,7 @@ public sealed class MqttSinkTests : IAsyncLifetime
         var message = BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000002");
         var json = System.Text.Encoding.UTF8.GetString(message.CloudEventJson.Span).Replace("\"web-1.lab.example\"", "\"a/b+c#d\"", StringComparison.Ordinal);
 
-        Assert.All(await Deliver(sink, message with { CloudEventJson = System.Text.Encoding.UTF8.GetBytes(json) }), r => Assert.IsType<DeliveryResult.Delivered>(r));
+        Assert.All(await BrokerTestEvents.Deliver(sink, message with { CloudEventJson = System.Text.Encoding.UTF8.GetBytes(json) }), r => Assert.IsType<DeliveryResult.Delivered>(r));
 
         Assert.Equal("t/a_b_c_d/instance-migrate", Assert.Single(await subscriber.MessagesAsync(1)).GetProperty("topic").GetString());
     }
@@ -78,7 +76,7 @@ public sealed class MqttSinkTests : IAsyncLifetime
     {
         using (var sink = Sink(("retain_topic", "state/{{ instance }}")))
         {
-            Assert.All(await Deliver(sink, [.. BrokerTestEvents.Migrations(2)]), r => Assert.IsType<DeliveryResult.Delivered>(r));
+            Assert.All(await BrokerTestEvents.Deliver(sink, [.. BrokerTestEvents.Migrations(2)]), r => Assert.IsType<DeliveryResult.Delivered>(r));
         }
 
         using var late = await MosquittoSubscriber.StartAsync(_broker.Port, "state/#");
@@ -92,26 +90,26 @@ public sealed class MqttSinkTests : IAsyncLifetime
     {
         using var sink = Sink(("port", _authPort.ToString(CultureInfo.InvariantCulture)), ("username", Support.Brokers.User), ("password", "wrong-" + Support.Brokers.Password));
 
-        var retry = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000003"))));
+        var retry = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await BrokerTestEvents.Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000003"))));
 
         Assert.StartsWith($"cannot connect to the MQTT broker 127.0.0.1:{_authPort}:", retry.Reason, StringComparison.Ordinal);
         Assert.Contains("NotAuthorized", retry.Reason, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(Support.Brokers.Password, retry.Reason, StringComparison.Ordinal);
         using var right = Sink(("port", _authPort.ToString(CultureInfo.InvariantCulture)), ("username", Support.Brokers.User), ("password", Support.Brokers.Password));
-        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await Deliver(right, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000004"))));
+        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await BrokerTestEvents.Deliver(right, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000004"))));
     }
 
     [Fact]
     public async Task A_broker_that_went_away_is_a_retry_and_the_next_attempt_connects_again()
     {
         using var sink = Sink();
-        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000005"))));
+        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await BrokerTestEvents.Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000005"))));
 
         await _broker.StopAsync();
-        var down = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000006"))));
+        var down = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await BrokerTestEvents.Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000006"))));
         await _broker.StartAgainAsync();
         using var subscriber = await MosquittoSubscriber.StartAsync(_broker.Port, "ganeti/#");
-        var back = Assert.Single(await Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000006")));
+        var back = Assert.Single(await BrokerTestEvents.Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000006")));
 
         Assert.Contains("MQTT broker 127.0.0.1", down.Reason, StringComparison.Ordinal);
         Assert.IsType<DeliveryResult.Delivered>(back);
@@ -127,8 +125,8 @@ public sealed class MqttSinkTests : IAsyncLifetime
         using var trusting = Sink([.. tls, ("ca_file", _mosquitto.CaFile)]);
         using var systemRoots = Sink(tls);
 
-        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await Deliver(trusting, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000007"))));
-        var refused = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await Deliver(systemRoots, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000008"))));
+        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await BrokerTestEvents.Deliver(trusting, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000007"))));
+        var refused = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await BrokerTestEvents.Deliver(systemRoots, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000008"))));
 
         Assert.StartsWith($"cannot connect to the MQTT broker localhost:{_mosquitto.TlsPort}:", refused.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain(Support.Brokers.Password, refused.Reason, StringComparison.Ordinal);
@@ -140,29 +138,18 @@ public sealed class MqttSinkTests : IAsyncLifetime
         using var subscriber = await MosquittoSubscriber.StartAsync(_broker.Port, "ganeti/#");
         var messages = BrokerTestEvents.Migrations(20);
         using var sink = Sink();
-        var delivered = new HashSet<string>();
-        async Task DeliverEach(IEnumerable<SinkMessage> batch)
-        {
-            foreach (var message in batch)
-            {
-                if (Assert.Single(await Deliver(sink, message)) is DeliveryResult.Delivered)
-                {
-                    delivered.Add(message.EventId);
-                }
-            }
-        }
+        var redelivery = new Redelivery(sink);
 
-        await DeliverEach(messages.Take(10));
+        await redelivery.OnceAsync(messages.Take(10));
         await _broker.StopAsync();
-        await DeliverEach(messages.Skip(10).Take(3));
+        Assert.All(await redelivery.OnceAsync(messages.Skip(10).Take(3)), r => Assert.IsType<DeliveryResult.Retry>(r));
         await _broker.StartAgainAsync();
         await subscriber.SubscribedAsync(2);
         // What failed is retried, as the daemon would, and so is one that did arrive (a lost PUBACK).
-        await DeliverEach(messages.Skip(9).Where(m => !delivered.Contains(m.EventId) || m.EventId == messages[9].EventId));
+        await redelivery.AgainAsync(messages.Skip(9), repeat: messages[9]);
 
-        Assert.Equal(20, delivered.Count);
+        Assert.Equal(20, redelivery.Acknowledged.Count);
         var ids = (await subscriber.MessagesAsync(21)).Select(g => g.GetProperty("properties").GetProperty("user-properties").GetProperty("id").GetString()!).ToList();
-        Assert.Equal(messages.Select(m => m.EventId), ids.Distinct());
-        Assert.Equal([messages[9].EventId], ids.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key));
+        Redelivery.AssertEachOnceButTheRepeat(messages, ids, repeat: messages[9]);
     }
 }

@@ -34,8 +34,6 @@ public sealed class NatsSinkTests : IAsyncLifetime
     private NatsSink Sink(params (string, string)[] more) =>
         NatsSink.Create(SinkTestEvents.Settings("nats", [("url", Url), ("timeout", "3s"), .. more]), RouteTexts.None);
 
-    private static async Task<IReadOnlyList<DeliveryResult>> Deliver(NatsSink sink, params SinkMessage[] messages) =>
-        await sink.DeliverBatchAsync(messages, TestContext.Current.CancellationToken);
 
     /// <summary>Every message the stream holds, oldest first: subject, headers, payload.</summary>
     private async Task<List<(string Subject, Dictionary<string, string> Headers, string Payload)>> StoredAsync()
@@ -59,7 +57,7 @@ public sealed class NatsSinkTests : IAsyncLifetime
         var message = BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000001");
         using var sink = Sink();
 
-        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await Deliver(sink, message)));
+        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await BrokerTestEvents.Deliver(sink, message)));
 
         var (subject, headers, payload) = Assert.Single(await StoredAsync());
         Assert.Equal("ganeti.cluster_lab_example.instance-migrate.post.web-1_lab_example", subject);
@@ -75,7 +73,7 @@ public sealed class NatsSinkTests : IAsyncLifetime
         var message = BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000002");
         using var sink = Sink(("mode", "structured"));
 
-        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await Deliver(sink, message)));
+        Assert.IsType<DeliveryResult.Delivered>(Assert.Single(await BrokerTestEvents.Deliver(sink, message)));
 
         var (_, headers, payload) = Assert.Single(await StoredAsync());
         Assert.Equal(CloudEventParts.StructuredContentType, headers["Content-Type"]);
@@ -89,8 +87,8 @@ public sealed class NatsSinkTests : IAsyncLifetime
         var messages = BrokerTestEvents.Migrations(50);
         using var sink = Sink();
 
-        Assert.All(await Deliver(sink, [.. messages]), r => Assert.IsType<DeliveryResult.Delivered>(r));
-        Assert.All(await Deliver(sink, [.. messages.Take(10)]), r => Assert.IsType<DeliveryResult.Delivered>(r));
+        Assert.All(await BrokerTestEvents.Deliver(sink, [.. messages]), r => Assert.IsType<DeliveryResult.Delivered>(r));
+        Assert.All(await BrokerTestEvents.Deliver(sink, [.. messages.Take(10)]), r => Assert.IsType<DeliveryResult.Delivered>(r));
 
         Assert.Equal(messages.Select(m => m.EventId), (await StoredAsync()).Select(s => s.Headers["Nats-Msg-Id"]));
     }
@@ -100,7 +98,7 @@ public sealed class NatsSinkTests : IAsyncLifetime
     {
         using var sink = Sink(("subject", "elsewhere.{{ hook }}"));
 
-        var retry = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000003"))));
+        var retry = Assert.IsType<DeliveryResult.Retry>(Assert.Single(await BrokerTestEvents.Deliver(sink, BrokerTestEvents.Migration("019abcde-0000-7000-8000-000000000003"))));
 
         Assert.Equal($"the NATS server 127.0.0.1:{_server.Port}: no stream takes this subject (no responders): create one, or change the subject", retry.Reason);
     }
@@ -110,26 +108,16 @@ public sealed class NatsSinkTests : IAsyncLifetime
     {
         var messages = BrokerTestEvents.Migrations(20);
         using var sink = Sink();
-        var delivered = new HashSet<string>();
-        async Task DeliverEach(IEnumerable<SinkMessage> batch)
-        {
-            foreach (var message in batch)
-            {
-                if (Assert.Single(await Deliver(sink, message)) is DeliveryResult.Delivered)
-                {
-                    delivered.Add(message.EventId);
-                }
-            }
-        }
+        var redelivery = new Redelivery(sink);
 
-        await DeliverEach(messages.Take(10));
+        await redelivery.OnceAsync(messages.Take(10));
         await _server.StopAsync();
-        await DeliverEach(messages.Skip(10).Take(3));
+        Assert.All(await redelivery.OnceAsync(messages.Skip(10).Take(3)), r => Assert.IsType<DeliveryResult.Retry>(r));
         await _server.StartAgainAsync();
         // What failed is retried, as the daemon would, and so is one that did arrive (a lost ack).
-        await DeliverEach(messages.Skip(9).Where(m => !delivered.Contains(m.EventId) || m.EventId == messages[9].EventId));
+        await redelivery.AgainAsync(messages.Skip(9), repeat: messages[9]);
 
-        Assert.Equal(20, delivered.Count);
+        Assert.Equal(20, redelivery.Acknowledged.Count);
         Assert.Equal(messages.Select(m => m.EventId), (await StoredAsync()).Select(s => s.Headers["Nats-Msg-Id"]));
         Assert.Equal(2, sink.Connection.Opened);
     }
