@@ -43,6 +43,7 @@ public static class CliApp
         root.Subcommands.Add(TestSendCommand.Create(configOption));
         root.Subcommands.Add(PinCommand.Create(configOption));
         root.Subcommands.Add(ShapeCommand.Create(configOption));
+        root.Subcommands.Add(DnsCommand.Create(configOption));
         root.Subcommands.Add(VersionCommand.Create(configOption));
         return root;
     }

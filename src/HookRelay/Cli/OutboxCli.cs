@@ -45,6 +45,17 @@ public static class OutboxCli
     }
 
     /// <summary>One indented JSON document on stdout, ended by a newline.</summary>
+    /// <summary>An array of strings under <paramref name="name"/>.</summary>
+    public static void WriteStrings(Utf8JsonWriter writer, string name, IEnumerable<string> values)
+    {
+        writer.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            writer.WriteStringValue(value);
+        }
+        writer.WriteEndArray();
+    }
+
     public static void WriteJson(Action<Utf8JsonWriter> write)
     {
         using var stdout = Console.OpenStandardOutput();

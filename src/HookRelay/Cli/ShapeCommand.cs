@@ -74,9 +74,9 @@ public static class ShapeCommand
             {
                 writer.WriteStartObject();
                 writer.WriteBoolean("dry_run", dryRun);
-                WriteStrings(writer, "changes", result.Plan.Steps.Select(s => s.Says));
-                WriteStrings(writer, "conflicts", result.Plan.Conflicts);
-                WriteStrings(writer, "notes", result.Notes);
+                OutboxCli.WriteStrings(writer, "changes", result.Plan.Steps.Select(s => s.Says));
+                OutboxCli.WriteStrings(writer, "conflicts", result.Plan.Conflicts);
+                OutboxCli.WriteStrings(writer, "notes", result.Notes);
                 writer.WriteEndObject();
             });
         }
@@ -144,7 +144,7 @@ public static class ShapeCommand
                     row.Write(writer);
                 }
                 writer.WriteEndArray();
-                WriteStrings(writer, "running_unshaped", unshaped);
+                OutboxCli.WriteStrings(writer, "running_unshaped", unshaped);
                 writer.WriteEndObject();
             });
             return ExitCodes.Ok;
@@ -213,15 +213,5 @@ public static class ShapeCommand
         return new StatusRow(instance, tap.Index, tap.Tap, tap.Egress, tap.Ingress, classId, outbound?.SentBytes ?? 0, outbound?.Dropped ?? 0,
             state.Class is null ? 0 : state.Root!.Bytes, state.Class is null ? 0 : state.Root!.Drops,
             problems.Count == 0 ? "ok" : $"{string.Join(", ", problems)} ('hookrelay shape reconcile' repairs it)");
-    }
-
-    private static void WriteStrings(Utf8JsonWriter writer, string name, IEnumerable<string> values)
-    {
-        writer.WriteStartArray(name);
-        foreach (var value in values)
-        {
-            writer.WriteStringValue(value);
-        }
-        writer.WriteEndArray();
     }
 }

@@ -20,10 +20,12 @@ public static class SinkTypes
         Brokers.NatsSink.Declaration,
         Brokers.AmqpSink.Declaration,
         Brokers.KafkaSink.Declaration,
+        Dns.DnsSink.PowerDns,
+        Dns.DnsSink.Rfc2136,
     ];
 
     public static SinkType? Find(string name) => All.FirstOrDefault(t => t.Name == name);
 
     /// <summary>Types a later version delivers to: `config check` says so instead of calling them unknown.</summary>
-    public static IReadOnlyList<string> Planned { get; } = ["powerdns", "rfc2136", "netbox"];
+    public static IReadOnlyList<string> Planned { get; } = ["netbox"];
 }

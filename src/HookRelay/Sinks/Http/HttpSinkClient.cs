@@ -15,8 +15,8 @@ public sealed class HttpSinkClient : IDisposable
     private readonly IReadOnlyList<KeyValuePair<string, string>> _headers;
     private readonly AuthenticationHeaderValue? _auth;
 
-    /// <param name="bearerKey">Where the bearer token is: auth.bearer (with basic auth as the other choice), or Grafana's own token.</param>
-    public HttpSinkClient(SinkSettings settings, Uri endpoint, int connections, string bearerKey = "auth.bearer")
+    /// <param name="bearerKey">Where the bearer token is: auth.bearer (with basic auth as the other choice), Grafana's own token, or null for a far end with a key scheme of its own (PowerDNS's X-API-Key).</param>
+    public HttpSinkClient(SinkSettings settings, Uri endpoint, int connections, string? bearerKey = "auth.bearer")
     {
         Endpoint = endpoint;
         _headers = settings.SecretMap("headers");
@@ -53,8 +53,12 @@ public sealed class HttpSinkClient : IDisposable
             : throw new InvalidOperationException($"{settings.Subject}: '{key}' is not an http(s) URL");
     }
 
-    private static AuthenticationHeaderValue? Auth(SinkSettings settings, string bearerKey)
+    private static AuthenticationHeaderValue? Auth(SinkSettings settings, string? bearerKey)
     {
+        if (bearerKey is null)
+        {
+            return null;
+        }
         if (settings.Secret(bearerKey) is { } token)
         {
             return new AuthenticationHeaderValue("Bearer", token);
@@ -70,8 +74,16 @@ public sealed class HttpSinkClient : IDisposable
     /// <summary>A POST to the endpoint carrying the configured headers and credentials.</summary>
     public HttpRequestMessage Post(byte[] body, MediaTypeHeaderValue contentType)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new ByteArrayContent(body) };
+        var request = Request(HttpMethod.Post, Endpoint);
+        request.Content = new ByteArrayContent(body);
         request.Content.Headers.ContentType = contentType;
+        return request;
+    }
+
+    /// <summary>A request of any method to <paramref name="uri"/>, carrying the configured headers and credentials.</summary>
+    public HttpRequestMessage Request(HttpMethod method, Uri uri)
+    {
+        var request = new HttpRequestMessage(method, uri);
         foreach (var (header, value) in _headers)
         {
             request.Headers.TryAddWithoutValidation(header, value);

@@ -23,15 +23,17 @@ public static class CertificateTrust
             return (_, _, _, _) => true;
 #pragma warning restore CA5359
         }
-        if (settings.Text("ca_file") is not { } caFile)
-        {
-            return null;
-        }
+        return settings.Text("ca_file") is { } caFile ? FromCaFile(caFile, $"{settings.Subject}: ca_file") : null;
+    }
+
+    /// <summary>The platform's checks, with the certificates of <paramref name="caFile"/> (PEM) as the roots.</summary>
+    public static RemoteCertificateValidationCallback FromCaFile(string caFile, string what)
+    {
         var roots = new X509Certificate2Collection();
         roots.ImportFromPemFile(caFile);
         if (roots.Count == 0)
         {
-            throw new InvalidOperationException($"{settings.Subject}: ca_file {caFile} holds no PEM certificate");
+            throw new InvalidOperationException($"{what} {caFile} holds no PEM certificate");
         }
         return (_, certificate, _, errors) => TrustedBy(roots, certificate, errors);
     }

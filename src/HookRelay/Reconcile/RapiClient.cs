@@ -1,0 +1,170 @@
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using HookRelay.Sinks;
+using HookRelay.Sinks.Dns;
+
+namespace HookRelay.Reconcile;
+
+/// <summary>
+/// Ganeti's RAPI (version 2), read-only: the cluster's name and its instances with their NICs, in
+/// one bulk request each. Its certificate is self-signed, so it is pinned (the certificate or its
+/// SHA-256 fingerprint) unless a CA is given.
+/// </summary>
+public sealed class RapiClient : IDisposable
+{
+    private const int MaxAnswerBytes = 1024 * 1024 * 1024;
+    private readonly HttpClient _client;
+    private readonly Uri _root;
+    private readonly TimeSpan _timeout;
+
+    private RapiClient(HttpClient client, Uri root, TimeSpan timeout)
+    {
+        _client = client;
+        _root = root;
+        _timeout = timeout;
+    }
+
+    public string Display => $"RAPI at {_root.Scheme}://{_root.Authority}";
+
+    /// <summary>The client a sink's rapi settings describe, or null when it has none.</summary>
+    public static RapiClient? From(SinkSettings settings) => settings.Text("rapi.url") is null ? null : Create(settings);
+
+    private static RapiClient Create(SinkSettings settings)
+    {
+        var url = settings.Required("rapi.url");
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var root) || root.Scheme is not ("https" or "http"))
+        {
+            throw new InvalidOperationException($"{settings.Subject}: rapi.url '{url}' is not an http(s) URL");
+        }
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false };
+        if (Trust(settings) is { } trust)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = trust;
+        }
+        var timeout = settings.Duration("rapi.timeout", TimeSpan.FromSeconds(30));
+        var client = new HttpClient(handler) { Timeout = timeout };
+        if (settings.Secret("rapi.user") is { } user)
+        {
+            var pair = System.Text.Encoding.UTF8.GetBytes($"{user}:{settings.Secret("rapi.password") ?? ""}");
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(pair));
+        }
+        return new RapiClient(client, root, timeout);
+    }
+
+    /// <summary>
+    /// Pinned certificates (by fingerprint, or the one in a PEM file: Ganeti's RAPI certificate is
+    /// self-signed and names ganeti.example.com), a CA bundle, or both: either may vouch for the
+    /// server. Neither: the platform's own checks against the system's roots.
+    /// </summary>
+    private static RemoteCertificateValidationCallback? Trust(SinkSettings settings)
+    {
+        var pins = new List<byte[]>();
+        if (settings.Text("rapi.fingerprint") is { } fingerprint)
+        {
+            pins.Add(Convert.FromHexString(fingerprint.Replace(":", "", StringComparison.Ordinal)));
+        }
+        if (settings.Text("rapi.certificate") is { } file)
+        {
+            var certificates = new X509Certificate2Collection();
+            certificates.ImportFromPemFile(file);
+            pins.Add(certificates.Count > 0
+                ? SHA256.HashData(certificates[0].RawData)
+                : throw new InvalidOperationException($"{settings.Subject}: rapi.certificate {file} holds no PEM certificate"));
+        }
+        var authority = settings.Text("rapi.ca_file") is { } ca ? Sinks.Tls.CertificateTrust.FromCaFile(ca, $"{settings.Subject}: rapi.ca_file") : null;
+        if (pins.Count == 0)
+        {
+            return authority;
+        }
+        return (sender, certificate, chain, errors) =>
+            (certificate is not null && pins.Any(pin => CryptographicOperations.FixedTimeEquals(SHA256.HashData(certificate.GetRawCertData()), pin)))
+            || (authority is not null && authority(sender, certificate, chain, errors));
+    }
+
+    /// <summary>The cluster's name (/2/info).</summary>
+    public async Task<string> ClusterNameAsync(CancellationToken cancellationToken)
+    {
+        using var info = await GetAsync("/2/info", cancellationToken).ConfigureAwait(false);
+        return info.RootElement.GetProperty("name").GetString() ?? throw new InvalidDataException($"{Display}: /2/info has no name");
+    }
+
+    /// <summary>Every instance with its NICs (/2/instances?bulk=1), networks' IPv6 subnets filled in from /2/networks when asked.</summary>
+    public async Task<IReadOnlyList<DnsInstance>> InstancesAsync(bool withSubnet6, CancellationToken cancellationToken)
+    {
+        var subnets = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (withSubnet6)
+        {
+            using var networks = await GetAsync("/2/networks?bulk=1", cancellationToken).ConfigureAwait(false);
+            foreach (var network in networks.RootElement.EnumerateArray())
+            {
+                if (Text(network, "name") is { } name && Text(network, "network6") is { Length: > 0 } subnet6)
+                {
+                    subnets[name] = subnet6;
+                }
+            }
+        }
+        using var answer = await GetAsync("/2/instances?bulk=1", cancellationToken).ConfigureAwait(false);
+        var instances = new List<DnsInstance>();
+        foreach (var instance in answer.RootElement.EnumerateArray())
+        {
+            var ips = Texts(instance, "nic.ips");
+            var macs = Texts(instance, "nic.macs");
+            var networks = Texts(instance, "nic.networks.names");
+            var nics = new List<DnsNic>(ips.Count);
+            for (var i = 0; i < Math.Max(ips.Count, macs.Count); i++)
+            {
+                var network = i < networks.Count ? networks[i] : null;
+                nics.Add(new DnsNic(i, i < ips.Count ? ips[i] : null, i < macs.Count ? macs[i] : null, network,
+                    network is not null && subnets.TryGetValue(network, out var subnet6) ? subnet6 : null));
+            }
+            instances.Add(new DnsInstance(Text(instance, "name") ?? "", nics));
+        }
+        return instances;
+    }
+
+    private async Task<JsonDocument> GetAsync(string path, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _client.GetAsync(new Uri(_root, path), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{Display} did not answer {path} within {_timeout.TotalSeconds:0} s");
+        }
+        catch (HttpRequestException e)
+        {
+            throw new HttpRequestException($"{Display}: {e.Message}" + (e.InnerException is { } inner ? $" ({inner.Message})" : ""), e);
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new HttpRequestException($"{Display} answered {(int)response.StatusCode} {response.ReasonPhrase} for {path}");
+            }
+            if (response.Content.Headers.ContentLength > MaxAnswerBytes)
+            {
+                throw new InvalidDataException($"{Display}: {path} is larger than {MaxAnswerBytes / 1024 / 1024} MiB");
+            }
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                return await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static string? Text(JsonElement element, string property) =>
+        element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static List<string?> Texts(JsonElement element, string property) =>
+        element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Array
+            ? [.. value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString() : null)]
+            : [];
+
+    public void Dispose() => _client.Dispose();
+}
