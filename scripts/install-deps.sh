@@ -6,13 +6,16 @@ set -euo pipefail
 # server (aiosmtpd), a real QEMU (node actions talk QMP to it), the kernel's traffic control
 # (tc, nftables; iperf3 measures the shaping between namespaces), the brokers the broker sinks
 # publish to (mosquitto and mosquitto_sub, nats-server, RabbitMQ; kcat reads what reached the
-# Kafka mock cluster, since Debian has no Kafka broker), and a real two-node Ganeti
+# Kafka mock cluster, since Debian has no Kafka broker), the DNS servers the DNS sinks write
+# (PowerDNS with its sqlite backend and HTTP API, BIND with TSIG; dig and nsupdate check and write
+# beside them), and a real two-node Ganeti
 # cluster (ganeti, openssh-server; namespaces with iproute2 and util-linux, see
 # scripts/ganeti-lab.sh); systemd-analyze checks the units in packaging/ (no running systemd
 # needed). The tests start their own instances and stop them by pid.
 packages=(clang lld zlib1g-dev libsqlite3-dev sqlite3 hyperfine curl python3 git make
   prometheus-alertmanager python3-aiosmtpd ganeti openssh-server iproute2 util-linux
-  qemu-system-x86 qemu-utils nftables iperf3 mosquitto mosquitto-clients nats-server rabbitmq-server kcat systemd)
+  qemu-system-x86 qemu-utils nftables iperf3 mosquitto mosquitto-clients nats-server rabbitmq-server kcat systemd
+  pdns-server pdns-backend-sqlite3 bind9 bind9-utils bind9-dnsutils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
