@@ -24,6 +24,15 @@ public sealed class GanetiLab : IAsyncLifetime
 
     public int ReceiverPort { get; } = ServiceProcesses.FreeLoopbackPort();
 
+    /// <summary>PowerDNS inside node1 (on <see cref="Receiver"/>): the DNS port, and its API's.</summary>
+    public int DnsPort { get; } = ServiceProcesses.FreeLoopbackPort();
+
+    public int DnsApiPort { get; } = ServiceProcesses.FreeLoopbackPort();
+
+    public const string RapiUser = "hookrelay";
+
+    public const string RapiPassword = "rapi-secret-1618";
+
     public string ReceivedFile => Path.Combine(Dir, "received.jsonl");
 
     public string Bin => Path.Combine(Dir, "bin");
@@ -50,6 +59,7 @@ public sealed class GanetiLab : IAsyncLifetime
             File.Copy(Path.Combine(Path.GetDirectoryName(binary)!, name), Path.Combine(Bin, name), overwrite: true);
         }
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Support", "lab_receiver.py"), Path.Combine(Dir, "lab_receiver.py"), overwrite: true);
+        await PrepareDnsAsync();
         await File.WriteAllTextAsync(Path.Combine(Dir, "etc-hookrelay", "hookrelay.yaml"), Config());
         for (var node = 1; node <= 2; node++)
         {
@@ -59,20 +69,102 @@ public sealed class GanetiLab : IAsyncLifetime
             Background(node, $"{Bin}/hookrelay", "serve");
         }
         StartReceiver();
+        StartDns();
+    }
+
+    private string PdnsDir => Path.Combine(Dir, "pdns");
+
+    public static bool HasPowerDns => File.Exists("/usr/sbin/pdns_server") && File.Exists("/usr/bin/pdnsutil");
+
+    /// <summary>
+    /// PowerDNS's database with the lab's zones (made with pdnsutil, before the server starts), and a
+    /// read-only RAPI user on the master for `dns reconcile` (ganeti-rapi rereads its users file).
+    /// </summary>
+    private async Task PrepareDnsAsync()
+    {
+        await File.WriteAllTextAsync(Path.Combine(Dir, "etc-hookrelay", "rapi.password"), RapiPassword);
+        var users = await InNodeAsync(1, "sh", "-c", $"mkdir -p /var/lib/ganeti/rapi && echo '{RapiUser} {RapiPassword}' >> /var/lib/ganeti/rapi/users");
+        Assert.True(users.ExitCode == 0, $"RAPI user: {users.Output}");
+        if (!HasPowerDns)
+        {
+            return;
+        }
+        Directory.CreateDirectory(PdnsDir);
+        var database = Path.Combine(PdnsDir, "pdns.sqlite3");
+        var schema = await RunAsync("/usr/bin/python3", ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.commit()",
+            database, "/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql"], TimeSpan.FromSeconds(30));
+        Assert.True(schema.ExitCode == 0, schema.Output);
+        // No caches: the tests change records behind HookRelay's back (pdnsutil) and read them at once.
+        await File.WriteAllTextAsync(Path.Combine(PdnsDir, "pdns.conf"), $"""
+            launch=gsqlite3
+            gsqlite3-database={database}
+            local-address={Receiver}
+            local-port={DnsPort}
+            api=yes
+            api-key={DnsApiKey}
+            webserver=yes
+            webserver-address={Receiver}
+            webserver-port={DnsApiPort}
+            webserver-allow-from=10.78.0.0/24,127.0.0.0/8
+            socket-dir={PdnsDir}
+            guardian=no
+            daemon=no
+            cache-ttl=0
+            negquery-cache-ttl=0
+            query-cache-ttl=0
+            """);
+        foreach (var zone in DnsZones)
+        {
+            var made = await PdnsUtilAsync("create-zone", zone, "ns1.lab.example");
+            Assert.True(made.ExitCode == 0, made.Output);
+        }
+    }
+
+    public const string DnsApiKey = "lab-pdns-key-1414";
+
+    public static readonly string[] DnsZones = ["lab.example", "192.in-addr.arpa"];
+
+    private void StartDns()
+    {
+        if (HasPowerDns)
+        {
+            Background(1, "/usr/sbin/pdns_server", $"--config-dir={PdnsDir}");
+        }
+    }
+
+    /// <summary>pdnsutil on the lab's PowerDNS database: someone changing a zone behind HookRelay's back.</summary>
+    public Task<LabRun> PdnsUtilAsync(params string[] arguments) =>
+        RunAsync("/usr/bin/pdnsutil", [$"--config-dir={PdnsDir}", .. arguments], TimeSpan.FromSeconds(30));
+
+    /// <summary>What dig, run in node1, gets from the lab's PowerDNS for NAME TYPE: the values, sorted.</summary>
+    public async Task<string> DigAsync(string name, string type)
+    {
+        var run = await InNodeAsync(1, "dig", $"@{Receiver}", "-p", DnsPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "+short", "+norecurse", "+tries=1", "+time=2", name, type);
+        return string.Join(" ", run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
     }
 
     private string Config() => $$"""
         # The end-to-end tests' configuration: instance events from the master to the receiver,
         # every event from every node to a file on that node (its copies), a naming gate, and
         # disk_resize, cpu_pinning and shaping (outbound on the node's eth0, inbound on each tap) on
-        # the nodes that must act, with their outcomes to the receiver.
+        # the nodes that must act, with their outcomes to the receiver; the DNS test's instances
+        # (web-40..49) kept in the PowerDNS running in node1.
         delivery: { without_daemon: keep }
         sinks:
           receiver: { type: webhook, url: "http://{{Receiver}}:{{ReceiverPort}}/events", timeout: 2s, backoff: { initial: 200ms, max: 1s } }
           copies: { type: file, path: /var/lib/hookrelay/copies.jsonl, fsync: false }
+          dns:
+            type: powerdns
+            api: "http://{{Receiver}}:{{DnsApiPort}}"
+            key: {{DnsApiKey}}
+            zones: [lab.example, 192.in-addr.arpa]
+            ttl: 60
+            backoff: { initial: 200ms, max: 1s }
+            rapi: { url: "https://127.0.0.1:5080", user: {{RapiUser}}, password: "${file:/etc/hookrelay/rapi.password}", certificate: /var/lib/ganeti/rapi.pem }
         routes:
           - { name: everything, on_node: master, matchers: ['hook=~"instance-.*|disk-grow"'], to: [receiver] }
           - { name: copies, on_node: all, to: [copies] }
+          - { name: dns, on_node: master, matchers: ['hook=~"instance-.*"', 'phase="post"', 'instance=~"web-4[0-9][.]lab[.]example"'], to: [dns] }
           - { name: action-outcomes, matchers: ['kind="action"'], to: [receiver] }
         actions:
           disk_resize: { timeout: 5s, backoff: { initial: 500ms, max: 2s } }
