@@ -82,11 +82,20 @@ routes:
   - { name: dns, on_node: master, matchers: ['hook=~"instance-.*"', 'phase="post"'], to: [dns] }
 YAML
 reconcile() { "$bin" --config "$work/hookrelay.yaml" dns reconcile --json; }
-summary() { python3 -c '
+summary() { python3 "$work/summary.py"; }
+cat >"$work/summary.py" <<'PY'
 import json, sys
 s = json.load(sys.stdin)["sinks"][0]
-n = len(s["changes"])
-print(f"{s[\"instances\"]} instances, {n} RRsets written in {-(-n // 2000) if n else 0} PATCH requests per zone at most; read {s[\"read_ms\"]} ms, plan {s[\"plan_ms\"]} ms, write {s[\"write_ms\"]} ms")'; }
+zones = {}
+for c in s["changes"]:
+    zone = "10.in-addr.arpa" if c["name"].endswith(".in-addr.arpa.") else "bench.example"
+    zones[zone] = zones.get(zone, 0) + 1
+patches = sum(-(-n // 2000) for n in zones.values())
+kinds = {}
+for c in s["changes"]:
+    kinds[c["kind"]] = kinds.get(c["kind"], 0) + 1
+print(f'{s["instances"]} instances, {len(s["changes"])} RRsets written ({", ".join(f"{v} {k}" for k, v in sorted(kinds.items())) or "none"}) in {patches} PATCH requests; read {s["read_ms"]} ms, zones + plan {s["plan_ms"]} ms, writes {s["write_ms"]} ms')
+PY
 
 echo "machine: $(nproc) cores, $(uname -r), PowerDNS $(pdns_server --version 2>&1 | grep -o '4\.[0-9.]*' | head -1)"
 start=$(date +%s.%N); out=$(reconcile); end=$(date +%s.%N)
@@ -95,6 +104,7 @@ echo "nothing to change: $(reconcile | summary)"
 for changed in 10 1000; do
   make_state "$work/state-b-$changed.json" "$changed"
   echo "$changed changed: $(cp "$work/state-b-$changed.json" "$work/instances.json"; reconcile | summary)"
+  echo "  dig: vm-00000.bench.example A $(dig @127.0.0.1 -p "$dns_port" +short vm-00000.bench.example A), PTR of it: $(dig @127.0.0.1 -p "$dns_port" +short -x "$(dig @127.0.0.1 -p "$dns_port" +short vm-00000.bench.example A)")"
   cp "$work/state-a.json" "$work/instances.json"; reconcile >/dev/null
 done
 # Each run flips the changed instances between state A and state B: every run has exactly that many to change.
