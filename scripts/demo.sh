@@ -36,6 +36,25 @@ start=$(date +%s)
 echo "  up in $(( $(date +%s) - start )) s"
 "$lab" sh 1 gnt-node list | sed 's/^/  /'
 
+say "PowerDNS on node1 (127.0.0.1:5353, its API on :8081) for the dns sink, and a RAPI user for dns reconcile"
+mkdir -p "$LAB/pdns"
+python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.commit()" \
+  "$LAB/pdns/pdns.sqlite3" /usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql
+pdns_key="pdns_demo_$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+printf '%s\n' "$pdns_key" >"$LAB/etc-hookrelay/pdns.key"
+printf 'launch=gsqlite3\ngsqlite3-database=%s\nlocal-address=127.0.0.1\nlocal-port=5353\napi=yes\napi-key=%s\nwebserver=yes\nwebserver-address=127.0.0.1\nwebserver-port=8081\nwebserver-allow-from=127.0.0.0/8\nsocket-dir=%s\nguardian=no\ndaemon=no\n' \
+  "$LAB/pdns/pdns.sqlite3" "$pdns_key" "$LAB/pdns" >"$LAB/pdns/pdns.conf"
+for zone in lab.example 192.in-addr.arpa; do pdnsutil --config-dir="$LAB/pdns" create-zone $zone ns1.lab.example >/dev/null 2>&1; done
+"$lab" sh 1 /usr/sbin/pdns_server --config-dir="$LAB/pdns" >"$LAB/pdns/pdns.log" 2>&1 & pids+=($!)
+rapi_password=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+printf '%s' "$rapi_password" >"$LAB/etc-hookrelay/rapi.password"
+"$lab" sh 1 sh -c "echo 'hookrelay $rapi_password' >>/var/lib/ganeti/rapi/users"
+dig_sees() { # NAME TYPE: what PowerDNS answers, once the delivery is done (a few tenths of a second)
+  local seen
+  for _ in $(seq 30); do seen=$("$lab" sh 1 dig @127.0.0.1 -p 5353 +short "$1" "$2" | tr '\n' ' '); [ "${3:-x}" = "$seen" ] && break; sleep 0.2; done
+  printf '  %-66s %s\n' "dig $1 $2:" "${seen:-(nothing)}"
+}
+
 say "HookRelay on both nodes: the binaries, one configuration (examples/ganeti-tour.yaml), install, serve"
 mkdir -p "$LAB/bin"; cp "$bin" "$(dirname "$bin")/hookrelay-hook" "$LAB/bin/"
 port=8088 token="glsa_demo_$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
@@ -53,7 +72,9 @@ done
 
 say "the tour: gnt-* commands on the master, each a Ganeti job that runs the hooks"
 N1=node1.lab.example N2=node2.lab.example OS=noop+default NC="--no-name-check --no-ip-check"
-gnt gnt-instance add -t sharedfile -o $OS --disk 0:size=1G --disk 1:size=1G -B memory=256M,vcpus=2 --net 0 --net 1 -n $N1 $NC web-1.lab.example
+gnt gnt-instance add -t sharedfile -o $OS --disk 0:size=1G --disk 1:size=1G -B memory=256M,vcpus=2 --net 0:ip=192.0.2.10 --net 1 -n $N1 $NC web-1.lab.example
+dig_sees web-1.lab.example A "192.0.2.10 "
+dig_sees 10.2.0.192.in-addr.arpa PTR "web-1.lab.example. "
 gnt gnt-instance add -t diskless -o $OS -B memory=128M -n $N2 $NC db-1.lab.example
 gnt gnt-instance shutdown web-1.lab.example
 gnt gnt-instance startup web-1.lab.example
@@ -64,9 +85,16 @@ gnt gnt-instance migrate -f web-1.lab.example
 gnt gnt-instance failover -f web-1.lab.example
 gnt gnt-instance shutdown web-1.lab.example
 gnt gnt-instance rename --no-ip-check web-1.lab.example web-2.lab.example
+dig_sees web-2.lab.example A "192.0.2.10 "
+dig_sees web-1.lab.example A ""
+dig_sees 10.2.0.192.in-addr.arpa PTR "web-2.lab.example. "
+echo "  hookrelay dns reconcile --dry-run (every instance from the master's RAPI against the zones):"
+"$lab" sh 1 "$LAB/bin/hookrelay" dns reconcile --dry-run | sed 's/^/    /'
 gnt gnt-instance add -t diskless -o $OS -B memory=128M -n $N1 $NC test_vm.lab.example
 gnt gnt-instance remove -f db-1.lab.example
 gnt gnt-instance remove -f web-2.lab.example
+dig_sees web-2.lab.example A ""
+dig_sees 10.2.0.192.in-addr.arpa PTR ""
 "$lab" sh 1 gnt-job list --no-headers -o id,status,summary | tail -3 | sed 's/^/  gnt-job list: /'
 
 if [ -x /usr/bin/kvm ]; then
