@@ -17,7 +17,10 @@ public sealed record CloudEvent(string Id, DateTimeOffset Time, string OpKey, Ho
 
     public static string TypeOf(HookEvent data) => $"org.ganeti.{Safe(data.Hook)}.{Safe(data.Phase)}";
 
-    public string Source => $"ganeti://{Safe(Data.Cluster)}";
+    public string Source => SourceOf(Data.Cluster);
+
+    /// <summary>The source of every event about <paramref name="cluster"/>, HookRelay's own included.</summary>
+    public static string SourceOf(string? cluster) => $"ganeti://{Safe(cluster)}";
 
     public string? Subject => Data.Target;
 

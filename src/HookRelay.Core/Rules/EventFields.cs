@@ -21,7 +21,7 @@ public static class EventFields
     public static readonly Field DurationMs = At("duration_ms", DurationMsPath,
         e => e.Timing is { } t ? [t.DurationMs.ToString(System.Globalization.CultureInfo.InvariantCulture)] : []);
 
-    /// <summary>What an event is: "hook" for a Ganeti hook run, "action" for an action's outcome, "dead_letter" for a delivery given up.</summary>
+    /// <summary>What an event is: "hook" for a Ganeti hook run, "action" for an action's outcome, "dead_letter" for a delivery given up, "reconcile" for what a reconcile changed.</summary>
     public const string KindName = "kind";
     public const string ActionName = "action";
     public const string OutcomeName = "outcome";
@@ -29,6 +29,7 @@ public static class EventFields
     public const string HookKind = "hook";
     public const string ActionKind = "action";
     public const string DeadLetterKind = "dead_letter";
+    public const string ReconcileKind = "reconcile";
 
     /// <summary>Where HookRelay's own events (an action's outcome) say what they are, in their data.</summary>
     public const string OwnPath = "hookrelay";
@@ -36,7 +37,7 @@ public static class EventFields
     /// <summary>The values a field can take when only a few exist; empty for open-ended ones.</summary>
     public static IReadOnlyList<string> ValuesOf(string name) => name switch
     {
-        KindName => [HookKind, ActionKind, DeadLetterKind],
+        KindName => [HookKind, ActionKind, DeadLetterKind, ReconcileKind],
         OutcomeName => ["done", "skipped", "failed"],
         ActionName => [.. NodeActionTriggers.All.Select(t => t.Name)],
         _ => [],

@@ -48,6 +48,18 @@ public static class DnsCommand
             {
                 var report = await ReconcileOneAsync(sinkConfig, RouteTexts.From(config), dryRun, token).ConfigureAwait(false);
                 reports.Add(report);
+                if (!dryRun && !(report.Plan.IsEmpty && report.Plan.Conflicts.Count == 0 && report.Plan.Problems.Count == 0))
+                {
+                    try
+                    {
+                        ReconcileEvent.Publish(config, "dns", sinkConfig.Name, report.Cluster, report.Plan.Changes.Count, report.Summary, report.Plan.Conflicts.Count + report.Plan.Problems.Count);
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        // The zones are written; only the report of it is lost, and this line has it.
+                        err.WriteLine($"hookrelay: dns reconcile: sink '{sinkConfig.Name}': its reconcile event could not be queued: {Logging.HookLog.OneLine(e.Message)}");
+                    }
+                }
                 failed |= report.Plan.Conflicts.Count > 0 || report.Plan.Problems.Count > 0;
                 if (!asJson)
                 {
@@ -93,11 +105,24 @@ public static class DnsCommand
         {
             await built.Zones.ApplyAsync(plan, token).ConfigureAwait(false);
         }
-        return new Report(sinkConfig.Name, built.Zones.Provider.Display, rapi.Display, instances.Count, plan, dryRun, read, planned - read, clock.Elapsed - planned);
+        return new Report(sinkConfig.Name, cluster, built.Zones.Provider.Display, rapi.Display, instances.Count, plan, dryRun, read, planned - read, clock.Elapsed - planned);
     }
 
-    private sealed record Report(string Sink, string Server, string Rapi, int Instances, DnsPlan Plan, bool DryRun, TimeSpan Read, TimeSpan Planned, TimeSpan Written)
+    private sealed record Report(string Sink, string Cluster, string Server, string Rapi, int Instances, DnsPlan Plan, bool DryRun, TimeSpan Read, TimeSpan Planned, TimeSpan Written)
     {
+        /// <summary>"5 RRsets written (2 create, 1 update, 2 delete); conflict at ...": what the reconcile event says.</summary>
+        public string Summary
+        {
+            get
+            {
+                var counts = string.Join(", ", Enum.GetValues<ChangeKind>().Select(k => (k, n: Plan.Changes.Count(c => c.Kind == k))).Where(x => x.n > 0)
+                    .Select(x => $"{x.n} {x.k.ToString().ToLowerInvariant()}"));
+                var said = Plan.IsEmpty ? "nothing written" : $"{Plan.Changes.Count} RRsets written ({counts})";
+                var refused = Plan.Conflicts.Select(c => $"conflict at {c}").Concat(Plan.Problems).ToList();
+                return refused.Count == 0 ? said : $"{said}; {string.Join("; ", refused)}";
+            }
+        }
+
         public void Print(TextWriter output)
         {
             output.WriteLine($"sink '{Sink}' ({Server}): {Instances} instances from {Rapi}");

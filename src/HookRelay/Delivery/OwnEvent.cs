@@ -30,4 +30,25 @@ public static class OwnEvent
         data[EventFields.OwnPath] = said;
         return System.Text.Encoding.UTF8.GetBytes(document.ToJsonString());
     }
+
+    /// <summary>
+    /// An own event about no single event (what a reconcile changed): source the cluster, subject
+    /// what it concerns, data {cluster, hookrelay: {kind, ...}}, so routes and templates read the
+    /// cluster as on a hook event.
+    /// </summary>
+    public static byte[] ComposeFor(string cluster, string subject, string type, JsonObject said, DateTimeOffset now)
+    {
+        var document = new JsonObject
+        {
+            ["specversion"] = Events.CloudEvent.SpecVersion,
+            ["id"] = Guid.CreateVersion7(now).ToString(),
+            ["source"] = Events.CloudEvent.SourceOf(cluster),
+            ["type"] = type,
+            ["subject"] = subject,
+            ["time"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            ["datacontenttype"] = "application/json",
+            ["data"] = new JsonObject { ["cluster"] = cluster, [EventFields.OwnPath] = said },
+        };
+        return System.Text.Encoding.UTF8.GetBytes(document.ToJsonString());
+    }
 }

@@ -69,7 +69,14 @@ public sealed class RapiClient : IDisposable
         if (settings.Text("rapi.certificate") is { } file)
         {
             var certificates = new X509Certificate2Collection();
-            certificates.ImportFromPemFile(file);
+            try
+            {
+                certificates.ImportFromPemFile(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                throw new InvalidOperationException($"{settings.Subject}: rapi.certificate {file} cannot be read ({e.Message})");
+            }
             pins.Add(certificates.Count > 0
                 ? SHA256.HashData(certificates[0].RawData)
                 : throw new InvalidOperationException($"{settings.Subject}: rapi.certificate {file} holds no PEM certificate"));

@@ -28,6 +28,10 @@ public sealed class ConfigCheckCommandTests : IDisposable
     [InlineData("{ type: webhook, url: 'http://127.0.0.1:9/x', secret: 'whsec_not base64!' }", "secret", "not a Standard Webhooks secret")]
     [InlineData("{ type: webhook, url: 'http://127.0.0.1:9/x', body: '{\"a\": \"{{ hook }}\"}', content_type: json }", "content_type", "sink 'hook', content_type: 'json' is not a media type")]
     [InlineData("{ type: slack, url: 'ftp://hooks.example.org/x' }", "url", "is not an http(s) URL")]
+    [InlineData("{ type: rfc2136, server: '127.0.0.1:53', tsig_key: k, tsig_secret: 'not base64!', zones: [example.org] }", "tsig_secret", "sink 'hook': tsig_secret is not base64")]
+    [InlineData("{ type: powerdns, api: 'http://127.0.0.1:9', key: k, zones: [example.org], names: short }", "names", "sink 'hook': names: short needs a domain")]
+    [InlineData("{ type: powerdns, api: 'http://127.0.0.1:9', key: k, zones: [example.org], domain: vm.example.net, names: short }", "domain", "domain vm.example.net. is in none of the zones")]
+    [InlineData("{ type: powerdns, api: 'http://127.0.0.1:9', key: k, zones: [example.org], rapi: { url: 'https://127.0.0.1:5080', certificate: /nonexistent/rapi.pem } }", "certificate", "rapi.certificate /nonexistent/rapi.pem cannot be read")]
     public void A_sink_serve_could_not_build_is_an_error_at_the_setting_it_could_not_use(string sink, string key, string expected)
     {
         var (exit, output) = Check(sink);

@@ -166,6 +166,7 @@ public sealed class GanetiLab : IAsyncLifetime
           - { name: copies, on_node: all, to: [copies] }
           - { name: dns, on_node: master, matchers: ['hook=~"instance-.*"', 'phase="post"', 'instance=~"web-4[0-9][.]lab[.]example"'], to: [dns] }
           - { name: action-outcomes, matchers: ['kind="action"'], to: [receiver] }
+          - { name: reconciles, matchers: ['kind="reconcile"'], to: [receiver] }
         actions:
           disk_resize: { timeout: 5s, backoff: { initial: 500ms, max: 2s } }
           cpu_pinning: { timeout: 5s, backoff: { initial: 500ms, max: 2s } }

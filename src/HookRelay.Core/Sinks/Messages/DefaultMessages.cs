@@ -55,6 +55,10 @@ public static class DefaultMessages
         {
             DeadLetter(ev, sentence);
         }
+        else if (own == Rules.EventFields.ReconcileKind)
+        {
+            Reconcile(ev, sentence);
+        }
         else if (ev.Phase == "pre")
         {
             Pre(ev, sentence);
@@ -89,6 +93,13 @@ public static class DefaultMessages
         var own = Rules.EventFields.OwnPath;
         sentence.Text($"dead letter: sink '{ev.Text($"{own}.{Rules.EventFields.SinkName}")}' gave up on {ev.Text($"{own}.about.type")} for ").Strong(ev.Target ?? "(no target)")
             .Text($" after {ev.Text($"{own}.attempts")} attempts: {ev.Text($"{own}.reason")}");
+    }
+
+    private static void Reconcile(EventView ev, Sentence sentence)
+    {
+        var own = Rules.EventFields.OwnPath;
+        sentence.Text($"{ev.Text($"{own}.what")} reconcile of sink '{ev.Text($"{own}.{Rules.EventFields.SinkName}")}' on ").Strong(ev.Text("cluster") ?? "(no cluster)")
+            .Text($": {ev.Text($"{own}.reason")}");
     }
 
     /// <summary>A pre event is news for its gate verdicts; otherwise it says the operation is starting.</summary>

@@ -20,22 +20,23 @@ public static class DnsKeys
         Reconcile.RapiKeys.Group,
     ];
 
+    /// <summary>The layout the settings describe; each setting read just before it is checked, so a mistake is reported at its own line.</summary>
     public static DnsLayout Layout(SinkSettings settings)
     {
-        var names = settings.Text("names") == "short" ? NameMapping.FirstLabel : NameMapping.Fqdn;
-        var domain = settings.Text("domain") is { } d ? DnsNames.Absolute(d) : null;
-        if (names == NameMapping.FirstLabel && domain is null)
-        {
-            throw new InvalidOperationException($"{settings.Subject}: names: short needs a domain");
-        }
         var zones = settings.List("zones").Select(DnsNames.Absolute).Distinct(StringComparer.Ordinal).ToList();
         if (zones.Count == 0)
         {
             throw new InvalidOperationException($"{settings.Subject}: zones must name at least one zone");
         }
+        var domain = settings.Text("domain") is { } d ? DnsNames.Absolute(d) : null;
         if (domain is not null && DnsNames.ZoneOf(domain, zones) is null)
         {
             throw new InvalidOperationException($"{settings.Subject}: domain {domain} is in none of the zones");
+        }
+        var names = settings.Text("names") == "short" ? NameMapping.FirstLabel : NameMapping.Fqdn;
+        if (names == NameMapping.FirstLabel && domain is null)
+        {
+            throw new InvalidOperationException($"{settings.Subject}: names: short needs a domain");
         }
         var nics = settings.List("nics") is { Count: > 0 } ? settings.WholeNumbers("nics").ToHashSet() : null;
         var networks = settings.List("networks") is { Count: > 0 } listed ? listed.ToHashSet(StringComparer.Ordinal) : null;

@@ -81,6 +81,17 @@ public class DefaultMessagesTests
     }
 
     [Fact]
+    public void A_reconcile_says_what_was_reconciled_on_which_cluster_and_what_it_wrote()
+    {
+        var said = HookRelay.Reconcile.ReconcileEvent.Compose("dns", "pdns", "cluster.lab.example", 5, "5 RRsets written (2 create, 1 update, 2 delete)", 0, DateTimeOffset.UtcNow);
+        using var view = new EventView(said);
+
+        Assert.Equal("dns reconcile of sink 'pdns' on cluster.lab.example: 5 RRsets written (2 create, 1 update, 2 delete)", DefaultMessages.For(view).Render(TextFormat.Plain));
+        Assert.Equal("org.hookrelay.reconcile.changed", view.Text("type"));
+        Assert.Equal("pdns", view.Target ?? view.Text("subject"));
+    }
+
+    [Fact]
     public void Live_migration_names_both_nodes_the_cluster_and_the_duration()
     {
         using var view = View("instance-migrate-post-node1-01", ev => ev with { Timing = new RunTiming(DateTimeOffset.UnixEpoch, 4200) });
