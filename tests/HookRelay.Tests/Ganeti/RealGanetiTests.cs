@@ -19,11 +19,7 @@ public sealed class RealGanetiTests(GanetiLab lab)
 {
     private const string Os = "noop+default";
 
-    private async Task Gnt(params string[] command)
-    {
-        var run = await lab.GntAsync(command);
-        Assert.True(run.ExitCode == 0, $"{string.Join(' ', command)} exited {run.ExitCode}:\n{run.Output}");
-    }
+    private Task Gnt(params string[] command) => lab.GntOkAsync(command);
 
     private static bool Is(JsonElement ev, string type, string subject) =>
         ev.GetProperty("type").GetString() == type && ev.TryGetProperty("subject", out var s) && s.GetString() == subject;

@@ -76,6 +76,38 @@ public static class DnsServers
         return pdns;
     }
 
+    /// <summary>
+    /// PowerDNS taking RFC 2136 updates and AXFR signed with a TSIG key (hmac-sha256) it was given
+    /// through its API, allowed to update and transfer every test zone.
+    /// </summary>
+    public static async Task<(PowerDns Server, string TsigSecret)> PowerDnsWithTsigAsync()
+    {
+        var pdns = await PowerDnsAsync();
+        var secret = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Add("X-API-Key", ApiKey);
+        var token = TestContext.Current.CancellationToken;
+        async Task Ok(HttpResponseMessage answer, string what) =>
+            Assert.True(answer.IsSuccessStatusCode, $"PowerDNS refused {what}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(token)}");
+        await Ok(await http.PostAsync(new Uri($"{pdns.Api}/api/v1/servers/localhost/tsigkeys"), JsonContent.Create(new JsonObject
+        {
+            ["name"] = TsigName, ["algorithm"] = "hmac-sha256", ["key"] = secret,
+        }), token), "the TSIG key");
+        foreach (var zone in Zones)
+        {
+            await Ok(await http.PutAsync(new Uri($"{pdns.Api}/api/v1/servers/localhost/zones/{zone}/metadata/TSIG-ALLOW-DNSUPDATE"), JsonContent.Create(new JsonObject
+            {
+                ["metadata"] = new JsonArray(TsigName),
+            }), token), $"TSIG-ALLOW-DNSUPDATE for {zone}");
+            // The API keeps TSIG-ALLOW-AXFR to itself: a zone's primary TSIG keys are what sets it.
+            await Ok(await http.PutAsync(new Uri($"{pdns.Api}/api/v1/servers/localhost/zones/{zone}"), JsonContent.Create(new JsonObject
+            {
+                ["master_tsig_key_ids"] = new JsonArray(TsigName + "."),
+            }), token), $"the transfer key of {zone}");
+        }
+        return (pdns, secret);
+    }
+
     public static async Task<Bind> BindAsync()
     {
         if (!File.Exists("/usr/sbin/named") || !File.Exists("/usr/sbin/tsig-keygen"))

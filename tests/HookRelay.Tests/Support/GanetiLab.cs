@@ -197,6 +197,13 @@ public sealed class GanetiLab : IAsyncLifetime
     /// <summary>A gnt-* command on the master.</summary>
     public Task<LabRun> GntAsync(params string[] command) => InNodeAsync(1, command);
 
+    /// <summary>A gnt-* command on the master that must succeed; its output is the failure message otherwise.</summary>
+    public async Task GntOkAsync(params string[] command)
+    {
+        var run = await GntAsync(command);
+        Assert.True(run.ExitCode == 0, $"{string.Join(' ', command)} exited {run.ExitCode}:\n{run.Output}");
+    }
+
     /// <summary>Every request the receiver has taken so far, as CloudEvents.</summary>
     public IReadOnlyList<JsonElement> Received() => File.Exists(ReceivedFile)
         ? [.. File.ReadAllLines(ReceivedFile).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("body").Clone())]
