@@ -91,7 +91,9 @@ public static class DnsServers
             Assert.True(answer.IsSuccessStatusCode, $"PowerDNS refused {what}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(token)}");
         await Ok(await http.PostAsync(new Uri($"{pdns.Api}/api/v1/servers/localhost/tsigkeys"), JsonContent.Create(new JsonObject
         {
-            ["name"] = TsigName, ["algorithm"] = "hmac-sha256", ["key"] = secret,
+            ["name"] = TsigName,
+            ["algorithm"] = "hmac-sha256",
+            ["key"] = secret,
         }), token), "the TSIG key");
         foreach (var zone in Zones)
         {
