@@ -18,6 +18,10 @@ publish:
 	dotnet publish src/HookRelay/HookRelay.csproj -c Release -r linux-x64 -o $(PUBLISH_DIR) -p:SourceRevisionId=$(COMMIT)
 	dotnet publish src/HookRelay.Hook/HookRelay.Hook.csproj -c Release -r linux-x64 -o $(PUBLISH_DIR) -p:SourceRevisionId=$(COMMIT)
 
+# The Debian package from the published binaries, checked by lintian (scripts/build-deb.sh).
+deb: publish
+	./scripts/build-deb.sh $(PUBLISH_DIR)
+
 # The AOT binary is built first: the tests run it as Ganeti would.
 test: deps publish
 	dotnet format --verify-no-changes

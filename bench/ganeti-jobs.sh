@@ -33,6 +33,8 @@ sinks: { chat: { type: webhook, url: "http://127.0.0.1:$port/hook", timeout: 5s 
 routes:
   - { name: reboots, on_node: master, matchers: ['hook="instance-reboot"'], to: [chat] }
 YAML
+# Each node has its own /etc/hookrelay: the same file on both.
+cp "$LAB/etc-hookrelay/hookrelay.yaml" "$LAB/node2/etc-hookrelay/"
 for n in 1 2; do "$lab" sh $n "$LAB/bin/hookrelay" serve 2>/dev/null & pids+=($!); done
 sed "s#http://127.0.0.1:9/hook#http://127.0.0.1:$port/hook#" "$here/seed-reboot-hook.sh" >"$LAB/seed-reboot-hook.sh"; chmod +x "$LAB/seed-reboot-hook.sh"
 "$lab" sh 1 gnt-instance add -t diskless -o noop+default -B memory=128M -n node1.lab.example \

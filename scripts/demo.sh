@@ -63,12 +63,10 @@ printf '%s\n' "$token" >"$LAB/etc-hookrelay/grafana.token"
 sed "s#https://grafana.example.org#http://127.0.0.1:$port#" examples/ganeti-tour.yaml >"$LAB/etc-hookrelay/hookrelay.yaml"
 echo "  (the receiver on node1's 127.0.0.1:$port stands in for Slack and Grafana; it refuses its first request)"
 "$lab" sh 1 python3 "$root/scripts/demo-receiver.py" $port "$token" "$LAB/receiver.log" & pids+=($!)
-for n in 1 2; do
-  echo "  node$n: hookrelay install"
-  "$lab" sh $n "$LAB/bin/hookrelay" install | tail -1 | sed 's/^/    /'
-  "$lab" sh $n "$LAB/bin/hookrelay" serve 2>>"$LAB/serve-node$n.log" & pids+=($!)
-done
 "$lab" sh 1 "$LAB/bin/hookrelay" config check | sed 's/^/  /'
+echo "  node1: hookrelay cluster push (the configuration and the secret files it names to every node, install everywhere, then cluster check)"
+"$lab" sh 1 "$LAB/bin/hookrelay" cluster push | sed 's/^/    /'
+for n in 1 2; do "$lab" sh $n "$LAB/bin/hookrelay" serve 2>>"$LAB/serve-node$n.log" & pids+=($!); done
 
 say "the tour: gnt-* commands on the master, each a Ganeti job that runs the hooks"
 N1=node1.lab.example N2=node2.lab.example OS=noop+default NC="--no-name-check --no-ip-check"

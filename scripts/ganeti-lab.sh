@@ -2,8 +2,9 @@
 # A real two-node Ganeti 3.0 cluster on this one Debian 12 machine, for the demo and the
 # end-to-end tests. Each node is a set of namespaces (UTS, mount, network) held open by a
 # sleeping process: its own hostname, /etc/ganeti, /var/lib/ganeti, sshd, and its own
-# /var/lib/hookrelay (outbox); /etc/hookrelay is one directory both nodes see (one configuration,
-# as on a managed fleet). A bridge in a third namespace joins them. Fake hypervisor, sharedfile
+# /var/lib/hookrelay (outbox) and /etc/hookrelay (node1's is $LAB/etc-hookrelay, node2's
+# $LAB/node2/etc-hookrelay: each node has its own copy of the configuration, as on a real fleet,
+# kept equal by `hookrelay cluster push` or by whoever set the lab up). A bridge in a third namespace joins them. Fake hypervisor, sharedfile
 # storage both nodes see, so instances migrate, fail over and grow disks; and, where QEMU is
 # installed, Ganeti's real kvm hypervisor beside it (`gnt-instance add -H kvm ...`): QEMU under
 # KVM (TCG without /dev/kvm), a disk that boots into a halt so an idle guest costs no CPU.
@@ -62,7 +63,9 @@ SH
 node_up() { # n
   local n=$1 d="$LAB/node$1" sw
   alive "$n" && return 0
-  mkdir -p "$d"/{etc-ganeti,lib,run,log,ssh,etc-ssh,file-storage,hookrelay}
+  mkdir -p "$d"/{etc-ganeti,lib,run,log,ssh,etc-ssh,file-storage,hookrelay,etc-hookrelay}
+  local etc_hookrelay="$d/etc-hookrelay"
+  [ "$n" = 1 ] && etc_hookrelay="$LAB/etc-hookrelay"
   cp -a /etc/ganeti/. "$d/etc-ganeti/"; cp -a /etc/ssh/. "$d/etc-ssh/"; rm -f "$d"/etc-ssh/ssh_host_*
   # Ganeti refuses file storage outside the paths listed here.
   printf '/srv/ganeti/file-storage\n/srv/ganeti/shared-file-storage\n' >"$d/etc-ganeti/file-storage-paths"
@@ -90,7 +93,7 @@ node_up() { # n
     mount --bind '$d/file-storage' /srv/ganeti/file-storage
     mount --bind '$LAB/shared-storage' /srv/ganeti/shared-file-storage
     mount --bind '$LAB/os' /srv/ganeti/os
-    mount --bind '$LAB/etc-hookrelay' /etc/hookrelay
+    mount --bind '$etc_hookrelay' /etc/hookrelay
     mount --bind '$d/hookrelay' /var/lib/hookrelay
     mkdir -p /run/sshd; ssh-keygen -A >/dev/null
     /usr/sbin/sshd -o PermitRootLogin=prohibit-password -o UseDNS=no -o PidFile=/run/ganeti/sshd.pid

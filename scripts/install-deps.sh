@@ -11,11 +11,13 @@ set -euo pipefail
 # beside them), and a real two-node Ganeti
 # cluster (ganeti, openssh-server; namespaces with iproute2 and util-linux, see
 # scripts/ganeti-lab.sh); systemd-analyze checks the units in packaging/ (no running systemd
-# needed). The tests start their own instances and stop them by pid.
+# needed); dpkg-dev, binutils and lintian build and check the .deb (scripts/build-deb.sh). The
+# tests start their own instances and stop them by pid.
 packages=(clang lld zlib1g-dev libsqlite3-dev sqlite3 hyperfine curl python3 git make
   prometheus-alertmanager python3-aiosmtpd ganeti openssh-server iproute2 util-linux
   qemu-system-x86 qemu-utils nftables iperf3 mosquitto mosquitto-clients nats-server rabbitmq-server kcat systemd
-  pdns-server pdns-backend-sqlite3 bind9 bind9-utils bind9-dnsutils)
+  pdns-server pdns-backend-sqlite3 bind9 bind9-utils bind9-dnsutils
+  lintian dpkg-dev binutils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

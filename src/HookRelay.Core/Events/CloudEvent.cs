@@ -27,6 +27,9 @@ public sealed record CloudEvent(string Id, DateTimeOffset Time, string OpKey, Ho
     /// <summary>A sample sent by `hookrelay test-send`, not an operation: the far end must be able to tell.</summary>
     public bool Test { get; init; }
 
+    /// <summary>Which HookRelay rendered it (<see cref="EventStamp"/>); none when unknown.</summary>
+    public EventStamp? Stamp { get; init; }
+
     /// <summary>The extension attribute a test event carries ("true"), and every sink shows in its own way.</summary>
     public const string TestAttribute = "hookrelaytest";
 
@@ -44,6 +47,11 @@ public sealed record CloudEvent(string Id, DateTimeOffset Time, string OpKey, Ho
         writer.WriteString("time", Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture));
         writer.WriteString("datacontenttype", "application/json");
         writer.WriteString("opkey", OpKey);
+        if (Stamp is { } stamp)
+        {
+            writer.WriteString(EventStamp.VersionAttribute, stamp.Version);
+            writer.WriteString(EventStamp.ConfigAttribute, stamp.ConfigHash);
+        }
         if (Test)
         {
             writer.WriteString(TestAttribute, "true");

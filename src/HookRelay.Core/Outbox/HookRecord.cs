@@ -123,7 +123,7 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
             Gates = Gates,
             Timing = StartedAt is { } started ? new RunTiming(started, (long)(Time - started).TotalMilliseconds) : null,
         };
-        return new CloudEvent(EventId, Time, OpKey.Compute(ev.Env), ev);
+        return new CloudEvent(EventId, Time, OpKey.Compute(ev.Env), ev) { Stamp = EventStamp.Current };
     }
 
     public static HookRecord For(HookEvent ev, string node, DateTimeOffset now) =>

@@ -12,6 +12,11 @@ public static partial class SecretReferences
 {
     public static bool HasReference(string raw) => Reference().IsMatch(raw);
 
+    /// <summary>Every file a text's ${file:...} references name (a $${ is no reference), in order, once each.</summary>
+    public static IReadOnlyList<string> Files(string raw) =>
+        [.. Reference().Matches(raw).Where(m => m.Groups["kind"].Value == "file" && (m.Index == 0 || raw[m.Index - 1] != '$'))
+            .Select(m => m.Groups["what"].Value).Distinct(StringComparer.Ordinal)];
+
     /// <summary>Checks the syntax of every reference in a value; returns a message for the first bad one.</summary>
     public static string? SyntaxError(string raw)
     {

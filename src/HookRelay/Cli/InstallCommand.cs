@@ -23,10 +23,11 @@ public static class InstallCommand
         };
         var binary = new Option<string>("--binary") { Description = "The executable to link to (default: hookrelay-hook beside this one, else this one)" };
         var json = new Option<bool>("--json") { Description = "Print the changes as JSON" };
+        var reload = new Option<bool>("--reload") { Description = "Then tell this node's hookrelay serve to read the configuration again (SIGHUP), as `cluster push` does" };
 
         var install = new Command("install", "Link hookrelay into exactly the hooks directories the configuration needs; remove its stale links")
         {
-            hooksRoot, createRoot, dryRun, linkName, binary, json,
+            hooksRoot, createRoot, dryRun, linkName, binary, json, reload,
         };
         install.SetAction(r =>
         {
@@ -36,8 +37,13 @@ public static class InstallCommand
                 Console.Error.WriteLine($"hookrelay: install: --hooks-root {given} does not exist (Ganeti's is {HookInstaller.DefaultHooksRoot}); check the path, or add --create-root");
                 return ExitCodes.Failed;
             }
-            return Run(r.GetValue(configOption)!, r.GetValue(hooksRoot) ?? HookInstaller.DefaultHooksRoot, r.GetValue(linkName)!, r.GetValue(binary),
+            var exit = Run(r.GetValue(configOption)!, r.GetValue(hooksRoot) ?? HookInstaller.DefaultHooksRoot, r.GetValue(linkName)!, r.GetValue(binary),
                 r.GetValue(dryRun), r.GetValue(json), uninstall: false);
+            if (exit == ExitCodes.Ok && r.GetValue(reload) && !r.GetValue(dryRun) && ConfigOption.LoadOrReport(r.GetValue(configOption)!, Console.Error) is { } config)
+            {
+                Console.Error.WriteLine($"hookrelay: {Delivery.DaemonReload.Request(config.StateDir)}");
+            }
+            return exit;
         });
         // Links are told from a site's own files by what they point to: uninstall needs the name install linked to.
         var linked = new Option<string>("--binary") { Description = "The executable 'install --binary' linked to, if it was not hookrelay-hook or hookrelay" };
@@ -143,7 +149,7 @@ public static class InstallCommand
             : $"{changing}{(dryRun ? " (dry run: nothing changed)" : "")}, {inPlace} already in place");
     }
 
-    private static string StepName(InstallStep step) => step switch
+    public static string StepName(InstallStep step) => step switch
     {
         InstallStep.CreateDirectory => "create-dir",
         InstallStep.Link => "link",

@@ -192,11 +192,27 @@ public static class ServeCommand
     }
 
     /// <summary>The configuration being served, and SIGHUP's request to read it again.</summary>
-    private sealed class ServedConfig(string path, HookRelayConfig config)
+    private sealed class ServedConfig
     {
+        private readonly string _path;
         private int _reloadRequested;
 
-        public HookRelayConfig Config { get; private set; } = config;
+        public ServedConfig(string path, HookRelayConfig config)
+        {
+            _path = path;
+            Config = config;
+        }
+
+        /// <summary>The configuration in force; every event rendered from now on is stamped with its hash.</summary>
+        public HookRelayConfig Config
+        {
+            get;
+            private set
+            {
+                field = value;
+                Events.EventStamp.Current = new Events.EventStamp(VersionCommand.InformationalVersion, value.Hash);
+            }
+        }
 
         public CancellationTokenSource? Cycle { get; set; }
 
@@ -220,7 +236,7 @@ public static class ServeCommand
         public void Reload()
         {
             var errors = new StringWriter();
-            if (ConfigOption.LoadOrReport(path, errors) is not { } loaded)
+            if (ConfigOption.LoadOrReport(_path, errors) is not { } loaded)
             {
                 HookLog.Error($"reload refused, still serving the previous configuration: {errors.ToString().Trim()}");
                 return;
@@ -231,7 +247,7 @@ public static class ServeCommand
                 return;
             }
             Config = loaded;
-            HookLog.Info($"configuration reloaded from {path} ({loaded.Sinks.Count} sinks, {loaded.Routes.Count} routes)");
+            HookLog.Info($"configuration reloaded from {_path} ({loaded.Sinks.Count} sinks, {loaded.Routes.Count} routes)");
         }
     }
 }

@@ -52,7 +52,7 @@ public static class TestSendCommand
         // As the master would see it: the sample's own master, so the event has its roles.
         var vars = Samples.For(hook, phase);
         var ev = HookEventParser.Parse(vars, vars.GetValueOrDefault("GANETI_MASTER") ?? "localhost");
-        var cloudEvent = CloudEvent.For(ev, DateTimeOffset.UtcNow) with { Test = true };
+        var cloudEvent = CloudEvent.For(ev, DateTimeOffset.UtcNow) with { Test = true, Stamp = new EventStamp(VersionCommand.InformationalVersion, config.Hash) };
         var message = new SinkMessage(cloudEvent.Id, route, cloudEvent.Type, cloudEvent.ToJsonUtf8());
         var texts = RouteTexts.From(config).WithPrefix(Marker);
         ISink sink;

@@ -36,7 +36,7 @@ public static class OwnEvent
     /// what it concerns, data {cluster, hookrelay: {kind, ...}}, so routes and templates read the
     /// cluster as on a hook event.
     /// </summary>
-    public static byte[] ComposeFor(string cluster, string subject, string type, JsonObject said, DateTimeOffset now)
+    public static byte[] ComposeFor(string cluster, string subject, string type, JsonObject said, DateTimeOffset now, Events.EventStamp? stamp = null)
     {
         var document = new JsonObject
         {
@@ -49,6 +49,11 @@ public static class OwnEvent
             ["datacontenttype"] = "application/json",
             ["data"] = new JsonObject { ["cluster"] = cluster, [EventFields.OwnPath] = said },
         };
+        if (stamp is not null)
+        {
+            document[Events.EventStamp.VersionAttribute] = stamp.Version;
+            document[Events.EventStamp.ConfigAttribute] = stamp.ConfigHash;
+        }
         return System.Text.Encoding.UTF8.GetBytes(document.ToJsonString());
     }
 }

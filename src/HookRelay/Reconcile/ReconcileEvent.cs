@@ -16,7 +16,7 @@ public static class ReconcileEvent
 {
     public const string TypePrefix = OwnEvent.TypePrefix + "reconcile.";
 
-    public static byte[] Compose(string what, string sink, string cluster, int changes, string reason, int conflicts, DateTimeOffset now) =>
+    public static byte[] Compose(string what, string sink, string cluster, int changes, string reason, int conflicts, DateTimeOffset now, Events.EventStamp? stamp = null) =>
         OwnEvent.ComposeFor(cluster, sink, TypePrefix + (conflicts > 0 ? "conflicts" : "changed"), new JsonObject
         {
             [EventFields.KindName] = EventFields.ReconcileKind,
@@ -25,9 +25,10 @@ public static class ReconcileEvent
             ["changes"] = changes,
             ["conflicts"] = conflicts,
             ["reason"] = reason,
-        }, now);
+        }, now, stamp);
 
     public static void Publish(HookRelayConfig config, string what, string sink, string cluster, int changes, string reason, int conflicts) =>
         new OwnEvents(() => config, () => DeliveryStarter.Kick(config))
-            .Publish(Compose(what, sink, cluster, changes, reason, conflicts, DateTimeOffset.UtcNow), $"reconcile:{what}:{sink}");
+            .Publish(Compose(what, sink, cluster, changes, reason, conflicts, DateTimeOffset.UtcNow, new Events.EventStamp(Cli.VersionCommand.InformationalVersion, config.Hash)),
+                $"reconcile:{what}:{sink}");
 }

@@ -36,6 +36,10 @@ public sealed class RealGanetiTests(GanetiLab lab)
         Assert.Equal(256, instance.GetProperty("memory_mib").GetInt32());
         Assert.Equal(2, instance.GetProperty("vcpus").GetInt32());
         Assert.Equal("node1.lab.example", ev.GetProperty("data").GetProperty("node").GetProperty("name").GetString());
+        // Which HookRelay delivered it, and with which configuration: what receivers compare across nodes.
+        var configuration = await File.ReadAllBytesAsync(Path.Combine(lab.EtcOf(1), "hookrelay.yaml"), TestContext.Current.CancellationToken);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(configuration)), ev.GetProperty("confighash").GetString());
+        Assert.StartsWith("0.", ev.GetProperty("hookrelayversion").GetString(), StringComparison.Ordinal);
         // "Once" is counted when nothing is left to deliver anywhere, not some time after the first copy.
         await lab.WaitUntilDeliveredAsync(TimeSpan.FromSeconds(60));
         Assert.Single(lab.Received(), e => Is(e, "org.ganeti.instance-add.post", "web-11.lab.example"));

@@ -61,17 +61,26 @@ public static class DnsServers
             return [$"--config-dir={d.Path}"];
         }, dir);
         var pdns = new PowerDns(server, apiPort);
-        using var http = new HttpClient();
-        http.DefaultRequestHeaders.Add("X-API-Key", ApiKey);
-        foreach (var zone in Zones)
+        try
         {
-            var created = await http.PostAsync(new Uri($"{pdns.Api}/api/v1/servers/localhost/zones"), JsonContent.Create(new JsonObject
+            using var http = new HttpClient();
+            http.DefaultRequestHeaders.Add("X-API-Key", ApiKey);
+            foreach (var zone in Zones)
             {
-                ["name"] = zone,
-                ["kind"] = "Native",
-                ["nameservers"] = new JsonArray("ns1.lab.example."),
-            }), TestContext.Current.CancellationToken);
-            Assert.True(created.IsSuccessStatusCode, $"PowerDNS refused zone {zone}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+                var created = await http.PostAsync(new Uri($"{pdns.Api}/api/v1/servers/localhost/zones"), JsonContent.Create(new JsonObject
+                {
+                    ["name"] = zone,
+                    ["kind"] = "Native",
+                    ["nameservers"] = new JsonArray("ns1.lab.example."),
+                }), TestContext.Current.CancellationToken);
+                Assert.True(created.IsSuccessStatusCode, $"PowerDNS refused zone {zone}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+            }
+        }
+        catch
+        {
+            // A server whose set-up failed is stopped here: no test will dispose of it.
+            await server.DisposeAsync();
+            throw;
         }
         return pdns;
     }
@@ -83,31 +92,39 @@ public static class DnsServers
     public static async Task<(PowerDns Server, string TsigSecret)> PowerDnsWithTsigAsync()
     {
         var pdns = await PowerDnsAsync();
-        var secret = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        using var http = new HttpClient();
-        http.DefaultRequestHeaders.Add("X-API-Key", ApiKey);
-        var token = TestContext.Current.CancellationToken;
-        async Task Ok(HttpResponseMessage answer, string what) =>
-            Assert.True(answer.IsSuccessStatusCode, $"PowerDNS refused {what}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(token)}");
-        await Ok(await http.PostAsync(new Uri($"{pdns.Api}/api/v1/servers/localhost/tsigkeys"), JsonContent.Create(new JsonObject
+        try
         {
-            ["name"] = TsigName,
-            ["algorithm"] = "hmac-sha256",
-            ["key"] = secret,
-        }), token), "the TSIG key");
-        foreach (var zone in Zones)
-        {
-            await Ok(await http.PutAsync(new Uri($"{pdns.Api}/api/v1/servers/localhost/zones/{zone}/metadata/TSIG-ALLOW-DNSUPDATE"), JsonContent.Create(new JsonObject
+            var secret = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            using var http = new HttpClient();
+            http.DefaultRequestHeaders.Add("X-API-Key", ApiKey);
+            var token = TestContext.Current.CancellationToken;
+            async Task Ok(HttpResponseMessage answer, string what) =>
+                Assert.True(answer.IsSuccessStatusCode, $"PowerDNS refused {what}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(token)}");
+            await Ok(await http.PostAsync(new Uri($"{pdns.Api}/api/v1/servers/localhost/tsigkeys"), JsonContent.Create(new JsonObject
             {
-                ["metadata"] = new JsonArray(TsigName),
-            }), token), $"TSIG-ALLOW-DNSUPDATE for {zone}");
-            // The API keeps TSIG-ALLOW-AXFR to itself: a zone's primary TSIG keys are what sets it.
-            await Ok(await http.PutAsync(new Uri($"{pdns.Api}/api/v1/servers/localhost/zones/{zone}"), JsonContent.Create(new JsonObject
+                ["name"] = TsigName,
+                ["algorithm"] = "hmac-sha256",
+                ["key"] = secret,
+            }), token), "the TSIG key");
+            foreach (var zone in Zones)
             {
-                ["master_tsig_key_ids"] = new JsonArray(TsigName + "."),
-            }), token), $"the transfer key of {zone}");
+                await Ok(await http.PutAsync(new Uri($"{pdns.Api}/api/v1/servers/localhost/zones/{zone}/metadata/TSIG-ALLOW-DNSUPDATE"), JsonContent.Create(new JsonObject
+                {
+                    ["metadata"] = new JsonArray(TsigName),
+                }), token), $"TSIG-ALLOW-DNSUPDATE for {zone}");
+                // The API keeps TSIG-ALLOW-AXFR to itself: a zone's primary TSIG keys are what sets it.
+                await Ok(await http.PutAsync(new Uri($"{pdns.Api}/api/v1/servers/localhost/zones/{zone}"), JsonContent.Create(new JsonObject
+                {
+                    ["master_tsig_key_ids"] = new JsonArray(TsigName + "."),
+                }), token), $"the transfer key of {zone}");
+            }
+            return (pdns, secret);
         }
-        return (pdns, secret);
+        catch
+        {
+            await pdns.Server.DisposeAsync();
+            throw;
+        }
     }
 
     public static async Task<Bind> BindAsync()

@@ -60,7 +60,7 @@ public sealed class GanetiLab : IAsyncLifetime
         }
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Support", "lab_receiver.py"), Path.Combine(Dir, "lab_receiver.py"), overwrite: true);
         await PrepareDnsAsync();
-        await File.WriteAllTextAsync(Path.Combine(Dir, "etc-hookrelay", "hookrelay.yaml"), Config());
+        await WriteEtcAsync("hookrelay.yaml", Config());
         for (var node = 1; node <= 2; node++)
         {
             HooksBefore[node] = await HooksListingAsync(node);
@@ -74,6 +74,18 @@ public sealed class GanetiLab : IAsyncLifetime
 
     private string PdnsDir => Path.Combine(Dir, "pdns");
 
+    /// <summary>Each node's /etc/hookrelay, as seen from the host (the lab gives each node its own).</summary>
+    public string EtcOf(int node) => node == 1 ? Path.Combine(Dir, "etc-hookrelay") : Path.Combine(Dir, $"node{node}", "etc-hookrelay");
+
+    /// <summary>A file of /etc/hookrelay, the same on both nodes, as an operator's deployment would put it.</summary>
+    public async Task WriteEtcAsync(string name, string content)
+    {
+        for (var node = 1; node <= 2; node++)
+        {
+            await File.WriteAllTextAsync(Path.Combine(EtcOf(node), name), content);
+        }
+    }
+
     public static bool HasPowerDns => File.Exists("/usr/sbin/pdns_server") && File.Exists("/usr/bin/pdnsutil");
 
     /// <summary>
@@ -82,7 +94,7 @@ public sealed class GanetiLab : IAsyncLifetime
     /// </summary>
     private async Task PrepareDnsAsync()
     {
-        await File.WriteAllTextAsync(Path.Combine(Dir, "etc-hookrelay", "rapi.password"), RapiPassword);
+        await WriteEtcAsync("rapi.password", RapiPassword);
         var users = await InNodeAsync(1, "sh", "-c", $"mkdir -p /var/lib/ganeti/rapi && echo '{RapiUser} {RapiPassword}' >> /var/lib/ganeti/rapi/users");
         Assert.True(users.ExitCode == 0, $"RAPI user: {users.Output}");
         if (!HasPowerDns)

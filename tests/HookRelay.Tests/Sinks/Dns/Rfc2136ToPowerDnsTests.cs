@@ -12,7 +12,7 @@ public sealed class Rfc2136ToPowerDnsTests : DnsSinkContract
 
     public override async ValueTask InitializeAsync() => (_pdns, _secret) = await DnsServers.PowerDnsWithTsigAsync();
 
-    public override async ValueTask DisposeAsync() => await _pdns.Server.DisposeAsync();
+    public override async ValueTask DisposeAsync() => await (_pdns?.Server.DisposeAsync() ?? ValueTask.CompletedTask);
 
     protected override (string Type, (string, string)[] Settings) Connection(bool rightKey = true) =>
         ("rfc2136", [("server", $"127.0.0.1:{_pdns.Server.Port}"), ("tsig_key", DnsServers.TsigName),
