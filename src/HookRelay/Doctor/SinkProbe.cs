@@ -74,7 +74,7 @@ public static class SinkProbe
             var colon = text.LastIndexOf(':');
             return colon > 0 && !text.Contains("::", StringComparison.Ordinal) && int.TryParse(text[(colon + 1)..], out var port) ? (text[..colon], port) : (text.Trim('[', ']'), fallback);
         }
-        var tls = settings.Flag("tls", false);
+        var tls = settings.Declares("tls") && settings.Flag("tls", false);
         return type switch
         {
             "webhook" or "slack" or "mattermost" or "grafana" or "alertmanager" => [FromUri(settings.RequiredSecret("url"), 443)],

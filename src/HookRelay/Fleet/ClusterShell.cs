@@ -26,7 +26,7 @@ public abstract class ClusterShell
     {
         var cluster = Cli.LocalCluster.Read(Cli.LocalCluster.DefaultDirectory)
             ?? throw new InvalidOperationException($"{Cli.LocalCluster.DefaultDirectory} holds no ssconf files: is this node part of a Ganeti cluster?");
-        return File.Exists(GntCluster.Program) && Events.NodeNames.Same(cluster.Master, Here) ? new GntCluster() : new Ssh(cluster.Nodes);
+        return File.Exists(GntCluster.Program) && Events.NodeNames.Same(cluster.Master, Here) ? new GntCluster() : new Ssh(cluster.Nodes, cluster.Name);
     }
 
     /// <summary>This node's name, as Ganeti knows nodes.</summary>
@@ -117,11 +117,19 @@ public abstract class ClusterShell
         }
     }
 
-    /// <summary>ssh as root to each node, without asking anything (BatchMode): where gnt-cluster is not at hand.</summary>
-    public sealed class Ssh(IReadOnlyList<string> nodes) : ClusterShell
+    /// <summary>
+    /// ssh as root to each node, without asking anything (BatchMode), where gnt-cluster is not at
+    /// hand. Host keys are checked as Ganeti checks them: every node has the cluster's host key,
+    /// known under the cluster's name in Ganeti's own known_hosts.
+    /// </summary>
+    public sealed class Ssh(IReadOnlyList<string> nodes, string cluster) : ClusterShell
     {
+        public const string GanetiKnownHosts = "/var/lib/ganeti/known_hosts";
         private static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);
-        private static readonly string[] Options = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10"];
+
+        private string[] Options => File.Exists(GanetiKnownHosts)
+            ? ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", $"GlobalKnownHostsFile={GanetiKnownHosts}", "-o", $"HostKeyAlias={cluster}", "-o", "StrictHostKeyChecking=yes"]
+            : ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10"];
 
         public override string How => "ssh";
 

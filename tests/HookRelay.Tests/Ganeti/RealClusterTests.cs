@@ -46,6 +46,10 @@ public sealed class RealClusterTests(GanetiLab lab)
             Assert.True((await lab.InNodeAsync(1, "test", "-L", link)).ExitCode == 0, $"{link} is back");
             var after = await Hookrelay("cluster", "check", "--json");
             Assert.True(after.ExitCode == 0, after.Output);
+            // From a node that is not the master, the same check goes over ssh, as Ganeti's own tools reach the nodes.
+            var fromNode2 = await lab.InNodeAsync(2, $"{lab.Bin}/hookrelay", "cluster", "check");
+            Assert.True(fromNode2.ExitCode == 0, fromNode2.Output);
+            Assert.True(fromNode2.Output.Contains("2 nodes, through ssh", StringComparison.Ordinal), fromNode2.Output);
         }
         finally
         {
