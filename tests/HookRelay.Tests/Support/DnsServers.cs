@@ -65,6 +65,7 @@ public static class DnsServers
         {
             using var http = new HttpClient();
             http.DefaultRequestHeaders.Add("X-API-Key", ApiKey);
+            await ApiReadyAsync(http, pdns);
             foreach (var zone in Zones)
             {
                 var created = await http.PostAsync(new Uri($"{pdns.Api}/api/v1/servers/localhost/zones"), JsonContent.Create(new JsonObject
@@ -83,6 +84,28 @@ public static class DnsServers
             throw;
         }
         return pdns;
+    }
+
+    /// <summary>The DNS port answering is not the API answering: PowerDNS starts its webserver after it. Waits for the API.</summary>
+    private static async Task ApiReadyAsync(HttpClient http, PowerDns pdns)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            try
+            {
+                using var answer = await http.GetAsync(new Uri($"{pdns.Api}/api/v1/servers/localhost"), TestContext.Current.CancellationToken);
+                if (answer.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"PowerDNS's API did not answer on {pdns.Api}");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
     }
 
     /// <summary>
