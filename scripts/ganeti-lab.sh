@@ -106,8 +106,11 @@ up() {
   done
   mkdir -p "$LAB/shared-storage" "$LAB/etc-hookrelay"; make_noop_os
   mount_point /etc/hookrelay; mount_point /var/lib/hookrelay
-  { printf '127.0.0.1 localhost\n%s.10 %s\n%s.11 %s\n%s.12 %s\n' \
-      "$NET" "$CLUSTER" "$NET" "$(node_name 1)" "$NET" "$(node_name 2)"
+  # The cluster's name, and a second one with a master IP of its own, so the cluster can be renamed
+  # and back (Ganeti takes the new name's canonical name from its address: on the same address it
+  # would come back as the old name, "neither the name nor the IP address has changed").
+  { printf '127.0.0.1 localhost\n%s.10 %s\n%s.20 cluster-b.%s\n%s.11 %s\n%s.12 %s\n' \
+      "$NET" "$CLUSTER" "$NET" "$DOMAIN" "$NET" "$(node_name 1)" "$NET" "$(node_name 2)"
     # Instance names must resolve for Ganeti's name check (rename asks on a tty without it).
     for i in $(seq 1 99); do printf '%s.%d web-%d.%s db-%d.%s\n' "$NET" $((100+i)) "$i" "$DOMAIN" "$i" "$DOMAIN"; done
   } >"$LAB/hosts"
