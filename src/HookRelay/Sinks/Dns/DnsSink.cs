@@ -63,14 +63,19 @@ public sealed class DnsSink(string name, DnsZones zones, string? ownerId, Reconc
     public async ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken)
     {
         DnsEvent? change;
-        string owner;
+        string? cluster;
         bool test;
         using (var view = new EventView(message.CloudEventJson))
         {
             change = DnsEvent.From(view);
-            owner = OwnerFor(view.Text("cluster"));
+            cluster = view.Text("cluster");
             test = view.IsTest;
         }
+        if (ownerId is null && string.IsNullOrEmpty(cluster))
+        {
+            return new DeliveryResult.Failed($"sink '{Name}': the event names no cluster to own its records; set owner_id");
+        }
+        var owner = OwnerFor(cluster);
         try
         {
             if (test)
