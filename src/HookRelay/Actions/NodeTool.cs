@@ -16,7 +16,7 @@ public sealed record ToolRun(int ExitCode, string Output, string Errors)
 public sealed class NodeToolException(string message) : Exception(message);
 
 /// <summary>
-/// Runs the kernel's own tools (tc, nft, ip) with an argument list, never a shell. The prefix runs
+/// Runs the kernel's own tools (tc, nft, ip), and Ganeti's and ssh for `cluster`, with an argument list, never a shell. The prefix runs
 /// them elsewhere ("ip netns exec NS": tests shape inside a namespace they made, the code is the
 /// same). Bounded in time: a tool stuck on a kernel lock must not hold an action for ever.
 /// </summary>
@@ -48,7 +48,7 @@ public sealed class NodeTool(IReadOnlyList<string>? prefix = null, TimeSpan? tim
         }
         catch (Win32Exception e)
         {
-            throw new NodeToolException($"cannot run {line[0]}: {e.Message} (is {(command[0] == "nft" ? "nftables" : "iproute2")} installed?)");
+            throw new NodeToolException($"cannot run {line[0]}: {e.Message} (is {PackageOf(command[0])} installed?)");
         }
         var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
@@ -72,6 +72,13 @@ public sealed class NodeTool(IReadOnlyList<string>? prefix = null, TimeSpan? tim
         }
         return new ToolRun(process.ExitCode, await output.ConfigureAwait(false), await errors.ConfigureAwait(false));
     }
+
+    private static string PackageOf(string tool) => tool switch
+    {
+        "nft" => "nftables",
+        "tc" or "ip" => "iproute2",
+        _ => tool,
+    };
 
     /// <summary>Runs it and insists on success.</summary>
     public async Task<string> RequireAsync(IReadOnlyList<string> command, string? input, CancellationToken cancellationToken)

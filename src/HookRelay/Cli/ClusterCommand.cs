@@ -37,7 +37,7 @@ public static class ClusterCommand
                 .ConfigureAwait(false);
             nodes = [.. answers.Select(NodeReport.From).OrderBy(n => n.Node, StringComparer.Ordinal)];
         }
-        catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception or IOException)
+        catch (Exception e) when (e is InvalidOperationException or Actions.NodeToolException or IOException)
         {
             err.WriteLine($"hookrelay: cluster check: {e.Message}");
             return ExitCodes.Failed;
@@ -135,7 +135,7 @@ public static class ClusterCommand
                 return ExitCodes.Failed;
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception or IOException)
+        catch (Exception e) when (e is InvalidOperationException or Actions.NodeToolException or IOException)
         {
             err.WriteLine($"hookrelay: cluster push: {e.Message}");
             return ExitCodes.Failed;

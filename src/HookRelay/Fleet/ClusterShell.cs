@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace HookRelay.Fleet;
@@ -35,32 +34,12 @@ public abstract class ClusterShell
     /// <summary>Single quotes for sh: what is inside reaches the program as it is.</summary>
     public static string Quote(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
+    /// <summary>The program's exit code and everything it said (stdout, then stderr), through the same bounded runner as the node actions' tools.</summary>
     protected static async Task<(int ExitCode, string Output)> RunAsync(string program, IReadOnlyList<string> arguments, TimeSpan limit, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
-        process.StandardInput.Close();
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(limit);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish within {limit.TotalSeconds:0} s");
-        }
-        process.WaitForExit();
-        lock (output)
-        {
-            return (process.ExitCode, output.ToString());
-        }
+        // Empty input: stdin closed, so neither ssh nor gnt-cluster can wait on a terminal.
+        var run = await new Actions.NodeTool(timeout: limit).RunAsync([program, .. arguments], "", cancellationToken).ConfigureAwait(false);
+        return (run.ExitCode, run.Output + run.Errors);
     }
 
     /// <summary>Ganeti's own: `gnt-cluster command` (its output, node by node, parsed) and `gnt-cluster copyfile`.</summary>
