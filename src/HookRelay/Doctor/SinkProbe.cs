@@ -30,21 +30,20 @@ public static class SinkProbe
         {
             return Finding.Fail(area, $"cannot be built: {Logging.HookLog.OneLine(e.Message)}", "hookrelay config check");
         }
-        var fresh = new SinkSettings(sink, SinkTypes.Find(sink.Type));
         switch (sink.Type)
         {
             case "file":
-                var directory = Path.GetDirectoryName(Path.GetFullPath(fresh.Required("path")))!;
+                var directory = Path.GetDirectoryName(Path.GetFullPath(settings.Required("path")))!;
                 return Access.CanWrite(directory)
                     ? Finding.Ok(area, $"file sink: {directory} is writable")
                     : Finding.Fail(area, $"file sink: {directory} is not writable by this user", $"install -d {directory}");
             case "exec":
-                var command = fresh.Required("command");
+                var command = settings.Required("command");
                 return Access.CanExecute(command)
                     ? Finding.Ok(area, $"exec sink: {command} is executable")
                     : Finding.Fail(area, $"exec sink: {command} is not an executable file", $"chmod 0755 {command}");
         }
-        var endpoints = Endpoints(sink.Type, fresh).ToList();
+        var endpoints = Endpoints(sink.Type, settings).ToList();
         if (endpoints.Count == 0)
         {
             return Finding.Ok(area, $"{sink.Type} sink builds; nothing to connect to ahead of time (a datagram or local socket)");
@@ -69,22 +68,17 @@ public static class SinkProbe
         static (string, int) FromUri(string text, int fallback) =>
             Uri.TryCreate(text, UriKind.Absolute, out var uri) ? (uri.Host, uri.IsDefaultPort || uri.Port < 0 ? Default(uri.Scheme, fallback) : uri.Port) : (text, fallback);
         static int Default(string scheme, int fallback) => scheme switch { "http" => 80, "https" => 443, _ => fallback };
-        static (string, int) HostPort(string text, int fallback)
-        {
-            var colon = text.LastIndexOf(':');
-            return colon > 0 && !text.Contains("::", StringComparison.Ordinal) && int.TryParse(text[(colon + 1)..], out var port) ? (text[..colon], port) : (text.Trim('[', ']'), fallback);
-        }
         var tls = settings.Declares("tls") && settings.Flag("tls", false);
         return type switch
         {
             "webhook" or "slack" or "mattermost" or "grafana" or "alertmanager" => [FromUri(settings.RequiredSecret("url"), 443)],
             "powerdns" => [FromUri(settings.RequiredSecret("api"), 8081)],
-            "rfc2136" => [HostPort(settings.Required("server"), 53)],
+            "rfc2136" => [Sinks.Connections.HostPort.Split(settings.Required("server"), 53)],
             "nats" => [FromUri(settings.Required("url"), 4222)],
             "mqtt" => [(settings.Required("host"), settings.WholeNumber("port", tls ? 8883 : 1883))],
             "amqp" => [(settings.Required("host"), settings.WholeNumber("port", tls ? 5671 : 5672))],
             "email" => [(settings.Required("host"), settings.WholeNumber("port", tls ? 465 : 587))],
-            "kafka" => settings.Required("bootstrap_servers").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => HostPort(s, 9092)),
+            "kafka" => settings.Required("bootstrap_servers").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => Sinks.Connections.HostPort.Split(s, 9092)),
             "syslog" when settings.Text("address") is { } address && address.StartsWith("tcp://", StringComparison.Ordinal) => [FromUri(address, 601)],
             _ => [],
         };

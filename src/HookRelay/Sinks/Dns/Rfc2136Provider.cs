@@ -65,10 +65,7 @@ public sealed class Rfc2136Provider : IDnsProvider
 
     private static IPEndPoint Endpoint(string server, string subject)
     {
-        var (host, port) = IPEndPoint.TryParse(server, out var parsed) && parsed.Port != 0 ? (parsed.Address.ToString(), parsed.Port)
-            : server.LastIndexOf(':') is var colon and > 0 && !server.Contains("::", StringComparison.Ordinal) && int.TryParse(server[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var p)
-                ? (server[..colon], p)
-                : (server.Trim('[', ']'), 53);
+        var (host, port) = Connections.HostPort.Split(server, 53);
         if (IPAddress.TryParse(host, out var address))
         {
             return new IPEndPoint(address, port);
