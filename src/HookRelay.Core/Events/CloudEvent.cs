@@ -19,6 +19,10 @@ public sealed record CloudEvent(string Id, DateTimeOffset Time, string OpKey, Ho
 
     public string Source => SourceOf(Data.Cluster);
 
+    /// <summary>An event's time attribute: RFC 3339 in UTC with every digit .NET keeps, as every event HookRelay makes writes it.</summary>
+    public static string TimeText(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The source of every event about <paramref name="cluster"/>, HookRelay's own included.</summary>
     public static string SourceOf(string? cluster) => $"ganeti://{Safe(cluster)}";
 
@@ -44,7 +48,7 @@ public sealed record CloudEvent(string Id, DateTimeOffset Time, string OpKey, Ho
         {
             writer.WriteString("subject", Subject);
         }
-        writer.WriteString("time", Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        writer.WriteString("time", TimeText(Time));
         writer.WriteString("datacontenttype", "application/json");
         writer.WriteString("opkey", OpKey);
         if (Stamp is { } stamp)

@@ -18,6 +18,15 @@ public enum InstallStep
 
 public sealed record InstallChange(InstallStep Step, string Path, string? Detail = null);
 
+/// <summary>The hook links of a node against what its configuration needs (<see cref="HookInstaller.Inspect"/>).</summary>
+public sealed record LinkState(IReadOnlyList<InstallChange> Plan)
+{
+    public int InPlace => Plan.Count(c => c.Step == InstallStep.Unchanged);
+
+    /// <summary>Links to make, mend or remove, and files in the way of one, in the plan's order.</summary>
+    public IReadOnlyList<InstallChange> NotInPlace => [.. Plan.Where(c => c.Step is InstallStep.Link or InstallStep.Relink or InstallStep.RemoveStaleLink or InstallStep.Conflict)];
+}
+
 /// <summary>
 /// Puts a symlink to the hookrelay binary into exactly the hooks directories the configuration
 /// needs. A link is ours when it is a symlink to a file named "hookrelay" or "hookrelay-hook" (or named as the
@@ -53,6 +62,14 @@ public sealed partial class HookInstaller(string hooksRoot, string binary, strin
         }
         return needed;
     }
+
+    /// <summary>
+    /// What `install` (default link name, hookrelay-hook beside this binary) would change under
+    /// <paramref name="hooksRoot"/> for <paramref name="config"/>: nothing, on a node where every
+    /// link is in place. What `version`, `cluster check` and `doctor` report.
+    /// </summary>
+    public static LinkState Inspect(HookRelayConfig config, string hooksRoot) =>
+        new(new HookInstaller(hooksRoot, Path.GetFullPath(Binaries.Hook), DefaultLinkName).PlanInstall(NeededDirectories(config)));
 
     public IReadOnlyList<InstallChange> PlanInstall(IReadOnlySet<string> neededDirectories)
     {

@@ -46,12 +46,9 @@ public static class VersionCommand
             var pending = new List<string>();
             if (config is not null && Directory.Exists(HookInstaller.DefaultHooksRoot))
             {
-                // What `install` would do here: nothing, on a node where every link is in place.
-                var plan = new HookInstaller(HookInstaller.DefaultHooksRoot, Path.GetFullPath(Binaries.Hook), HookInstaller.DefaultLinkName)
-                    .PlanInstall(HookInstaller.NeededDirectories(config));
-                links = plan.Count(c => c.Step == InstallStep.Unchanged);
-                pending.AddRange(plan.Where(c => c.Step is InstallStep.Link or InstallStep.Relink or InstallStep.Conflict or InstallStep.RemoveStaleLink)
-                    .Select(c => $"{InstallCommand.StepName(c.Step)} {c.Path}"));
+                var state = HookInstaller.Inspect(config, HookInstaller.DefaultHooksRoot);
+                links = state.InPlace;
+                pending.AddRange(state.NotInPlace.Select(c => $"{InstallCommand.StepName(c.Step)} {c.Path}"));
             }
             return new NodeState(VersionCommand.Version, VersionCommand.Commit, configPath, config?.Hash, problem, links, pending);
         }
@@ -83,8 +80,8 @@ public static class VersionCommand
         {
             var hooks = json.TryGetProperty("hooks", out var h) ? h : default;
             return new NodeState(json.GetProperty("version").GetString() ?? "", json.GetProperty("commit").GetString() ?? "", json.GetProperty("config").GetString() ?? "",
-                json.TryGetProperty("config_hash", out var hash) && hash.ValueKind == JsonValueKind.String ? hash.GetString() : null,
-                json.TryGetProperty("config_error", out var error) ? error.GetString() : null,
+                json.StringOf("config_hash"),
+                json.StringOf("config_error"),
                 hooks.ValueKind == JsonValueKind.Object ? hooks.GetProperty("links").GetInt32() : 0,
                 hooks.ValueKind == JsonValueKind.Object ? [.. hooks.GetProperty("pending").EnumerateArray().Select(p => p.GetString() ?? "")] : []);
         }

@@ -21,7 +21,7 @@ public static class OwnEvent
         var document = JsonNode.Parse(about.Body)?.AsObject() ?? throw new FormatException("the event is not a JSON object");
         document["id"] = Guid.CreateVersion7(now).ToString();
         document["type"] = type;
-        document["time"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        document["time"] = Events.CloudEvent.TimeText(now);
         if (document["data"] is not JsonObject data)
         {
             document["data"] = data = [];
@@ -45,7 +45,7 @@ public static class OwnEvent
             ["source"] = Events.CloudEvent.SourceOf(cluster),
             ["type"] = type,
             ["subject"] = subject,
-            ["time"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            ["time"] = Events.CloudEvent.TimeText(now),
             ["datacontenttype"] = "application/json",
             ["data"] = new JsonObject { ["cluster"] = cluster, [EventFields.OwnPath] = said },
         };

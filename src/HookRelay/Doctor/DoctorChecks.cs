@@ -53,10 +53,10 @@ public static class DoctorChecks
             yield return Finding.Fail("hooks", $"{hooksRoot} does not exist: is Ganeti installed on this node?", "apt-get install ganeti, then hookrelay install");
             yield break;
         }
-        var plan = new HookInstaller(hooksRoot, Path.GetFullPath(Hook.Binaries.Hook), HookInstaller.DefaultLinkName).PlanInstall(HookInstaller.NeededDirectories(config));
-        var inPlace = plan.Count(c => c.Step == InstallStep.Unchanged);
-        var conflicts = plan.Where(c => c.Step == InstallStep.Conflict).ToList();
-        var pending = plan.Where(c => c.Step is InstallStep.Link or InstallStep.Relink or InstallStep.RemoveStaleLink).ToList();
+        var state = HookInstaller.Inspect(config, hooksRoot);
+        var inPlace = state.InPlace;
+        var conflicts = state.NotInPlace.Where(c => c.Step == InstallStep.Conflict).ToList();
+        var pending = state.NotInPlace.Where(c => c.Step != InstallStep.Conflict).ToList();
         if (conflicts.Count > 0)
         {
             yield return Finding.Fail("hooks", $"{Counted.Of(conflicts.Count, "file", "files")} HookRelay did not create stand where its links go: {string.Join("; ", conflicts.Select(c => c.Path))}",

@@ -107,7 +107,7 @@ public sealed class RapiClient : IDisposable
             using var networks = await GetAsync("/2/networks?bulk=1", cancellationToken).ConfigureAwait(false);
             foreach (var network in networks.RootElement.EnumerateArray())
             {
-                if (Text(network, "name") is { } name && Text(network, "network6") is { Length: > 0 } subnet6)
+                if (network.StringOf("name") is { } name && network.StringOf("network6") is { Length: > 0 } subnet6)
                 {
                     subnets[name] = subnet6;
                 }
@@ -127,7 +127,7 @@ public sealed class RapiClient : IDisposable
                 nics.Add(new DnsNic(i, i < ips.Count ? ips[i] : null, i < macs.Count ? macs[i] : null, network,
                     network is not null && subnets.TryGetValue(network, out var subnet6) ? subnet6 : null));
             }
-            instances.Add(new DnsInstance(Text(instance, "name") ?? "", nics));
+            instances.Add(new DnsInstance(instance.StringOf("name") ?? "", nics));
         }
         return instances;
     }
@@ -164,9 +164,6 @@ public sealed class RapiClient : IDisposable
             }
         }
     }
-
-    private static string? Text(JsonElement element, string property) =>
-        element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static List<string?> Texts(JsonElement element, string property) =>
         element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Array

@@ -26,13 +26,13 @@ public sealed record QemuDisk(string Device, string? NodeName, string? File, lon
         var disks = new List<QemuDisk>();
         foreach (var entry in queryBlock.EnumerateArray())
         {
-            var device = Text(entry, "device") ?? "";
+            var device = entry.StringOf("device") ?? "";
             if (!entry.TryGetProperty("inserted", out var inserted) || !inserted.TryGetProperty("image", out var image)
                 || !image.TryGetProperty("virtual-size", out var size) || !size.TryGetInt64(out var bytes))
             {
                 continue;
             }
-            disks.Add(new QemuDisk(device, Text(inserted, "node-name"), Text(inserted, "file"), bytes) { Qdev = Text(entry, "qdev") ?? "" });
+            disks.Add(new QemuDisk(device, inserted.StringOf("node-name"), inserted.StringOf("file"), bytes) { Qdev = entry.StringOf("qdev") ?? "" });
         }
         return disks;
     }
@@ -64,7 +64,4 @@ public sealed record QemuDisk(string Device, string? NodeName, string? File, lon
     private static bool Names(QemuDisk disk, string id) =>
         disk.Device == id || disk.Device.StartsWith(id + "-", StringComparison.Ordinal)
         || disk.Qdev.Split('/').Any(part => part == id || part.StartsWith(id + "-", StringComparison.Ordinal));
-
-    private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

@@ -15,7 +15,7 @@ public sealed record DnsEvent(IReadOnlyList<DnsInstance> Present, IReadOnlySet<s
     {
         if (view.Phase != "post" || !view.Hook.StartsWith("instance-", StringComparison.Ordinal)
             || (view.Data.TryGetProperty("post", out var post) && post.TryGetProperty("instance", out var after) ? after : Instance(view)) is not { } instance
-            || Text(instance, "name") is not { Length: > 0 } name)
+            || instance.StringOf("name") is not { Length: > 0 } name)
         {
             return null;
         }
@@ -38,11 +38,8 @@ public sealed record DnsEvent(IReadOnlyList<DnsInstance> Present, IReadOnlySet<s
     {
         var network = nic.TryGetProperty("network", out var n) && n.ValueKind == JsonValueKind.Object ? n : (JsonElement?)null;
         var index = nic.TryGetProperty("index", out var i) && i.TryGetInt32(out var value) ? value : 0;
-        return new DnsNic(index, Text(nic, "ip"), Text(nic, "mac"), network is { } net ? Text(net, "name") : null, network is { } net6 ? Text(net6, "subnet6") : null);
+        return new DnsNic(index, nic.StringOf("ip"), nic.StringOf("mac"), network?.StringOf("name"), network?.StringOf("subnet6"));
     }
-
-    private static string? Text(JsonElement element, string property) =>
-        element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary>The names to read before planning: every name the scope's instances may own, with their owner records.</summary>
     public static IEnumerable<string> WithOwners(IEnumerable<string> names) => names.SelectMany(n => new[] { n, OwnerRecord.NameFor(n) });
