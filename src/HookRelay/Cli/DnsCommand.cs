@@ -48,11 +48,11 @@ public static class DnsCommand
             {
                 var report = await ReconcileOneAsync(sinkConfig, RouteTexts.From(config), dryRun, token).ConfigureAwait(false);
                 reports.Add(report);
-                if (!dryRun && !(report.Plan.IsEmpty && report.Plan.Conflicts.Count == 0 && report.Plan.Problems.Count == 0))
+                if (!dryRun && !(report.Plan.IsEmpty && report.Plan.Refusals.Count == 0))
                 {
                     try
                     {
-                        ReconcileEvent.Publish(config, "dns", sinkConfig.Name, report.Cluster, report.Plan.Changes.Count, report.Summary, report.Plan.Conflicts.Count + report.Plan.Problems.Count);
+                        ReconcileEvent.Publish(config, "dns", sinkConfig.Name, report.Cluster, report.Plan.Changes.Count, report.Summary, report.Plan.Refusals.Count);
                     }
                     catch (Exception e) when (e is not OutOfMemoryException)
                     {
@@ -60,7 +60,7 @@ public static class DnsCommand
                         err.WriteLine($"hookrelay: dns reconcile: sink '{sinkConfig.Name}': its reconcile event could not be queued: {Logging.HookLog.OneLine(e.Message)}");
                     }
                 }
-                failed |= report.Plan.Conflicts.Count > 0 || report.Plan.Problems.Count > 0;
+                failed |= report.Plan.Refusals.Count > 0;
                 if (!asJson)
                 {
                     report.Print(output);
@@ -115,11 +115,8 @@ public static class DnsCommand
         {
             get
             {
-                var counts = string.Join(", ", Enum.GetValues<ChangeKind>().Select(k => (k, n: Plan.Changes.Count(c => c.Kind == k))).Where(x => x.n > 0)
-                    .Select(x => $"{x.n} {x.k.ToString().ToLowerInvariant()}"));
-                var said = Plan.IsEmpty ? "nothing written" : $"{Plan.Changes.Count} RRsets written ({counts})";
-                var refused = Plan.Conflicts.Select(c => $"conflict at {c}").Concat(Plan.Problems).ToList();
-                return refused.Count == 0 ? said : $"{said}; {string.Join("; ", refused)}";
+                var said = Plan.IsEmpty ? "nothing written" : $"{Plan.Changes.Count} RRsets written ({Plan.Counts})";
+                return Plan.Refusals.Count == 0 ? said : $"{said}; {string.Join("; ", Plan.Refusals)}";
             }
         }
 
@@ -127,11 +124,9 @@ public static class DnsCommand
         {
             output.WriteLine($"sink '{Sink}' ({Server}): {Instances} instances from {Rapi}");
             output.Write(Plan.Describe());
-            var counts = string.Join(", ", Enum.GetValues<ChangeKind>().Select(k => (k, n: Plan.Changes.Count(c => c.Kind == k))).Where(x => x.n > 0)
-                .Select(x => $"{x.n} {x.k.ToString().ToLowerInvariant()}"));
             output.WriteLine(Plan.IsEmpty
                 ? $"in sync (read {Read.TotalMilliseconds:0} ms, planned {Planned.TotalMilliseconds:0} ms)"
-                : $"{(DryRun ? "would write" : "wrote")} {Plan.Changes.Count} RRsets ({counts}) (read {Read.TotalMilliseconds:0} ms, zones + plan {Planned.TotalMilliseconds:0} ms, writes {Written.TotalMilliseconds:0} ms)");
+                : $"{(DryRun ? "would write" : "wrote")} {Plan.Changes.Count} RRsets ({Plan.Counts}) (read {Read.TotalMilliseconds:0} ms, zones + plan {Planned.TotalMilliseconds:0} ms, writes {Written.TotalMilliseconds:0} ms)");
         }
 
         public void Write(Utf8JsonWriter writer)

@@ -38,8 +38,8 @@ public static class InstallCommand
                 return ExitCodes.Failed;
             }
             var exit = Run(r.GetValue(configOption)!, r.GetValue(hooksRoot) ?? HookInstaller.DefaultHooksRoot, r.GetValue(linkName)!, r.GetValue(binary),
-                r.GetValue(dryRun), r.GetValue(json), uninstall: false);
-            if (exit == ExitCodes.Ok && r.GetValue(reload) && !r.GetValue(dryRun) && ConfigOption.LoadOrReport(r.GetValue(configOption)!, Console.Error) is { } config)
+                r.GetValue(dryRun), r.GetValue(json), uninstall: false, out var config);
+            if (exit == ExitCodes.Ok && r.GetValue(reload) && !r.GetValue(dryRun) && config is not null)
             {
                 Console.Error.WriteLine($"hookrelay: {Delivery.DaemonReload.Request(config.StateDir)}");
             }
@@ -52,12 +52,14 @@ public static class InstallCommand
             hooksRoot, dryRun, linkName, linked, json,
         };
         uninstall.SetAction(r => Run(r.GetValue(configOption)!, r.GetValue(hooksRoot) ?? HookInstaller.DefaultHooksRoot, r.GetValue(linkName)!, r.GetValue(linked),
-            r.GetValue(dryRun), r.GetValue(json), uninstall: true));
+            r.GetValue(dryRun), r.GetValue(json), uninstall: true, out _));
         return [install, uninstall];
     }
 
-    private static int Run(string configPath, string hooksRoot, string linkName, string? binary, bool dryRun, bool json, bool uninstall)
+    /// <param name="config">The configuration install read (null for uninstall, which needs none).</param>
+    private static int Run(string configPath, string hooksRoot, string linkName, string? binary, bool dryRun, bool json, bool uninstall, out HookRelayConfig? config)
     {
+        config = null;
         if (!HookInstaller.IsValidLinkName(linkName))
         {
             Console.Error.WriteLine($"hookrelay: --link-name '{linkName}': Ganeti only runs names of letters, digits, '-' and '_'");
@@ -72,7 +74,7 @@ public static class InstallCommand
         }
         else
         {
-            var config = ConfigOption.LoadOrReport(configPath, Console.Error);
+            config = ConfigOption.LoadOrReport(configPath, Console.Error);
             if (config is null)
             {
                 return ExitCodes.Failed;

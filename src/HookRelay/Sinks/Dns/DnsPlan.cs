@@ -25,6 +25,13 @@ public sealed record DnsPlan(IReadOnlyList<PlannedChange> Changes, IReadOnlyList
 {
     public bool IsEmpty => Changes.Count == 0;
 
+    /// <summary>How many writes of each kind: "2 create, 1 update, 2 delete".</summary>
+    public string Counts => string.Join(", ", Enum.GetValues<ChangeKind>().Select(k => (Kind: k, Count: Changes.Count(c => c.Kind == k))).Where(x => x.Count > 0)
+        .Select(x => $"{x.Count} {x.Kind.ToString().ToLowerInvariant()}"));
+
+    /// <summary>What the plan could not do, one phrase each: the conflicts, then the problems.</summary>
+    public IReadOnlyList<string> Refusals => [.. Conflicts.Select(c => $"conflict at {c}").Concat(Problems)];
+
     /// <summary>The writes grouped by the zone each name belongs to, in plan order.</summary>
     public IEnumerable<(string Zone, IReadOnlyList<RecordChange> Changes)> ByZone(IReadOnlyList<string> zones) =>
         Changes.GroupBy(c => DnsNames.ZoneOf(c.Change.Key.Name, zones) ?? "")

@@ -93,10 +93,9 @@ public sealed class DnsSink(string name, DnsZones zones, string? ownerId, Reconc
             }
             var plan = await Zones.PlanEventAsync(change, owner, cancellationToken).ConfigureAwait(false);
             await Zones.ApplyAsync(plan, cancellationToken).ConfigureAwait(false);
-            var refused = plan.Conflicts.Select(c => $"conflict at {c}").Concat(plan.Problems).ToList();
-            return refused.Count == 0
+            return plan.Refusals.Count == 0
                 ? DeliveryResult.Ok
-                : new DeliveryResult.Failed($"{Zones.Provider.Display}: {string.Join("; ", refused)}");
+                : new DeliveryResult.Failed($"{Zones.Provider.Display}: {string.Join("; ", plan.Refusals)}");
         }
         catch (DnsProviderException e)
         {

@@ -126,7 +126,10 @@ public sealed class ZoneTransfer(IPEndPoint server, TsigKey? key, TimeSpan timeo
         }
         var signedAt = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var digest = new List<byte>(query);
-        AddVariables(digest, signedAt, error: 0);
+        var timers = new List<byte>(8);
+        Add48(timers, signedAt);
+        Add16(timers, Fudge);
+        AddVariables(digest, [.. timers], [0, 0, 0, 0]);
         var mac = Hmac(digest);
         AddName(query, key.Name);
         Add16(query, TypeTsig);
@@ -134,8 +137,7 @@ public sealed class ZoneTransfer(IPEndPoint server, TsigKey? key, TimeSpan timeo
         Add32(query, 0);
         var rdata = new List<byte>();
         AddName(rdata, key.WireAlgorithm);
-        Add48(rdata, signedAt);
-        Add16(rdata, Fudge);
+        rdata.AddRange(timers);
         Add16(rdata, (ushort)mac.Length);
         rdata.AddRange(mac);
         Add16(rdata, id);
@@ -183,13 +185,8 @@ public sealed class ZoneTransfer(IPEndPoint server, TsigKey? key, TimeSpan timeo
         digest.AddRange(stripped);
         if (first)
         {
-            // The whole variables, as in the request: name, class, TTL, algorithm, timers, error, other data.
-            AddName(digest, key!.Name);
-            Add16(digest, ClassAny);
-            Add32(digest, 0);
-            AddName(digest, key.WireAlgorithm);
-            digest.AddRange(timers.ToArray());
-            digest.AddRange(rdata[(algorithmEnd + 12 + macLength)..].ToArray());
+            // The whole variables, as in the request, with the answer's own timers, error and other data.
+            AddVariables(digest, timers, rdata[(algorithmEnd + 12 + macLength)..]);
         }
         else
         {
@@ -259,16 +256,15 @@ public sealed class ZoneTransfer(IPEndPoint server, TsigKey? key, TimeSpan timeo
         };
     }
 
-    private void AddVariables(List<byte> digest, ulong signedAt, ushort error)
+    /// <summary>The TSIG variables a MAC covers (RFC 8945 §4.3.3): key name, class, TTL, algorithm, then the timers (time signed, fudge) and the error and other data as sent.</summary>
+    private void AddVariables(List<byte> digest, ReadOnlySpan<byte> timers, ReadOnlySpan<byte> errorAndOther)
     {
         AddName(digest, key!.Name);
         Add16(digest, ClassAny);
         Add32(digest, 0);
         AddName(digest, key.WireAlgorithm);
-        Add48(digest, signedAt);
-        Add16(digest, Fudge);
-        Add16(digest, error);
-        Add16(digest, 0);
+        digest.AddRange(timers);
+        digest.AddRange(errorAndOther);
     }
 
     /// <summary>A name in wire form, lower case and uncompressed (the canonical form TSIG signs).</summary>
