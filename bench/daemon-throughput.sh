@@ -7,6 +7,7 @@
 # mqtt or kafka the sinks publish to a nats-server with JetStream (a stream takes ganeti.>), to
 # mosquitto, or to librdkafka's mock cluster (bench/KafkaMock holds it) instead, started here
 # on loopback ports; what arrived is counted there (kafka: read back with kcat).
+# PERF=file also records a perf profile of the daemon while it drains.
 # Usage: bench/daemon-throughput.sh [hookrelay] [events] [concurrency] [sinks] [webhook|nats|mqtt|kafka]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -99,6 +100,8 @@ echo "outbox: $(sqlite3 "$db" 'SELECT COUNT(*) FROM deliveries WHERE state = 0')
 
 start=$(date +%s%N)
 "$bin" serve --config "$work/hookrelay.yaml" 2>"$work/serve.log" & serve_pid=$!
+# PERF=file: a call-graph profile of the daemon's first 2.5 s of draining (perf report -i file).
+[ -n "${PERF:-}" ] && { perf record -F 999 -g -p "$serve_pid" -o "$PERF" -- sleep 2.5 >/dev/null 2>&1 & }
 while :; do
   left=$(sqlite3 "$db" 'SELECT COUNT(*) FROM deliveries WHERE state = 0' 2>/dev/null || echo busy)
   [ "$left" = 0 ] && break

@@ -4,26 +4,38 @@ namespace HookRelay.Events;
 /// The GANETI_* variables of one hook run, with a record of which ones a typed section
 /// has taken, so that everything left over lands in <see cref="HookEvent.Params"/>.
 /// </summary>
-internal sealed class EnvReader(SortedDictionary<string, string> vars)
+internal sealed class EnvReader(OrdinalDictionary vars)
 {
-    private readonly HashSet<string> _consumed = new(StringComparer.Ordinal);
+    // By position in the sorted variables: marking one costs nothing and the leftovers are one pass.
+    private readonly bool[] _consumed = new bool[vars.Count];
 
-    public SortedDictionary<string, string> Vars => vars;
+    public OrdinalDictionary Vars => vars;
 
     public string? Get(string key)
     {
-        if (!vars.TryGetValue(key, out var value))
+        var index = vars.IndexOf(key);
+        if (index < 0)
         {
             return null;
         }
-        _consumed.Add(key);
-        return value;
+        _consumed[index] = true;
+        return vars.At(index).Value;
     }
 
-    public void Consume(string key) => _consumed.Add(key);
+    public bool Has(string key) => vars.IndexOf(key) >= 0;
 
-    public bool IsConsumed(string key) => _consumed.Contains(key);
+    /// <summary>The variables whose names start with <paramref name="prefix"/>, in order, each with its position for <see cref="Consume"/>.</summary>
+    public IEnumerable<(int Index, string Key, string Value)> WithPrefix(string prefix)
+    {
+        var (start, length) = vars.RangeOf(prefix).GetOffsetAndLength(vars.Count);
+        for (var i = start; i < start + length; i++)
+        {
+            var (key, value) = vars.At(i);
+            yield return (i, key, value);
+        }
+    }
 
-    public IEnumerable<KeyValuePair<string, string>> WithPrefix(string prefix) =>
-        vars.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal));
+    public void Consume(int index) => _consumed[index] = true;
+
+    public bool IsConsumed(int index) => _consumed[index];
 }

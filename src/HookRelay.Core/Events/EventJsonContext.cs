@@ -9,5 +9,5 @@ namespace HookRelay.Events;
     WriteIndented = false,
     GenerationMode = JsonSourceGenerationMode.Serialization)]
 [JsonSerializable(typeof(HookEvent))]
-[JsonSerializable(typeof(SortedDictionary<string, string>))]
+[JsonSerializable(typeof(OrdinalDictionary))]
 internal sealed partial class EventJsonContext : JsonSerializerContext;

@@ -34,13 +34,13 @@ public sealed record HookEvent
     public AddInfo? Add { get; init; }
 
     /// <summary>Operation-specific variables that have no typed home, lower-cased, without prefix.</summary>
-    public required SortedDictionary<string, string> Params { get; init; }
+    public required OrdinalDictionary Params { get; init; }
 
     /// <summary>The state after the operation (GANETI_POST_*), present in the post phase only.</summary>
     public PostState? Post { get; init; }
 
     /// <summary>Every GANETI_* variable exactly as given.</summary>
-    public required SortedDictionary<string, string> Env { get; init; }
+    public required OrdinalDictionary Env { get; init; }
 
     /// <summary>The verdicts of the gates that ran on this pre hook, on the node that ran them; null when none ran.</summary>
     public IReadOnlyList<GateResult>? Gates { get; init; }
@@ -82,8 +82,8 @@ public sealed record InstanceInfo
     public required IReadOnlyList<string> Tags { get; init; }
     public required IReadOnlyList<DiskInfo> Disks { get; init; }
     public required IReadOnlyList<NicInfo> Nics { get; init; }
-    public required SortedDictionary<string, string> Be { get; init; }
-    public required SortedDictionary<string, string> Hv { get; init; }
+    public required OrdinalDictionary Be { get; init; }
+    public required OrdinalDictionary Hv { get; init; }
 }
 
 public sealed record DiskInfo
@@ -97,7 +97,7 @@ public sealed record DiskInfo
     public string? Driver { get; init; }
     public string? Id { get; init; }
     /// <summary>Per-disk variables without a typed field (lower-cased suffix → value).</summary>
-    public required SortedDictionary<string, string> Extra { get; init; }
+    public required OrdinalDictionary Extra { get; init; }
 }
 
 public sealed record NicInfo
@@ -112,7 +112,7 @@ public sealed record NicInfo
     public string? Vlan { get; init; }
     public string? Uuid { get; init; }
     public NicNetworkInfo? Network { get; init; }
-    public required SortedDictionary<string, string> Extra { get; init; }
+    public required OrdinalDictionary Extra { get; init; }
 }
 
 public sealed record NicNetworkInfo
@@ -211,5 +211,5 @@ public sealed record PostState
 {
     public InstanceInfo? Instance { get; init; }
     /// <summary>The GANETI_POST_* variables not already in <see cref="Instance"/>, lower-cased, without the prefix.</summary>
-    public required SortedDictionary<string, string> Vars { get; init; }
+    public required OrdinalDictionary Vars { get; init; }
 }

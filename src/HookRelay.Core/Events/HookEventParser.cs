@@ -9,48 +9,61 @@ public static class HookEventParser
     private const string PostPrefix = "GANETI_POST_";
 
     /// <summary>Keeps only GANETI_* variables; everything else (PATH, LC_CTYPE) is not Ganeti's data.</summary>
-    public static SortedDictionary<string, string> GanetiVariables(IEnumerable<KeyValuePair<string, string>> environment)
+    public static OrdinalDictionary GanetiVariables(IEnumerable<KeyValuePair<string, string>> environment)
     {
-        var vars = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (environment is OrdinalDictionary map)
+        {
+            // Sorted keys that share the prefix are one run: all of them, or a slice.
+            var (start, length) = map.RangeOf(Prefix).GetOffsetAndLength(map.Count);
+            if (length == map.Count)
+            {
+                return map;
+            }
+            var slice = new OrdinalDictionary.Builder(length);
+            for (var i = start; i < start + length; i++)
+            {
+                slice.Add(map.At(i).Key, map.At(i).Value);
+            }
+            return slice.Build();
+        }
+        var vars = new OrdinalDictionary.Builder(64);
         foreach (var (key, value) in environment)
         {
             if (key.StartsWith(Prefix, StringComparison.Ordinal))
             {
-                vars[key] = value ?? "";
+                vars.Add(key, value ?? "");
             }
         }
-        return vars;
+        return vars.Build();
     }
 
-    public static SortedDictionary<string, string> GanetiVariables(IDictionary environment)
+    public static OrdinalDictionary GanetiVariables(IDictionary environment)
     {
-        var pairs = new List<KeyValuePair<string, string>>(environment.Count);
+        var vars = new OrdinalDictionary.Builder(64);
         foreach (DictionaryEntry entry in environment)
         {
-            if (entry.Key is string key)
+            if (entry.Key is string key && key.StartsWith(Prefix, StringComparison.Ordinal))
             {
-                pairs.Add(new(key, entry.Value as string ?? ""));
+                vars.Add(key, entry.Value as string ?? "");
             }
         }
-        return GanetiVariables(pairs);
+        return vars.Build();
     }
 
     /// <summary>
     /// Only what the run is about (<see cref="HookEvent.Target"/>), for a run that records itself
     /// and does nothing else: the whole event is not needed there.
     /// </summary>
-    public static string? TargetOf(SortedDictionary<string, string> ganetiVars, string localNode)
+    public static string? TargetOf(OrdinalDictionary ganetiVars, string localNode)
     {
         var env = new EnvReader(ganetiVars);
         var hook = env.Get("GANETI_HOOKS_PATH") ?? "";
         return OperationTarget.Of(env, hook, GanetiEnvCorrections.Read(env, hook), localNode);
     }
 
-    public static HookEvent Parse(SortedDictionary<string, string> variables, string localNode)
+    public static HookEvent Parse(OrdinalDictionary variables, string localNode)
     {
-        var ganetiVars = variables.Keys.All(k => k.StartsWith(Prefix, StringComparison.Ordinal))
-            ? variables
-            : GanetiVariables((IEnumerable<KeyValuePair<string, string>>)variables);
+        var ganetiVars = GanetiVariables(variables);
         var env = new EnvReader(ganetiVars);
         var version = env.Get("GANETI_HOOKS_VERSION") ?? "";
         var hook = env.Get("GANETI_HOOKS_PATH") ?? "";
@@ -79,7 +92,7 @@ public static class HookEventParser
             Group = ParseGroup(env),
             Network = ParseNetwork(env),
             ClusterInfo = ParseClusterInfo(env),
-            Migrate = hook == "instance-migrate" || env.Vars.ContainsKey("GANETI_MIGRATE_LIVE") ? ParseMove(env, "MIGRATE") : null,
+            Migrate = hook == "instance-migrate" || env.Has("GANETI_MIGRATE_LIVE") ? ParseMove(env, "MIGRATE") : null,
             Failover = hook == "instance-failover" ? ParseMove(env, "FAILOVER") : null,
             DiskGrow = ParseDiskGrow(env, instance, postInstance),
             Rename = ParseRename(env, instance, target),
@@ -133,10 +146,10 @@ public static class HookEventParser
         const string nodeTagsPrefix = "GANETI_NODE_TAGS_";
         var clusterTags = env.Get("GANETI_CLUSTER_TAGS");
         var nodeTags = new SortedDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        foreach (var (key, value) in env.WithPrefix(nodeTagsPrefix))
+        foreach (var (index, key, value) in env.WithPrefix(nodeTagsPrefix))
         {
             nodeTags[key[nodeTagsPrefix.Length..]] = GanetiValues.List(value);
-            env.Consume(key);
+            env.Consume(index);
         }
         return clusterTags is null && nodeTags.Count == 0
             ? null
@@ -155,7 +168,7 @@ public static class HookEventParser
 
     private static DiskGrowInfo? ParseDiskGrow(EnvReader env, InstanceInfo? before, InstanceInfo? after)
     {
-        if (!env.Vars.ContainsKey("GANETI_DISK") || !env.Vars.ContainsKey("GANETI_AMOUNT"))
+        if (!env.Has("GANETI_DISK") || !env.Has("GANETI_AMOUNT"))
         {
             return null;
         }
@@ -203,32 +216,36 @@ public static class HookEventParser
                 Mode = mode,
                 SrcNode = GanetiValues.NullIfEmpty(env.Get("GANETI_SRC_NODE")),
                 SrcPath = GanetiValues.NullIfEmpty(env.Get("GANETI_SRC_PATH")),
-                SrcImages = env.Vars.ContainsKey("GANETI_SRC_IMAGES") ? GanetiValues.List(env.Get("GANETI_SRC_IMAGES")) : null,
+                SrcImages = env.Has("GANETI_SRC_IMAGES") ? GanetiValues.List(env.Get("GANETI_SRC_IMAGES")) : null,
             }
             : null;
 
     private static PostState? ParsePost(EnvReader env, InstanceInfo? postInstance)
     {
-        var vars = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var vars = new OrdinalDictionary.Builder();
         // What the post instance already holds is not repeated here.
-        foreach (var (key, value) in env.WithPrefix(PostPrefix).Where(kv => !env.IsConsumed(kv.Key)).ToList())
+        foreach (var (index, key, value) in env.WithPrefix(PostPrefix))
         {
-            vars[key[PostPrefix.Length..].ToLowerInvariant()] = value;
-            env.Consume(key);
-        }
-        return vars.Count == 0 && postInstance is null ? null : new PostState { Instance = postInstance, Vars = vars };
-    }
-
-    private static SortedDictionary<string, string> Leftovers(EnvReader env)
-    {
-        var rest = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in env.Vars)
-        {
-            if (!env.IsConsumed(key))
+            if (!env.IsConsumed(index))
             {
-                rest[key[Prefix.Length..].ToLowerInvariant()] = value;
+                vars.Add(key[PostPrefix.Length..].ToLowerInvariant(), value);
+                env.Consume(index);
             }
         }
-        return rest;
+        return vars.Count == 0 && postInstance is null ? null : new PostState { Instance = postInstance, Vars = vars.Build() };
+    }
+
+    private static OrdinalDictionary Leftovers(EnvReader env)
+    {
+        var rest = new OrdinalDictionary.Builder();
+        for (var i = 0; i < env.Vars.Count; i++)
+        {
+            if (!env.IsConsumed(i))
+            {
+                var (key, value) = env.Vars.At(i);
+                rest.Add(key[Prefix.Length..].ToLowerInvariant(), value);
+            }
+        }
+        return rest.Build();
     }
 }

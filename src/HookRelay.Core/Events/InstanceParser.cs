@@ -12,26 +12,26 @@ internal static class InstanceParser
         {
             return null;
         }
-        var disks = new SortedDictionary<int, SortedDictionary<string, string>>();
-        var nics = new SortedDictionary<int, SortedDictionary<string, string>>();
-        var be = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var hv = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in env.WithPrefix(prefix))
+        var disks = new SortedDictionary<int, Dictionary<string, string>>();
+        var nics = new SortedDictionary<int, Dictionary<string, string>>();
+        var be = new OrdinalDictionary.Builder();
+        var hv = new OrdinalDictionary.Builder();
+        foreach (var (index, key, value) in env.WithPrefix(prefix))
         {
             var rest = key.AsSpan(prefix.Length);
             if (rest.StartsWith("BE_", StringComparison.Ordinal))
             {
-                be[rest[3..].ToString()] = value;
+                be.Add(rest[3..].ToString(), value);
             }
             else if (rest.StartsWith("HV_", StringComparison.Ordinal))
             {
-                hv[rest[3..].ToString()] = value;
+                hv.Add(rest[3..].ToString(), value);
             }
             else if (!TryIndexed(rest, "DISK", disks, value) && !TryIndexed(rest, "NIC", nics, value))
             {
                 continue;
             }
-            env.Consume(key);
+            env.Consume(index);
         }
         AddDeclared(disks, GanetiValues.Int(env.Get(prefix + "DISK_COUNT")));
         AddDeclared(nics, GanetiValues.Int(env.Get(prefix + "NIC_COUNT")));
@@ -52,14 +52,14 @@ internal static class InstanceParser
             Tags = GanetiValues.List(env.Get(prefix + "TAGS")),
             Disks = [.. disks.Select(d => Disk(d.Key, d.Value))],
             Nics = [.. nics.Select(n => Nic(n.Key, n.Value))],
-            Be = be,
-            Hv = hv,
+            Be = be.Build(),
+            Hv = hv.Build(),
         };
     }
 
     /// <summary>Matches "DISK3_SIZE" style names; the count variables ("DISK_COUNT") are not indexed.</summary>
     private static bool TryIndexed(ReadOnlySpan<char> rest, string kind,
-        SortedDictionary<int, SortedDictionary<string, string>> into, string value)
+        SortedDictionary<int, Dictionary<string, string>> into, string value)
     {
         if (!rest.StartsWith(kind, StringComparison.Ordinal))
         {
@@ -74,25 +74,25 @@ internal static class InstanceParser
         }
         if (!into.TryGetValue(index, out var fields))
         {
-            fields = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            fields = new Dictionary<string, string>(StringComparer.Ordinal);
             into[index] = fields;
         }
         fields[tail[(underscore + 1)..].ToString()] = value;
         return true;
     }
 
-    private static void AddDeclared(SortedDictionary<int, SortedDictionary<string, string>> devices, int? count)
+    private static void AddDeclared(SortedDictionary<int, Dictionary<string, string>> devices, int? count)
     {
         for (var i = 0; i < Math.Min(count ?? 0, MaxDevices); i++)
         {
             if (!devices.ContainsKey(i))
             {
-                devices[i] = new SortedDictionary<string, string>(StringComparer.Ordinal);
+                devices[i] = new Dictionary<string, string>(StringComparer.Ordinal);
             }
         }
     }
 
-    private static DiskInfo Disk(int index, SortedDictionary<string, string> f) => new()
+    private static DiskInfo Disk(int index, Dictionary<string, string> f) => new()
     {
         Index = index,
         SizeMib = GanetiValues.Long(Take(f, "SIZE")),
@@ -105,7 +105,7 @@ internal static class InstanceParser
         Extra = Lowered(f),
     };
 
-    private static NicInfo Nic(int index, SortedDictionary<string, string> f)
+    private static NicInfo Nic(int index, Dictionary<string, string> f)
     {
         var networkName = Take(f, "NETWORK_NAME");
         NicNetworkInfo? network = null;
@@ -139,16 +139,17 @@ internal static class InstanceParser
         };
     }
 
-    private static string? Take(SortedDictionary<string, string> fields, string key) =>
+    private static string? Take(Dictionary<string, string> fields, string key) =>
         fields.Remove(key, out var value) ? value : null;
 
-    private static SortedDictionary<string, string> Lowered(SortedDictionary<string, string> rest)
+    /// <summary>What no typed field took; sorted by the dictionary, whatever order the fields were read in.</summary>
+    private static OrdinalDictionary Lowered(Dictionary<string, string> rest)
     {
-        var extra = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var extra = new OrdinalDictionary.Builder(rest.Count);
         foreach (var (k, v) in rest)
         {
-            extra[k.ToLowerInvariant()] = v;
+            extra.Add(k.ToLowerInvariant(), v);
         }
-        return extra;
+        return extra.Build();
     }
 }

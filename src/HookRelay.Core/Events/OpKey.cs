@@ -13,7 +13,7 @@ namespace HookRelay.Events;
 /// </summary>
 public static class OpKey
 {
-    public static string Compute(SortedDictionary<string, string> ganetiVars)
+    public static string Compute(OrdinalDictionary ganetiVars)
     {
         var hash = new XxHash128();
         // One reused buffer: the daemon computes this for every event it renders.

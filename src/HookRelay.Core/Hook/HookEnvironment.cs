@@ -11,7 +11,7 @@ namespace HookRelay.Hook;
 /// </summary>
 internal static class HookEnvironment
 {
-    public static SortedDictionary<string, string> GanetiVariables()
+    public static OrdinalDictionary GanetiVariables()
     {
         byte[] block;
         try
@@ -22,7 +22,7 @@ internal static class HookEnvironment
         {
             return HookEventParser.GanetiVariables(Environment.GetEnvironmentVariables());
         }
-        var vars = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var vars = new OrdinalDictionary.Builder(192);
         var prefix = "GANETI_"u8;
         foreach (var range in block.AsSpan().Split((byte)0))
         {
@@ -31,9 +31,9 @@ internal static class HookEnvironment
             if (equals > 0 && entry.StartsWith(prefix))
             {
                 // Decoded as .NET decodes the environment: UTF-8, invalid bytes as U+FFFD.
-                vars[Encoding.UTF8.GetString(entry[..equals])] = Encoding.UTF8.GetString(entry[(equals + 1)..]);
+                vars.Add(Encoding.UTF8.GetString(entry[..equals]), Encoding.UTF8.GetString(entry[(equals + 1)..]));
             }
         }
-        return vars;
+        return vars.Build();
     }
 }

@@ -59,7 +59,7 @@ public static class HookRunner
     /// saved now if there is none yet), or, while the file is broken, the last good one. Throws
     /// <see cref="ConfigException"/> when the file is broken and no good configuration was ever saved.
     /// </summary>
-    private static ConfigSnapshot.Run ConfigFor(SortedDictionary<string, string> vars, string label)
+    private static ConfigSnapshot.Run ConfigFor(OrdinalDictionary vars, string label)
     {
         var hook = vars.GetValueOrDefault("GANETI_HOOKS_PATH") ?? "";
         var phase = vars.GetValueOrDefault("GANETI_HOOKS_PHASE") ?? "";
@@ -81,7 +81,7 @@ public static class HookRunner
     }
 
     /// <summary>A run no route, gate or action can apply to: only the journal hears of it.</summary>
-    private static int RunIdle(ConfigSnapshot.Run run, SortedDictionary<string, string> vars, long started)
+    private static int RunIdle(ConfigSnapshot.Run run, OrdinalDictionary vars, long started)
     {
         if (run.Journal)
         {
@@ -102,7 +102,7 @@ public static class HookRunner
         }
     }
 
-    private static int RunWith(HookRelayConfig config, SortedDictionary<string, string> vars, string label, HookBudget budget,
+    private static int RunWith(HookRelayConfig config, OrdinalDictionary vars, string label, HookBudget budget,
         HttpPolicyAsk askHttpPolicies, out HookEvent ev, out string outcome)
     {
         var started = DateTimeOffset.UtcNow;

@@ -13,7 +13,7 @@ namespace HookRelay.Outbox;
 /// which is most of a millisecond at every start, and what a receiver gets is always rendered
 /// by the daemon's code.
 /// </summary>
-public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node, SortedDictionary<string, string> Variables)
+public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node, OrdinalDictionary Variables)
 {
     /// <summary>What the gates decided on this node, when they ran (pre phase).</summary>
     public IReadOnlyList<GateResult>? Gates { get; init; }
@@ -59,7 +59,7 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
         var reader = new Utf8JsonReader(json);
         string? id = null, node = null;
         long? ticks = null, startedTicks = null;
-        var variables = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var variables = new OrdinalDictionary.Builder(192);
         List<GateResult>? gates = null;
         Expect(ref reader, JsonTokenType.StartObject);
         while (Next(ref reader) == JsonTokenType.PropertyName)
@@ -87,7 +87,7 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
                     {
                         var key = reader.GetString()!;
                         reader.Read();
-                        variables[key] = reader.GetString() ?? "";
+                        variables.Add(key, reader.GetString() ?? "");
                     }
                     break;
                 case "gates":
@@ -100,7 +100,7 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
         }
         return new HookRecord(id ?? throw new FormatException("stored hook record without an id"),
             new DateTimeOffset(ticks ?? throw new FormatException("stored hook record without a time"), TimeSpan.Zero),
-            node ?? "", variables)
+            node ?? "", variables.Build())
         { Gates = gates, StartedAt = startedTicks is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null };
     }
 

@@ -130,8 +130,7 @@ public static class SimulateCommand
             var key = assignment[..eq];
             Set(vars, key.StartsWith(HookEventParser.Prefix, StringComparison.Ordinal) ? key : HookEventParser.Prefix + key, assignment[(eq + 1)..], request.Sets);
         }
-        vars = HookEventParser.GanetiVariables((IEnumerable<KeyValuePair<string, string>>)vars);
-        var ev = HookEventParser.Parse(vars, node);
+        var ev = HookEventParser.Parse(HookEventParser.GanetiVariables((IEnumerable<KeyValuePair<string, string>>)vars), node);
         var now = DateTimeOffset.UtcNow;
         if (ev.Phase == "post" && ev.Timing is null)
         {

@@ -85,8 +85,12 @@ public sealed class OutboxWriterTests : IDisposable
     {
         var (record, _) = OutboxTestData.Record();
         record = record with { Gates = [new GateResult("naming", "deny", false, "instance 'x\"y' does not match ^[a-z]+$"), new GateResult("opa", "timeout", true, "slow; on_error: allow")] };
-        record.Variables["GANETI_INSTANCE_TAGS"] = "a\"b\n`c` 名前 \u0000 ${x}";
-        record.Variables["GANETI_BIG"] = new string('x', 1_000_000);
+        var variables = new SortedDictionary<string, string>(record.Variables.ToDictionary(), StringComparer.Ordinal)
+        {
+            ["GANETI_INSTANCE_TAGS"] = "a\"b\n`c` 名前 \u0000 ${x}",
+            ["GANETI_BIG"] = new string('x', 1_000_000),
+        };
+        record = record with { Variables = variables };
         var back = HookRecord.Parse(record.ToJsonUtf8());
         Assert.Equal(record.Variables, back.Variables);
         Assert.Equal(record.Time, back.Time);

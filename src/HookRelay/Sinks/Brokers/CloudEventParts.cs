@@ -1,4 +1,6 @@
 using System.Text;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using HookRelay.Sinks.Messages;
 
@@ -56,7 +58,7 @@ public sealed class CloudEventParts : IDisposable
             switch (property.Name)
             {
                 case "data":
-                    data = Encoding.UTF8.GetBytes(property.Value.GetRawText());
+                    data = RawSlice(message.CloudEventJson, property.Value);
                     break;
                 case "data_base64":
                     data = property.Value.GetBytesFromBase64();
@@ -71,6 +73,20 @@ public sealed class CloudEventParts : IDisposable
             }
         }
         return new CloudEventParts(view, message.CloudEventJson, attributes, contentType, data);
+    }
+
+    /// <summary>
+    /// A value's JSON as it stands in the document, without copying it: data is most of an event
+    /// (every Ganeti variable), and copying it through a string cost the daemon a tenth of its CPU.
+    /// </summary>
+    private static ReadOnlyMemory<byte> RawSlice(ReadOnlyMemory<byte> document, JsonElement value)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        var offset = Unsafe.ByteOffset(ref MemoryMarshal.GetReference(document.Span), ref MemoryMarshal.GetReference(raw));
+        // JsonDocument.Parse(ReadOnlyMemory) reads the caller's bytes in place, so the value lies within them.
+        return offset >= 0 && offset + raw.Length <= document.Length
+            ? document.Slice((int)offset, raw.Length)
+            : raw.ToArray();
     }
 
     /// <summary>The payload and its content type in <paramref name="mode"/>.</summary>

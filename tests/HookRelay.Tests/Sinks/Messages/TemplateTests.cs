@@ -9,7 +9,9 @@ public class TemplateTests
     private static JsonElement Event(Action<SortedDictionary<string, string>>? change = null)
     {
         var (record, _) = OutboxTestData.Record();
-        change?.Invoke(record.Variables);
+        var variables = new SortedDictionary<string, string>(record.Variables.ToDictionary(), StringComparer.Ordinal);
+        change?.Invoke(variables);
+        record = record with { Variables = variables };
         using var document = JsonDocument.Parse(record.ToCloudEvent().ToJsonUtf8());
         return document.RootElement.Clone();
     }
