@@ -1,6 +1,6 @@
-using System.Text;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using HookRelay.Sinks.Messages;
 
