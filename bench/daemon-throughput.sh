@@ -7,7 +7,7 @@
 # mqtt or kafka the sinks publish to a nats-server with JetStream (a stream takes ganeti.>), to
 # mosquitto, or to librdkafka's mock cluster (bench/KafkaMock holds it) instead, started here
 # on loopback ports; what arrived is counted there (kafka: read back with kcat).
-# PERF=file also records a perf profile of the daemon while it drains.
+# SERVE_LOG=file keeps the daemon's log. PERF=file also records a perf profile of the daemon while it drains.
 # Usage: bench/daemon-throughput.sh [hookrelay] [events] [concurrency] [sinks] [webhook|nats|mqtt|kafka]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +24,7 @@ receiver_pid= serve_pid= broker_pid=
 cleanup() {
   for p in $serve_pid $receiver_pid $broker_pid; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  [ -n "${SERVE_LOG:-}" ] && cp "$work/serve.log" "$SERVE_LOG"
   rm -rf "$work"
 }
 trap cleanup EXIT

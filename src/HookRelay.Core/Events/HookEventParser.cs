@@ -228,7 +228,7 @@ public static class HookEventParser
         {
             if (!env.IsConsumed(index))
             {
-                vars.Add(key[PostPrefix.Length..].ToLowerInvariant(), value);
+                vars.Add(NameCache.Lower(key.AsSpan(PostPrefix.Length)), value);
                 env.Consume(index);
             }
         }
@@ -243,7 +243,7 @@ public static class HookEventParser
             if (!env.IsConsumed(i))
             {
                 var (key, value) = env.Vars.At(i);
-                rest.Add(key[Prefix.Length..].ToLowerInvariant(), value);
+                rest.Add(NameCache.Lower(key.AsSpan(Prefix.Length)), value);
             }
         }
         return rest.Build();

@@ -21,11 +21,11 @@ internal static class InstanceParser
             var rest = key.AsSpan(prefix.Length);
             if (rest.StartsWith("BE_", StringComparison.Ordinal))
             {
-                be.Add(rest[3..].ToString(), value);
+                be.Add(NameCache.Of(rest[3..]), value);
             }
             else if (rest.StartsWith("HV_", StringComparison.Ordinal))
             {
-                hv.Add(rest[3..].ToString(), value);
+                hv.Add(NameCache.Of(rest[3..]), value);
             }
             else if (!TryIndexed(rest, "DISK", disks, value) && !TryIndexed(rest, "NIC", nics, value))
             {
@@ -77,7 +77,7 @@ internal static class InstanceParser
             fields = new Dictionary<string, string>(StringComparer.Ordinal);
             into[index] = fields;
         }
-        fields[tail[(underscore + 1)..].ToString()] = value;
+        fields[NameCache.Of(tail[(underscore + 1)..])] = value;
         return true;
     }
 
@@ -148,7 +148,7 @@ internal static class InstanceParser
         var extra = new OrdinalDictionary.Builder(rest.Count);
         foreach (var (k, v) in rest)
         {
-            extra.Add(k.ToLowerInvariant(), v);
+            extra.Add(NameCache.Lower(k), v);
         }
         return extra.Build();
     }

@@ -170,24 +170,11 @@ public sealed class OrdinalDictionary : IReadOnlyDictionary<string, string>
     }
 }
 
-/// <summary>A JSON object in key order; read back the same way (tests and commands read events).</summary>
+/// <summary>A JSON object in key order. Events are written, never read back as typed objects (receivers and commands read the JSON).</summary>
 public sealed class OrdinalDictionaryJsonConverter : JsonConverter<OrdinalDictionary>
 {
-    public override OrdinalDictionary Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            throw new JsonException("expected an object of strings");
-        }
-        var builder = new OrdinalDictionary.Builder();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var key = reader.GetString()!;
-            reader.Read();
-            builder.Add(key, reader.GetString() ?? "");
-        }
-        return builder.Build();
-    }
+    public override OrdinalDictionary Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("HookRelay writes events; it does not read them back into typed objects");
 
     public override void Write(Utf8JsonWriter writer, OrdinalDictionary value, JsonSerializerOptions options)
     {

@@ -85,9 +85,9 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
                 case "vars":
                     while (Next(ref reader) == JsonTokenType.PropertyName)
                     {
-                        var key = reader.GetString()!;
+                        var key = NameOrValue(ref reader, MaxCachedName);
                         reader.Read();
-                        variables.Add(key, reader.GetString() ?? "");
+                        variables.Add(key, reader.TokenType == JsonTokenType.Null ? "" : NameOrValue(ref reader, MaxCachedValue));
                     }
                     break;
                 case "gates":
@@ -103,6 +103,15 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
             node ?? "", variables.Build())
         { Gates = gates, StartedAt = startedTicks is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null };
     }
+
+    // Every name is one of a few hundred; of the values only the short ones repeat ("True", "kvm", "0").
+    private const int MaxCachedName = int.MaxValue;
+    private const int MaxCachedValue = 5;
+
+    private static string NameOrValue(ref Utf8JsonReader reader, int maxCached) =>
+        !reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= maxCached
+            ? NameCache.Of(reader.ValueSpan)
+            : reader.GetString()!;
 
     private static JsonTokenType Next(ref Utf8JsonReader reader) =>
         reader.Read() ? reader.TokenType : throw new FormatException("stored hook record ends early");

@@ -1,10 +1,12 @@
 namespace HookRelay.Outbox;
 
-/// <summary>A delivery row not yet done, with what scheduling needs to know about it.</summary>
+/// <summary>
+/// A delivery row not yet done, with what scheduling needs to know about it. The daemon holds up
+/// to 100,000 of them: the event's own id and body are read when the row is sent, not here.
+/// </summary>
 public sealed record PendingDelivery(
     long Id,
     long EventRow,
-    string EventId,
     string Sink,
     string Routes,
     string OrderingKey,

@@ -24,7 +24,7 @@ public sealed class OutboxStore(SqliteConnection connection) : IDisposable
     {
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT d.id, d.event, e.event_id, d.sink, d.routes, d.okey, d.attempts, d.next_ms, d.lease_until_ms, e.created_ms
+            SELECT d.id, d.event, d.sink, d.routes, d.okey, d.attempts, d.next_ms, d.lease_until_ms, e.created_ms
             FROM deliveries d JOIN events e ON e.id = d.event
             WHERE d.state = 0 AND d.id > $after ORDER BY d.id LIMIT $limit
             """;
@@ -34,12 +34,31 @@ public sealed class OutboxStore(SqliteConnection connection) : IDisposable
         var rows = new List<PendingDelivery>();
         while (reader.Read())
         {
-            rows.Add(new PendingDelivery(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
-                reader.GetString(4), reader.GetString(5), reader.GetInt32(6), reader.GetInt64(7),
-                reader.IsDBNull(8) ? null : reader.GetInt64(8), reader.GetInt64(9)));
+            rows.Add(new PendingDelivery(reader.GetInt64(0), reader.GetInt64(1), Shared(reader.GetString(2)),
+                Shared(reader.GetString(3)), Shared(reader.GetString(4)), reader.GetInt32(5), reader.GetInt64(6),
+                reader.IsDBNull(7) ? null : reader.GetInt64(7), reader.GetInt64(8)));
         }
         return rows;
     }
+
+    /// <summary>
+    /// Sink names, route lists and ordering keys repeat across a backlog (a few sinks, one key per
+    /// instance): each distinct one is held once, not once per row. Bounded like any cache.
+    /// </summary>
+    private string Shared(string text)
+    {
+        if (_shared.TryGetValue(text, out var known))
+        {
+            return known;
+        }
+        if (_shared.Count < 10_000)
+        {
+            _shared[text] = text;
+        }
+        return text;
+    }
+
+    private readonly Dictionary<string, string> _shared = new(StringComparer.Ordinal);
 
     public void Lease(IEnumerable<PendingDelivery> rows, string owner, long untilMs)
     {

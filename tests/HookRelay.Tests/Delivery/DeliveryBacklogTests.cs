@@ -8,7 +8,7 @@ public class DeliveryBacklogTests
     private const long Now = 1_800_000_000_000;
 
     private static PendingDelivery Row(long id, string key, string sink = "chat", long next = Now) =>
-        new(id, id, $"evt-{id}", sink, "r", key, 0, next, null, Now - 5000);
+        new(id, id, sink, "r", key, 0, next, null, Now - 5000);
 
     private static Dictionary<string, LaneCapacity> Lanes(int slots = 4, long pausedUntil = 0) => new() { ["chat"] = new(slots, pausedUntil) };
 

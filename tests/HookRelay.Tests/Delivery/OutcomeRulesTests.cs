@@ -10,7 +10,7 @@ public class OutcomeRulesTests
     private static readonly DeliveryPolicy Policy = new() { MaxAttempts = 5, MaxAge = TimeSpan.FromHours(1) };
 
     private static PendingDelivery Row(int attempts = 0, long createdMs = Now - 1000) =>
-        new(7, 1, "evt", "chat", "r", "web-1", attempts, createdMs, null, createdMs);
+        new(7, 1, "chat", "r", "web-1", attempts, createdMs, null, createdMs);
 
     [Fact]
     public void Delivered_counts_the_attempt()

@@ -66,7 +66,7 @@ public class SinkLaneTests
         }
     }
 
-    private static PendingDelivery Row(long id, string key, long createdMs) => new(id, id, $"evt-{id}", "chat", "r", key, 0, createdMs, null, createdMs);
+    private static PendingDelivery Row(long id, string key, long createdMs) => new(id, id, "chat", "r", key, 0, createdMs, null, createdMs);
 
     private static Dictionary<long, Lazy<StoredEvent?>> Events(int count) => Enumerable.Range(1, count)
         .ToDictionary(i => (long)i, i => new Lazy<StoredEvent?>(new StoredEvent($"evt-{i}", "org.ganeti.instance-reboot.post", "{}"u8.ToArray())));

@@ -89,6 +89,7 @@ public sealed class OutboxWriterTests : IDisposable
         {
             ["GANETI_INSTANCE_TAGS"] = "a\"b\n`c` 名前 \u0000 ${x}",
             ["GANETI_BIG"] = new string('x', 1_000_000),
+            ["GANETI_NOM_é\"x"] = "True",
         };
         record = record with { Variables = variables };
         var back = HookRecord.Parse(record.ToJsonUtf8());
