@@ -39,7 +39,7 @@ public static class HookRunner
             // job, while locks, gates and the outbox can; an idle run (most runs) saves the thread.
             using var budget = new HookBudget(config.Hook.Budget, label, () => InternalErrorExit(phase, policy), startedTicks);
             var exit = RunWith(config, vars, label, budget, askHttpPolicies, out var ev, out var outcome);
-            Journal(run, started, ev.Hook, ev.Phase, ev.Node.Name, ev.Target, exit, outcome);
+            Journal(run, started, ev.Hook, ev.Phase, ev.Node.Name, ev.Target, exit, outcome, ev.Gates);
             return exit;
         }
         catch (ConfigException e)
@@ -93,12 +93,13 @@ public static class HookRunner
     }
 
     /// <summary>The run's line in state_dir/hook-runs.jsonl, unless hook.journal is off.</summary>
-    private static void Journal(ConfigSnapshot.Run run, long started, string hook, string phase, string node, string? target, int exit, string outcome)
+    private static void Journal(ConfigSnapshot.Run run, long started, string hook, string phase, string node, string? target, int exit, string outcome,
+        IReadOnlyList<GateResult>? gates = null)
     {
         if (run.Journal)
         {
             RunJournal.Write(run.StateDir, new RunJournal.Entry(DateTimeOffset.UtcNow, hook, phase, node, target, exit,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds, outcome));
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds, outcome, gates));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using HookRelay.Events;
 
 namespace HookRelay.Hook;
 
@@ -15,7 +16,9 @@ public static class RunJournal
 {
     public const string FileName = "hook-runs.jsonl";
 
-    public sealed record Entry(DateTimeOffset Time, string Hook, string Phase, string Node, string? Target, int Exit, double Milliseconds, string Outcome);
+    /// <param name="Gates">What each gate decided (pre runs with gates); null when none ran. The daemon's /metrics counts them.</param>
+    public sealed record Entry(DateTimeOffset Time, string Hook, string Phase, string Node, string? Target, int Exit, double Milliseconds, string Outcome,
+        IReadOnlyList<GateResult>? Gates = null);
 
     public static void Write(string stateDir, Entry entry) => JsonLines.Append(stateDir, FileName, Line(entry));
 
@@ -39,6 +42,18 @@ public static class RunJournal
             writer.WriteNumber("exit", entry.Exit);
             writer.WriteNumber("ms", Math.Round(entry.Milliseconds, 2));
             writer.WriteString("outcome", entry.Outcome);
+            if (entry.Gates is { Count: > 0 } gates)
+            {
+                writer.WriteStartArray("gates");
+                foreach (var gate in gates)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("name", gate.Name);
+                    writer.WriteString("verdict", gate.Verdict);
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndArray();
+            }
             writer.WriteEndObject();
         }
         buffer.Write("\n"u8);

@@ -123,6 +123,7 @@ public static partial class ConfigLoader
                 NodeName = Text(root, "node_name"),
                 Hook = HookSettings(Child(root, "hook") as YamlMappingNode),
                 Delivery = DeliverySettings(Child(root, "delivery") as YamlMappingNode),
+                Web = WebSettings(Child(root, "web") as YamlMappingNode),
                 Sinks = sinks,
                 Routes = routes,
                 Gates = gates,
@@ -173,6 +174,34 @@ public static partial class ConfigLoader
                     ? megabytes * 1024 * 1024
                     : settings.MaxDbBytes,
             };
+        }
+
+        private WebSettings? WebSettings(YamlMappingNode? node)
+        {
+            if (node is null)
+            {
+                return null;
+            }
+            var settings = new WebSettings
+            {
+                Listen = Text(node, "listen") ?? Rules.WebSettings.DefaultListen,
+                Token = Text(node, "token"),
+                Position = new SourcePosition(file, node.Start.Line, node.Start.Column),
+            };
+            var at = Child(node, "listen") ?? node;
+            if (WebAddress.Parse(settings.Listen) is not { } address)
+            {
+                Error(at, $"web.listen '{settings.Listen}': expected host:port (127.0.0.1:9786, [::1]:9786, *:9786)");
+            }
+            else if (!address.Loopback && string.IsNullOrEmpty(settings.Token))
+            {
+                Error(at, $"web.listen '{settings.Listen}' is reachable from other hosts: set web.token (a ${{file:…}} of a long random string) so that only Prometheus and operators get in");
+            }
+            if (settings.Token is { } token && SecretReferences.SyntaxError(token) is { } problem)
+            {
+                Error(Child(node, "token") ?? node, $"web.token: {problem}");
+            }
+            return settings;
         }
 
         private Dictionary<string, SinkConfig> Sinks(YamlMappingNode? node)

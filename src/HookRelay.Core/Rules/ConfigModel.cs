@@ -61,6 +61,24 @@ public sealed record DeliverySettings
     public bool Fsync { get; init; } = true;
 }
 
+/// <summary>
+/// The daemon's HTTP listener (`hookrelay serve`): /metrics for Prometheus. Off unless the file has
+/// a `web:` section; on this node's loopback by default. Bound beyond it, every request must carry
+/// the token.
+/// </summary>
+public sealed record WebSettings
+{
+    public const string DefaultListen = "127.0.0.1:9786";
+
+    /// <summary>host:port, "[v6]:port", or "*:port" for every address.</summary>
+    public string Listen { get; init; } = DefaultListen;
+
+    /// <summary>The bearer token, raw (a secret reference is resolved when the listener starts); null for none.</summary>
+    public string? Token { get; init; }
+
+    public SourcePosition Position { get; init; }
+}
+
 /// <summary>A named sink. Settings stay raw (secret references unresolved) until a sink is built.</summary>
 public sealed record SinkConfig(string Name, string Type, IReadOnlyDictionary<string, string> Settings, SourcePosition Position)
 {
@@ -149,6 +167,8 @@ public sealed record HookRelayConfig
     public string? NodeName { get; init; }
     public HookSettings Hook { get; init; } = new();
     public DeliverySettings Delivery { get; init; } = new();
+    /// <summary>The daemon's HTTP listener; null when the file has no `web:` section.</summary>
+    public WebSettings? Web { get; init; }
     public IReadOnlyDictionary<string, SinkConfig> Sinks { get; init; } = new Dictionary<string, SinkConfig>();
     public IReadOnlyList<RouteConfig> Routes { get; init; } = [];
     public IReadOnlyList<GateConfig> Gates { get; init; } = [];

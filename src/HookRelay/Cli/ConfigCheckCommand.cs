@@ -30,6 +30,7 @@ public static class ConfigCheckCommand
             problems.AddRange(config.Warnings);
             problems.AddRange(SinkProblems(config));
             problems.AddRange(ActionProblems(config));
+            problems.AddRange(WebProblems(config));
             problems.AddRange(InlineSecrets(config));
         }
         catch (ConfigException e)
@@ -106,6 +107,34 @@ public static class ConfigCheckCommand
             {
                 yield return problem;
             }
+        }
+    }
+
+    /// <summary>The web listener's token as `serve` reads it: a reference that does not resolve, or a token written in the file.</summary>
+    private static IEnumerable<ConfigError> WebProblems(HookRelayConfig config)
+    {
+        if (config.Web is not { Token: { } token } web)
+        {
+            yield break;
+        }
+        var at = web.Position;
+        string? problem = null;
+        try
+        {
+            SecretReferences.Resolve(token);
+        }
+        catch (SecretException e)
+        {
+            problem = $"web.token: {e.Message}";
+        }
+        if (problem is not null)
+        {
+            yield return new ConfigError(at.File, at.Line, at.Column, problem);
+        }
+        else if (!SecretReferences.HasReference(token))
+        {
+            yield return new ConfigError(at.File, at.Line, at.Column,
+                "web.token: a credential written in the file (anyone who can read it has it); write ${file:/etc/hookrelay/web-token} (a 0600 file)", true);
         }
     }
 

@@ -4,6 +4,7 @@ using HookRelay.Delivery;
 using HookRelay.Logging;
 using HookRelay.Outbox;
 using HookRelay.Rules;
+using HookRelay.Web;
 using Microsoft.Data.Sqlite;
 
 namespace HookRelay.Cli;
@@ -141,6 +142,11 @@ public static class ServeCommand
         long seen = 0;
         // Kept across reloads: an unchanged sink keeps its pause and rate limit.
         using var lanes = new SinkLanes(new OwnEvents(() => current.Config, () => Volatile.Read(ref daemon)?.Wake()));
+        // The lanes in force, for /metrics on the listener's threads (Update runs on this one).
+        IReadOnlyDictionary<string, SinkLane> served = new Dictionary<string, SinkLane>();
+        using var metrics = new DaemonMetrics(new DaemonMetrics.HookRelayConfigView(() => current.Config.StateDir, () => current.Config.Hash,
+            VersionCommand.InformationalVersion), () => Volatile.Read(ref served));
+        using var web = new WebSwitch(drain ? null : metrics);
         SdNotify.Send("READY=1");
         while (true)
         {
@@ -155,7 +161,10 @@ public static class ServeCommand
             string? damaged;
             using (var store = OutboxStore.Open(config.StateDir, config.Delivery.MaxDbBytes))
             {
-                var running = new DeliveryDaemon(config, drain ? DaemonOptions.Drainer : DaemonOptions.Service, store, lanes.Update(config));
+                var laneSet = lanes.Update(config);
+                Volatile.Write(ref served, laneSet);
+                web.Apply(config.Web);
+                var running = new DeliveryDaemon(config, drain ? DaemonOptions.Drainer : DaemonOptions.Service, store, laneSet);
                 Volatile.Write(ref daemon, running);
                 if (!drain)
                 {
@@ -183,6 +192,30 @@ public static class ServeCommand
         await listening.CancelAsync().ConfigureAwait(false);
         await listener.ConfigureAwait(false);
         return seen;
+    }
+
+    /// <summary>
+    /// The web listener of the configuration in force: started with the daemon, restarted by a
+    /// reload that changed where it listens or its token, never run by a one-shot drainer.
+    /// </summary>
+    private sealed class WebSwitch(DaemonMetrics? metrics) : IDisposable
+    {
+        private (string Listen, string? Token)? _applied;
+        private WebListener? _listener;
+
+        public void Apply(WebSettings? settings)
+        {
+            var wanted = settings is null || metrics is null ? ((string, string?)?)null : (settings.Listen, settings.Token);
+            if (wanted == _applied)
+            {
+                return;
+            }
+            _listener?.Dispose();
+            _listener = settings is not null && metrics is not null ? WebListener.Start(settings, metrics) : null;
+            _applied = wanted;
+        }
+
+        public void Dispose() => _listener?.Dispose();
     }
 
     private static bool QueuedSince(HookRelayConfig config, long seen)

@@ -102,4 +102,20 @@ public sealed class ConfigCheckCommandTests : IDisposable
         Assert.True(exit == ExitCodes.Ok, output);
         Assert.Contains("valid (2 sinks", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_web_token_that_cannot_be_read_is_an_error_and_one_written_inline_a_warning()
+    {
+        var missing = Path.Combine(_dir.Path, "no-such-token");
+        var broken = _dir.File("broken.yaml", $"web: {{ listen: \"*:9786\", token: \"${{file:{missing}}}\" }}\nsinks:\n  ok: {{ type: file, path: {_dir.Path}/ok.jsonl }}\nroutes: [ {{ name: r, to: [ok] }} ]\n");
+        var output = new StringWriter();
+        Assert.Equal(ExitCodes.Failed, ConfigCheckCommand.Run(broken, asJson: false, output));
+        Assert.Contains("broken.yaml:1:6: error: web.token: ", output.ToString(), StringComparison.Ordinal);
+
+        var inline = _dir.File("inline.yaml", $"web: {{ listen: \"*:9786\", token: hunter2-hunter2 }}\nsinks:\n  ok: {{ type: file, path: {_dir.Path}/ok.jsonl }}\nroutes: [ {{ name: r, to: [ok] }} ]\n");
+        output = new StringWriter();
+        Assert.Equal(ExitCodes.Ok, ConfigCheckCommand.Run(inline, asJson: false, output));
+        Assert.Contains("inline.yaml:1:6: warning: web.token: a credential written in the file", output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", output.ToString(), StringComparison.Ordinal);
+    }
 }

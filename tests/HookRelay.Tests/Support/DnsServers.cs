@@ -196,7 +196,36 @@ public static class DnsServers
             Run("/bin/chown", "-R", "bind:bind", d.Path);
             return ["-g", "-u", "bind", "-c", Path.Combine(d.Path, "named.conf")];
         }, dir);
+        try
+        {
+            await ZonesLoadedAsync(server.Port);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
         return new Bind(server, secret);
+    }
+
+    /// <summary>
+    /// named listens before it has loaded its zones, and answers a zone it has not loaded yet with
+    /// SERVFAIL (seen once under the full suite, on the first transfer): wait until each answers its SOA.
+    /// </summary>
+    private static async Task ZonesLoadedAsync(int port)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        foreach (var zone in Zones)
+        {
+            while (Status(port, zone, "SOA") != "NOERROR")
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"BIND on port {port} did not load zone {zone} within 20 s: {Status(port, zone, "SOA")}");
+                }
+                await Task.Delay(50);
+            }
+        }
     }
 
     /// <summary>What `dig` gets from the server for NAME TYPE: the answer's values, sorted ("" when there is none).</summary>
