@@ -38,6 +38,7 @@ public static class CliApp
         }
         root.Subcommands.Add(ServeCommand.Create(configOption));
         root.Subcommands.Add(StatusCommand.Create(configOption));
+        root.Subcommands.Add(EventsCommand.Create(configOption));
         root.Subcommands.Add(DlqCommand.Create(configOption));
         root.Subcommands.Add(ReplayCommand.Create(configOption));
         root.Subcommands.Add(TestSendCommand.Create(configOption));

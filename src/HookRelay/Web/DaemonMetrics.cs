@@ -102,7 +102,7 @@ public sealed class DaemonMetrics : IDisposable
         }
         foreach (var run in _actionJournal.ReadAppended())
         {
-            _actionRuns.WithLabels(Text(run, "action"), Text(run, "outcome")).Inc();
+            _actionRuns.WithLabels(run.TextOf("action"), run.TextOf("outcome")).Inc();
         }
     }
 
@@ -196,9 +196,9 @@ public sealed class DaemonMetrics : IDisposable
 
     private void CountHookRun(JsonElement run)
     {
-        var hook = Text(run, "hook");
-        var phase = Text(run, "phase");
-        _hookRuns.WithLabels(hook, phase, Text(run, "node"), OutcomeOf(Text(run, "outcome"))).Inc();
+        var hook = run.TextOf("hook");
+        var phase = run.TextOf("phase");
+        _hookRuns.WithLabels(hook, phase, run.TextOf("node"), OutcomeOf(run.TextOf("outcome"))).Inc();
         if (run.TryGetProperty("ms", out var ms) && ms.TryGetDouble(out var milliseconds))
         {
             _hookSeconds.WithLabels(hook, phase).Observe(milliseconds / 1000);
@@ -207,7 +207,7 @@ public sealed class DaemonMetrics : IDisposable
         {
             foreach (var gate in gates.EnumerateArray())
             {
-                _gateVerdicts.WithLabels(Text(gate, "name"), Text(gate, "verdict")).Inc();
+                _gateVerdicts.WithLabels(gate.TextOf("name"), gate.TextOf("verdict")).Inc();
             }
         }
     }
@@ -220,7 +220,4 @@ public sealed class DaemonMetrics : IDisposable
         : "nothing";
 
     public void Dispose() => _scrape.Dispose();
-
-    private static string Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : "";
 }
