@@ -7,7 +7,8 @@ using HookRelay.Rules;
 namespace HookRelay.Web;
 
 /// <summary>
-/// The daemon's HTTP listener (web: in the configuration): GET /metrics. In-box HttpListener, no
+/// The daemon's HTTP listener (web: in the configuration): GET /metrics and the event API
+/// (<see cref="EventApi"/>). In-box HttpListener, no
 /// web framework: a few read-only routes a scraper and an operator's curl use. With a token, every
 /// request must present it (Authorization: Bearer), compared in constant time; bound beyond
 /// loopback, a token is required (config check refuses the file otherwise).
@@ -17,11 +18,13 @@ public sealed class WebListener : IDisposable
     private readonly HttpListener _listener = new();
     private readonly byte[]? _token;
     private readonly DaemonMetrics _metrics;
+    private readonly EventApi _events;
     private readonly CancellationTokenSource _stop = new();
     private Task _serving = Task.CompletedTask;
 
-    private WebListener(WebAddress address, string? token, DaemonMetrics metrics)
+    private WebListener(WebAddress address, string? token, DaemonMetrics metrics, EventApi events)
     {
+        _events = events;
         Address = address;
         _token = token is null ? null : Encoding.UTF8.GetBytes(token);
         _metrics = metrics;
@@ -31,16 +34,16 @@ public sealed class WebListener : IDisposable
     public WebAddress Address { get; }
 
     /// <summary>Starts listening; on failure (the port is taken, the token file unreadable) says why and returns null: delivery goes on without it.</summary>
-    public static WebListener? Start(WebSettings settings, DaemonMetrics metrics)
+    public static WebListener? Start(WebSettings settings, DaemonMetrics metrics, EventApi events)
     {
         try
         {
             var address = WebAddress.Parse(settings.Listen) ?? throw new FormatException($"web.listen '{settings.Listen}' is not host:port");
             var token = settings.Token is { } raw ? SecretReferences.Resolve(raw) : null;
-            var web = new WebListener(address, token, metrics);
+            var web = new WebListener(address, token, metrics, events);
             web._listener.Start();
             web._serving = web.ServeAsync();
-            HookLog.Info($"serve: /metrics on {address.Prefix}metrics{(token is null ? "" : " (token required)")}");
+            HookLog.Info($"serve: /metrics and /api/events on {address.Prefix}{(token is null ? "" : " (token required)")}");
             return web;
         }
         catch (Exception e) when (e is HttpListenerException or FormatException or SecretException or IOException)
@@ -92,13 +95,16 @@ public sealed class WebListener : IDisposable
                 body.Position = 0;
                 await body.CopyToAsync(response.OutputStream, _stop.Token).ConfigureAwait(false);
             }
+            else if (await _events.TryAnswerAsync(path, context, _stop.Token).ConfigureAwait(false))
+            {
+            }
             else if (path == "/")
             {
-                await TextAsync(response, HttpStatusCode.OK, "hookrelay serve: GET /metrics (Prometheus)\n").ConfigureAwait(false);
+                await TextAsync(response, HttpStatusCode.OK, "hookrelay serve: GET /metrics (Prometheus), /api/events, /api/events/stream, /api/instances/NAME/timeline\n").ConfigureAwait(false);
             }
             else
             {
-                await TextAsync(response, HttpStatusCode.NotFound, $"no {path} here; GET /metrics\n").ConfigureAwait(false);
+                await TextAsync(response, HttpStatusCode.NotFound, $"no {path} here; GET / lists what is\n").ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is HttpListenerException or IOException or OperationCanceledException or ObjectDisposedException)
@@ -129,7 +135,7 @@ public sealed class WebListener : IDisposable
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given[scheme.Length..].Trim()), _token);
     }
 
-    private static async Task TextAsync(HttpListenerResponse response, HttpStatusCode status, string text)
+    internal static async Task TextAsync(HttpListenerResponse response, HttpStatusCode status, string text)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
         response.StatusCode = (int)status;
