@@ -25,6 +25,22 @@ public static class OutboxDatabase
 
     public static string PathIn(string stateDir) => Path.Combine(stateDir, FileName);
 
+    /// <summary>
+    /// A connection that only reads (what /metrics and the event API answer from), on its own:
+    /// the daemon's connection belongs to its database thread. Null when there is no outbox yet.
+    /// </summary>
+    public static SqliteConnection? OpenReadOnly(string stateDir)
+    {
+        var path = PathIn(stateDir);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, DefaultTimeout = 5 }.ToString());
+        connection.Open();
+        return connection;
+    }
+
     public static SqliteConnection Open(string stateDir, OutboxOptions options)
     {
         if (Interlocked.Exchange(ref _providerSet, 1) == 0)

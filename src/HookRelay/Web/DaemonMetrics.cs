@@ -143,19 +143,16 @@ public sealed class DaemonMetrics : IDisposable
 
     private void RefreshOutbox()
     {
-        var path = OutboxDatabase.PathIn(_config.StateDir());
         var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var sinks = _lanes().Keys.ToHashSet(StringComparer.Ordinal);
         var depth = sinks.ToDictionary(s => s, _ => (Count: 0L, OldestMs: (long?)null), StringComparer.Ordinal);
         var dead = sinks.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
-        if (File.Exists(path))
+        try
         {
-            try
+            using var connection = OutboxDatabase.OpenReadOnly(_config.StateDir());
+            using var command = connection?.CreateCommand();
+            if (command is not null)
             {
-                // Read-only and on its own: the daemon's connection belongs to its one database thread.
-                using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, DefaultTimeout = 5 }.ToString());
-                connection.Open();
-                using var command = connection.CreateCommand();
                 command.CommandText = """
                     SELECT d.sink, d.state, COUNT(*), MIN(e.created_ms)
                     FROM deliveries d JOIN events e ON e.id = d.event
@@ -177,11 +174,11 @@ public sealed class DaemonMetrics : IDisposable
                     }
                 }
             }
-            catch (SqliteException e)
-            {
-                Logging.HookLog.Warning($"/metrics: cannot read the outbox ({e.Message}); queue gauges not updated");
-                return;
-            }
+        }
+        catch (SqliteException e)
+        {
+            Logging.HookLog.Warning($"/metrics: cannot read the outbox ({e.Message}); queue gauges not updated");
+            return;
         }
         foreach (var (sink, (count, oldestMs)) in depth)
         {

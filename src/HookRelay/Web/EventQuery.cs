@@ -8,8 +8,7 @@ namespace HookRelay.Web;
 /// <summary>
 /// The events this node's outbox holds (those a route, an action or a gate's verdict queued; kept
 /// as long as delivery.keep_delivered and keep_dead say), rendered as the sinks get them, each with
-/// what became of its deliveries. What /api/events, the stream and the timelines answer with. Read
-/// on a read-only connection of its own: the daemon's belongs to its database thread.
+/// what became of its deliveries. What /api/events, the stream and the timelines answer with.
 /// </summary>
 public sealed class EventQuery(string stateDir)
 {
@@ -29,13 +28,11 @@ public sealed class EventQuery(string stateDir)
 
     public List<Item> Find(Filter filter)
     {
-        var path = OutboxDatabase.PathIn(stateDir);
-        if (!File.Exists(path))
+        using var connection = OutboxDatabase.OpenReadOnly(stateDir);
+        if (connection is null)
         {
             return [];
         }
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, DefaultTimeout = 5 }.ToString());
-        connection.Open();
         var rows = ReadEvents(connection, filter);
         var deliveries = ReadDeliveries(connection, rows.Select(r => r.Row));
         var items = new List<Item>(rows.Count);

@@ -23,12 +23,6 @@ public sealed class EventsCommandTests : IDisposable
         return ConfigLoader.Load(path);
     }
 
-    /// <summary>The run is about this instance: its name and the operation's target.</summary>
-    private static Action<SortedDictionary<string, string>> Named(string instance) => env =>
-    {
-        env["GANETI_INSTANCE_NAME"] = instance;
-        env["GANETI_OP_TARGET"] = instance;
-    };
 
     private static async Task<string[]> TailAsync(HookRelayConfig config, int count, string? instance = null)
     {
@@ -41,9 +35,9 @@ public sealed class EventsCommandTests : IDisposable
     public async Task Prints_the_last_runs_one_line_each_and_only_the_instance_asked_for()
     {
         var config = Configure();
-        await _host.RunHookAsync("instance-migrate-post-node1-01", change: Named("web-1"));
-        await _host.RunHookAsync("instance-add-pre-node1-01", change: Named("Bad_Name"));
-        await _host.RunHookAsync("instance-migrate-post-node1-01", change: Named("web-2"));
+        await _host.RunHookAsync("instance-migrate-post-node1-01", change: Fixtures.Named("web-1"));
+        await _host.RunHookAsync("instance-add-pre-node1-01", change: Fixtures.Named("Bad_Name"));
+        await _host.RunHookAsync("instance-migrate-post-node1-01", change: Fixtures.Named("web-2"));
 
         var lines = await TailAsync(config, 20);
         Assert.Equal(3, lines.Length);
@@ -60,13 +54,13 @@ public sealed class EventsCommandTests : IDisposable
     public async Task Follow_prints_runs_as_they_are_recorded_until_interrupted()
     {
         var config = Configure();
-        await _host.RunHookAsync("instance-migrate-post-node1-01", change: Named("old-1"));
+        await _host.RunHookAsync("instance-migrate-post-node1-01", change: Fixtures.Named("old-1"));
         var output = new SynchronizedWriter();
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var tail = EventsCommand.TailAsync(config, 0, null, follow: true, output, interrupt.Token);
         await Task.Delay(300, TestContext.Current.CancellationToken);
         Assert.Equal("", output.Text);
-        await _host.RunHookAsync("instance-migrate-post-node1-01", change: Named("new-1"));
+        await _host.RunHookAsync("instance-migrate-post-node1-01", change: Fixtures.Named("new-1"));
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (!output.Text.Contains(" new-1: queued for dump", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
         {

@@ -12,6 +12,13 @@ public static class Fixtures
 
     public static TheoryData<string> Captures() => [.. CaptureNames()];
 
+    /// <summary>A change of a capture: the run is about <paramref name="instance"/> (its name and the operation's target).</summary>
+    public static Action<SortedDictionary<string, string>> Named(string instance) => env =>
+    {
+        env["GANETI_INSTANCE_NAME"] = instance;
+        env["GANETI_OP_TARGET"] = instance;
+    };
+
     public static SortedDictionary<string, string> Env(string capture) => EnvFile.Read(Dir("envs", capture + ".json"));
 
     /// <summary>The node the capture ran on, from its JSON.</summary>

@@ -35,11 +35,6 @@ public sealed class EventApiTests : IDisposable
 
     private string Base => $"http://127.0.0.1:{_port.ToString(CultureInfo.InvariantCulture)}";
 
-    private static Action<SortedDictionary<string, string>> Named(string instance) => env =>
-    {
-        env["GANETI_INSTANCE_NAME"] = instance;
-        env["GANETI_OP_TARGET"] = instance;
-    };
 
     private async Task<ServeProcess> StartWithEventsAsync()
     {
@@ -51,7 +46,7 @@ public sealed class EventApiTests : IDisposable
             ("instance-migrate-post-node1-01", "web-2"), ("instance-reboot-post-node1-01", "web-1"),
         })
         {
-            Assert.Equal(0, (await _host.RunHookAsync(capture, change: Named(instance))).ExitCode);
+            Assert.Equal(0, (await _host.RunHookAsync(capture, change: Fixtures.Named(instance))).ExitCode);
         }
         await _host.WaitForOutboxAsync("state = 1", 4, TimeSpan.FromSeconds(30));
         return serve;
@@ -136,8 +131,8 @@ public sealed class EventApiTests : IDisposable
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
         Assert.Equal(": hookrelay events", await reader.ReadLineAsync(cancel.Token));
-        Assert.Equal(0, (await _host.RunHookAsync("instance-migrate-post-node1-01", change: Named("web-2"))).ExitCode);
-        Assert.Equal(0, (await _host.RunHookAsync("instance-migrate-post-node1-01", change: Named("web-3"))).ExitCode);
+        Assert.Equal(0, (await _host.RunHookAsync("instance-migrate-post-node1-01", change: Fixtures.Named("web-2"))).ExitCode);
+        Assert.Equal(0, (await _host.RunHookAsync("instance-migrate-post-node1-01", change: Fixtures.Named("web-3"))).ExitCode);
 
         var (id, type, data) = await NextEventAsync(reader, cancel.Token);
         Assert.Equal("cloudevent", type);
@@ -145,7 +140,7 @@ public sealed class EventApiTests : IDisposable
         Assert.Equal("web-3", cloudEvent.RootElement.GetProperty("subject").GetString());
 
         // A client that saw that one and comes back gets only what came after it.
-        Assert.Equal(0, (await _host.RunHookAsync("instance-reboot-post-node1-01", change: Named("web-3"))).ExitCode);
+        Assert.Equal(0, (await _host.RunHookAsync("instance-reboot-post-node1-01", change: Fixtures.Named("web-3"))).ExitCode);
         using var again = new HttpRequestMessage(HttpMethod.Get, Base + "/api/events/stream?instance=web-3");
         again.Headers.Add("Last-Event-ID", id);
         using var resumed = await _http.SendAsync(again, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
