@@ -147,4 +147,7 @@ PY
 
 say "hookrelay status on the master"
 "$lab" sh 1 "$LAB/bin/hookrelay" status | sed 's/^/  /'
+say "what Prometheus scrapes on the master (GET /metrics), and the last runs there (hookrelay events tail)"
+"$lab" sh 1 curl -s http://127.0.0.1:9786/metrics | grep -E '^hookrelay_(deliveries_total\{[^}]*"delivered"|hook_runs_total)' | sort | head -14 | sed 's/^/  /'
+"$lab" sh 1 "$LAB/bin/hookrelay" events tail -n 5 | sed 's/^/  /'
 say "taking the cluster down"
