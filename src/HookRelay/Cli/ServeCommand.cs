@@ -146,7 +146,8 @@ public static class ServeCommand
         IReadOnlyDictionary<string, SinkLane> served = new Dictionary<string, SinkLane>();
         using var metrics = new DaemonMetrics(new DaemonMetrics.HookRelayConfigView(() => current.Config.StateDir, () => current.Config.Hash,
             VersionCommand.InformationalVersion), () => Volatile.Read(ref served));
-        using var web = new WebSwitch(drain ? null : metrics, new EventApi(() => current.Config.StateDir));
+        using var web = new WebSwitch(drain ? null : metrics, new EventApi(() => current.Config.StateDir),
+            new DeadLetterApi(() => current.Config, () => Volatile.Read(ref daemon)?.Wake()));
         SdNotify.Send("READY=1");
         while (true)
         {
@@ -198,7 +199,7 @@ public static class ServeCommand
     /// The web listener of the configuration in force: started with the daemon, restarted by a
     /// reload that changed where it listens or its token, never run by a one-shot drainer.
     /// </summary>
-    private sealed class WebSwitch(DaemonMetrics? metrics, EventApi events) : IDisposable
+    private sealed class WebSwitch(DaemonMetrics? metrics, EventApi events, DeadLetterApi deadLetters) : IDisposable
     {
         private (string Listen, string? Token)? _applied;
         private WebListener? _listener;
@@ -211,7 +212,7 @@ public static class ServeCommand
                 return;
             }
             _listener?.Dispose();
-            _listener = settings is not null && metrics is not null ? WebListener.Start(settings, metrics, events) : null;
+            _listener = settings is not null && metrics is not null ? WebListener.Start(settings, metrics, events, deadLetters) : null;
             _applied = wanted;
         }
 

@@ -31,7 +31,7 @@ public sealed class EventApi(Func<string> stateDir)
             }
             var items = new EventQuery(stateDir()).Find(filter);
             var next = items.Count == filter.Limit ? NextPage(context.Request.Url!, items[^1].Row) : null;
-            await JsonAsync(context.Response, writer =>
+            await WebJson.WriteAsync(context.Response, HttpStatusCode.OK, writer =>
             {
                 WriteItems(writer, items);
                 writer.WriteString("next", next);
@@ -58,7 +58,7 @@ public sealed class EventApi(Func<string> stateDir)
                 return true;
             }
             var items = new EventQuery(stateDir()).Find(filter with { Instance = name, OldestFirst = true });
-            await JsonAsync(context.Response, writer =>
+            await WebJson.WriteAsync(context.Response, HttpStatusCode.OK, writer =>
             {
                 writer.WriteString("instance", name);
                 WriteItems(writer, items);
@@ -179,20 +179,5 @@ public sealed class EventApi(Func<string> stateDir)
             writer.WriteEndObject();
         }
         writer.WriteEndArray();
-    }
-
-    private static async Task JsonAsync(HttpListenerResponse response, Action<Utf8JsonWriter> write)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            write(writer);
-            writer.WriteEndObject();
-        }
-        response.StatusCode = 200;
-        response.ContentType = "application/json; charset=utf-8";
-        response.ContentLength64 = buffer.WrittenCount;
-        await response.OutputStream.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
     }
 }

@@ -7,9 +7,9 @@ using HookRelay.Rules;
 namespace HookRelay.Web;
 
 /// <summary>
-/// The daemon's HTTP listener (web: in the configuration): GET /metrics and the event API
-/// (<see cref="EventApi"/>). In-box HttpListener, no
-/// web framework: a few read-only routes a scraper and an operator's curl use. With a token, every
+/// The daemon's HTTP listener (web: in the configuration): GET /metrics, the event API
+/// (<see cref="EventApi"/>) and the dead letters (<see cref="DeadLetterApi"/>). In-box HttpListener, no
+/// web framework: a few routes a scraper and an operator's curl use, one of which (replay) changes anything. With a token, every
 /// request must present it (Authorization: Bearer), compared in constant time; bound beyond
 /// loopback, a token is required (config check refuses the file otherwise).
 /// </summary>
@@ -19,12 +19,14 @@ public sealed class WebListener : IDisposable
     private readonly byte[]? _token;
     private readonly DaemonMetrics _metrics;
     private readonly EventApi _events;
+    private readonly DeadLetterApi _deadLetters;
     private readonly CancellationTokenSource _stop = new();
     private Task _serving = Task.CompletedTask;
 
-    private WebListener(WebAddress address, string? token, DaemonMetrics metrics, EventApi events)
+    private WebListener(WebAddress address, string? token, DaemonMetrics metrics, EventApi events, DeadLetterApi deadLetters)
     {
         _events = events;
+        _deadLetters = deadLetters;
         Address = address;
         _token = token is null ? null : Encoding.UTF8.GetBytes(token);
         _metrics = metrics;
@@ -34,13 +36,13 @@ public sealed class WebListener : IDisposable
     public WebAddress Address { get; }
 
     /// <summary>Starts listening; on failure (the port is taken, the token file unreadable) says why and returns null: delivery goes on without it.</summary>
-    public static WebListener? Start(WebSettings settings, DaemonMetrics metrics, EventApi events)
+    public static WebListener? Start(WebSettings settings, DaemonMetrics metrics, EventApi events, DeadLetterApi deadLetters)
     {
         try
         {
             var address = WebAddress.Parse(settings.Listen) ?? throw new FormatException($"web.listen '{settings.Listen}' is not host:port");
             var token = settings.Token is { } raw ? SecretReferences.Resolve(raw) : null;
-            var web = new WebListener(address, token, metrics, events);
+            var web = new WebListener(address, token, metrics, events, deadLetters);
             web._listener.Start();
             web._serving = web.ServeAsync();
             HookLog.Info($"serve: /metrics and /api/events on {address.Prefix}{(token is null ? "" : " (token required)")}");
@@ -82,9 +84,24 @@ public sealed class WebListener : IDisposable
                 return;
             }
             var path = context.Request.Url?.AbsolutePath ?? "/";
-            if (context.Request.HttpMethod is not ("GET" or "HEAD"))
+            if (path == DeadLetterApi.ReplayPath)
+            {
+                if (context.Request.HttpMethod == "POST")
+                {
+                    await _deadLetters.ReplayAsync(context).ConfigureAwait(false);
+                }
+                else
+                {
+                    await TextAsync(response, HttpStatusCode.MethodNotAllowed, "only POST\n").ConfigureAwait(false);
+                }
+            }
+            else if (context.Request.HttpMethod is not ("GET" or "HEAD"))
             {
                 await TextAsync(response, HttpStatusCode.MethodNotAllowed, "only GET\n").ConfigureAwait(false);
+            }
+            else if (path == DeadLetterApi.ListPath)
+            {
+                await _deadLetters.ListAsync(context).ConfigureAwait(false);
             }
             else if (path == "/metrics")
             {
@@ -100,7 +117,7 @@ public sealed class WebListener : IDisposable
             }
             else if (path == "/")
             {
-                await TextAsync(response, HttpStatusCode.OK, "hookrelay serve: GET /metrics (Prometheus), /api/events, /api/events/stream, /api/instances/NAME/timeline\n").ConfigureAwait(false);
+                await TextAsync(response, HttpStatusCode.OK, "hookrelay serve: GET /metrics (Prometheus), /api/events, /api/events/stream, /api/instances/NAME/timeline, /api/dead-letters; POST /api/dead-letters/replay\n").ConfigureAwait(false);
             }
             else
             {
