@@ -146,8 +146,9 @@ public static class ServeCommand
         IReadOnlyDictionary<string, SinkLane> served = new Dictionary<string, SinkLane>();
         using var metrics = new DaemonMetrics(new DaemonMetrics.HookRelayConfigView(() => current.Config.StateDir, () => current.Config.Hash,
             VersionCommand.InformationalVersion), () => Volatile.Read(ref served));
-        using var web = new WebSwitch(drain ? null : metrics, new EventApi(() => current.Config.StateDir),
-            new DeadLetterApi(() => current.Config, () => Volatile.Read(ref daemon)?.Wake()));
+        using var web = new WebSwitch(drain ? null : new WebRoutes(metrics, new EventApi(() => current.Config.StateDir),
+            new DeadLetterApi(() => current.Config, () => Volatile.Read(ref daemon)?.Wake()),
+            new SinkStatusApi(() => current.Config.StateDir, () => Volatile.Read(ref served))));
         SdNotify.Send("READY=1");
         while (true)
         {
@@ -199,20 +200,20 @@ public static class ServeCommand
     /// The web listener of the configuration in force: started with the daemon, restarted by a
     /// reload that changed where it listens or its token, never run by a one-shot drainer.
     /// </summary>
-    private sealed class WebSwitch(DaemonMetrics? metrics, EventApi events, DeadLetterApi deadLetters) : IDisposable
+    private sealed class WebSwitch(WebRoutes? routes) : IDisposable
     {
         private (string Listen, string? Token)? _applied;
         private WebListener? _listener;
 
         public void Apply(WebSettings? settings)
         {
-            var wanted = settings is null || metrics is null ? ((string, string?)?)null : (settings.Listen, settings.Token);
+            var wanted = settings is null || routes is null ? ((string, string?)?)null : (settings.Listen, settings.Token);
             if (wanted == _applied)
             {
                 return;
             }
             _listener?.Dispose();
-            _listener = settings is not null && metrics is not null ? WebListener.Start(settings, metrics, events, deadLetters) : null;
+            _listener = settings is not null && routes is not null ? WebListener.Start(settings, routes) : null;
             _applied = wanted;
         }
 

@@ -143,51 +143,17 @@ public sealed class DaemonMetrics : IDisposable
 
     private void RefreshOutbox()
     {
-        var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var sinks = _lanes().Keys.ToHashSet(StringComparer.Ordinal);
-        var depth = sinks.ToDictionary(s => s, _ => (Count: 0L, OldestMs: (long?)null), StringComparer.Ordinal);
-        var dead = sinks.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
-        try
+        if (SinkQueues.Read(_config.StateDir()) is not { } queues)
         {
-            using var connection = OutboxDatabase.OpenReadOnly(_config.StateDir());
-            using var command = connection?.CreateCommand();
-            if (command is not null)
-            {
-                command.CommandText = """
-                    SELECT d.sink, d.state, COUNT(*), MIN(e.created_ms)
-                    FROM deliveries d JOIN events e ON e.id = d.event
-                    WHERE d.state IN ($pending, $dead) GROUP BY d.sink, d.state
-                    """;
-                command.Parameters.AddWithValue("$pending", OutboxSchema.Pending);
-                command.Parameters.AddWithValue("$dead", OutboxSchema.Dead);
-                using var reader = command.ExecuteReader();
-                while (reader.Read())
-                {
-                    var sink = reader.GetString(0);
-                    if (reader.GetInt32(1) == OutboxSchema.Pending)
-                    {
-                        depth[sink] = (reader.GetInt64(2), reader.GetInt64(3));
-                    }
-                    else
-                    {
-                        dead[sink] = reader.GetInt64(2);
-                    }
-                }
-            }
-        }
-        catch (SqliteException e)
-        {
-            Logging.HookLog.Warning($"/metrics: cannot read the outbox ({e.Message}); queue gauges not updated");
             return;
         }
-        foreach (var (sink, (count, oldestMs)) in depth)
+        var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        foreach (var sink in _lanes().Keys.Union(queues.Keys))
         {
-            _queueDepth.WithLabels(sink).Set(count);
-            _queueOldest.WithLabels(sink).Set(oldestMs is { } ms ? Math.Max(0, nowMs - ms) / 1000.0 : 0);
-        }
-        foreach (var (sink, count) in dead)
-        {
-            _deadLetters.WithLabels(sink).Set(count);
+            var queue = queues.GetValueOrDefault(sink);
+            _queueDepth.WithLabels(sink).Set(queue?.Pending ?? 0);
+            _queueOldest.WithLabels(sink).Set(queue?.OldestPendingMs is { } ms ? Math.Max(0, nowMs - ms) / 1000.0 : 0);
+            _deadLetters.WithLabels(sink).Set(queue?.Dead ?? 0);
         }
     }
 

@@ -17,32 +17,28 @@ public sealed class WebListener : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly byte[]? _token;
-    private readonly DaemonMetrics _metrics;
-    private readonly EventApi _events;
-    private readonly DeadLetterApi _deadLetters;
+    private readonly WebRoutes _routes;
     private readonly CancellationTokenSource _stop = new();
     private Task _serving = Task.CompletedTask;
 
-    private WebListener(WebAddress address, string? token, DaemonMetrics metrics, EventApi events, DeadLetterApi deadLetters)
+    private WebListener(WebAddress address, string? token, WebRoutes routes)
     {
-        _events = events;
-        _deadLetters = deadLetters;
+        _routes = routes;
         Address = address;
         _token = token is null ? null : Encoding.UTF8.GetBytes(token);
-        _metrics = metrics;
         _listener.Prefixes.Add(address.Prefix);
     }
 
     public WebAddress Address { get; }
 
     /// <summary>Starts listening; on failure (the port is taken, the token file unreadable) says why and returns null: delivery goes on without it.</summary>
-    public static WebListener? Start(WebSettings settings, DaemonMetrics metrics, EventApi events, DeadLetterApi deadLetters)
+    public static WebListener? Start(WebSettings settings, WebRoutes routes)
     {
         try
         {
             var address = WebAddress.Parse(settings.Listen) ?? throw new FormatException($"web.listen '{settings.Listen}' is not host:port");
             var token = settings.Token is { } raw ? SecretReferences.Resolve(raw) : null;
-            var web = new WebListener(address, token, metrics, events, deadLetters);
+            var web = new WebListener(address, token, routes);
             web._listener.Start();
             web._serving = web.ServeAsync();
             HookLog.Info($"serve: /metrics and /api/events on {address.Prefix}{(token is null ? "" : " (token required)")}");
@@ -88,7 +84,7 @@ public sealed class WebListener : IDisposable
             {
                 if (context.Request.HttpMethod == "POST")
                 {
-                    await _deadLetters.ReplayAsync(context).ConfigureAwait(false);
+                    await _routes.DeadLetters.ReplayAsync(context).ConfigureAwait(false);
                 }
                 else
                 {
@@ -99,25 +95,29 @@ public sealed class WebListener : IDisposable
             {
                 await TextAsync(response, HttpStatusCode.MethodNotAllowed, "only GET\n").ConfigureAwait(false);
             }
+            else if (path == SinkStatusApi.Path)
+            {
+                await _routes.Sinks.AnswerAsync(response).ConfigureAwait(false);
+            }
             else if (path == DeadLetterApi.ListPath)
             {
-                await _deadLetters.ListAsync(context).ConfigureAwait(false);
+                await _routes.DeadLetters.ListAsync(context).ConfigureAwait(false);
             }
             else if (path == "/metrics")
             {
                 response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
                 using var body = new MemoryStream();
-                await _metrics.WriteAsync(body, _stop.Token).ConfigureAwait(false);
+                await _routes.Metrics.WriteAsync(body, _stop.Token).ConfigureAwait(false);
                 response.ContentLength64 = body.Length;
                 body.Position = 0;
                 await body.CopyToAsync(response.OutputStream, _stop.Token).ConfigureAwait(false);
             }
-            else if (await _events.TryAnswerAsync(path, context, _stop.Token).ConfigureAwait(false))
+            else if (await _routes.Events.TryAnswerAsync(path, context, _stop.Token).ConfigureAwait(false))
             {
             }
             else if (path == "/")
             {
-                await TextAsync(response, HttpStatusCode.OK, "hookrelay serve: GET /metrics (Prometheus), /api/events, /api/events/stream, /api/instances/NAME/timeline, /api/dead-letters; POST /api/dead-letters/replay\n").ConfigureAwait(false);
+                await TextAsync(response, HttpStatusCode.OK, "hookrelay serve: GET /metrics (Prometheus), /api/events, /api/events/stream, /api/instances/NAME/timeline, /api/sinks, /api/dead-letters; POST /api/dead-letters/replay\n").ConfigureAwait(false);
             }
             else
             {

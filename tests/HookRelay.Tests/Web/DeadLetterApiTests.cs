@@ -87,6 +87,11 @@ public sealed class DeadLetterApiTests : IAsyncLifetime
         Assert.Contains("500", letter.GetProperty("last_error").GetString(), StringComparison.Ordinal);
         Assert.Empty(Letters((await SendAsync(HttpMethod.Get, "/api/dead-letters?sink=other")).Body).EnumerateArray());
 
+        var sink = await SinkAsync();
+        Assert.Equal(("failing", 1, 1, 0, 0), (sink.GetProperty("health").GetString(), sink.GetProperty("dead").GetInt64(),
+            sink.GetProperty("dead_lettered").GetInt64(), sink.GetProperty("delivered").GetInt64(), sink.GetProperty("pending").GetInt64()));
+        Assert.Contains("500", sink.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+
         _receiverUp = true;
         var replay = await SendAsync(HttpMethod.Post, "/api/dead-letters/replay", $"{{\"ids\": [{letter.GetProperty("id").GetInt64()}]}}", origin: Base);
         Assert.Equal((HttpStatusCode.OK, "{\"replayed\":1}"), replay);
@@ -98,6 +103,20 @@ public sealed class DeadLetterApiTests : IAsyncLifetime
         }).ToList();
         Assert.Equal(letter.GetProperty("event_id").GetString(), Assert.Single(ids));
         Assert.Empty(Letters((await SendAsync(HttpMethod.Get, "/api/dead-letters")).Body).EnumerateArray());
+        sink = await SinkAsync();
+        Assert.Equal(("ok", 0, 1), (sink.GetProperty("health").GetString(), sink.GetProperty("dead").GetInt64(), sink.GetProperty("delivered").GetInt64()));
+        Assert.NotEqual(JsonValueKind.Null, sink.GetProperty("last_delivered").ValueKind);
+    }
+
+    /// <summary>The one sink as /api/sinks shows it.</summary>
+    private async Task<JsonElement> SinkAsync()
+    {
+        var (status, body) = await SendAsync(HttpMethod.Get, "/api/sinks");
+        Assert.Equal(HttpStatusCode.OK, status);
+        using var document = JsonDocument.Parse(body);
+        var sink = Assert.Single(document.RootElement.GetProperty("sinks").EnumerateArray());
+        Assert.Equal("hook", sink.GetProperty("name").GetString());
+        return sink.Clone();
     }
 
     [Fact]
