@@ -147,7 +147,8 @@ public static class DlqCommand
 
     private static string Event(DeadLetter d) => $"{d.Type} {d.Subject}".TrimEnd();
 
-    private static void WriteDeadLetters(System.Text.Json.Utf8JsonWriter writer, IReadOnlyList<DeadLetter> dead)
+    /// <summary>The dead letters as a JSON array: `dlq list --json` and the daemon's /api/dead-letters.</summary>
+    public static void WriteDeadLetters(System.Text.Json.Utf8JsonWriter writer, IReadOnlyList<DeadLetter> dead)
     {
         writer.WriteStartArray();
         foreach (var d in dead)

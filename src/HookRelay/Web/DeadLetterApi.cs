@@ -26,21 +26,8 @@ public sealed class DeadLetterApi(Func<HookRelay.Rules.HookRelayConfig> config, 
         var dead = connection is null ? [] : new OutboxAdmin(connection).DeadLetters(sink);
         await WebJson.WriteAsync(context.Response, HttpStatusCode.OK, writer =>
         {
-            writer.WriteStartArray("dead_letters");
-            foreach (var letter in dead)
-            {
-                writer.WriteStartObject();
-                writer.WriteNumber("id", letter.Id);
-                writer.WriteString("event_id", letter.EventId);
-                writer.WriteString("sink", letter.Sink);
-                writer.WriteString("type", letter.Type);
-                writer.WriteString("subject", letter.Subject);
-                writer.WriteNumber("attempts", letter.Attempts);
-                writer.WriteString("created", Events.CloudEvent.TimeText(DateTimeOffset.FromUnixTimeMilliseconds(letter.CreatedMs)));
-                writer.WriteString("last_error", letter.LastError);
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
+            writer.WritePropertyName("dead_letters");
+            Cli.DlqCommand.WriteDeadLetters(writer, dead);
         }).ConfigureAwait(false);
     }
 
@@ -82,11 +69,11 @@ public sealed class DeadLetterApi(Func<HookRelay.Rules.HookRelayConfig> config, 
             await WebListener.TextAsync(context.Response, HttpStatusCode.BadRequest, "name ids, or all: true (not both)\n").ConfigureAwait(false);
             return;
         }
-        var settings = config();
         int replayed;
-        using (var connection = OutboxDatabase.Open(settings.StateDir, new OutboxOptions(FullSync: true, TimeSpan.FromSeconds(10), settings.Delivery.MaxDbBytes)))
+        var admin = Cli.OutboxCli.OpenAdmin(config(), TextWriter.Null, out var connection);
+        using (connection)
         {
-            replayed = new OutboxAdmin(connection).ReplayDead(ids, sink, DeliveryDaemon.NowMs());
+            replayed = admin?.ReplayDead(ids, sink, DeliveryDaemon.NowMs()) ?? 0;
         }
         if (replayed > 0)
         {
