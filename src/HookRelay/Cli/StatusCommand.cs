@@ -58,10 +58,8 @@ public static class StatusCommand
     {
         public DaemonStatusFile.Sink? DaemonSide(string sink) => Daemon?.Sinks.GetValueOrDefault(sink);
 
-        /// <summary>From the outbox (failing, dead letters, ok), unless the daemon holds the sink paused (a 429's Retry-After).</summary>
-        public string Health(SinkStatus s) => !Config.Sinks.ContainsKey(s.Sink) && !RunnableActions(Config).Contains(s.Sink) ? "not configured"
-            : DaemonSide(s.Sink)?.PausedUntilMs is { } until && until > NowMs ? "paused"
-            : s.Health;
+        public string Health(SinkStatus s) =>
+            SinkStatusJson.Health(s, Config.Sinks.ContainsKey(s.Sink) || RunnableActions(Config).Contains(s.Sink), DaemonSide(s.Sink), NowMs);
     }
 
     /// <summary>The actions this node's daemon runs, by the destination their rows name ("action:disk_resize").</summary>
@@ -172,17 +170,7 @@ public static class StatusCommand
         writer.WriteStartArray("sinks");
         foreach (var s in sinks)
         {
-            writer.WriteStartObject();
-            writer.WriteString("name", s.Sink);
-            writer.WriteString("health", view.Health(s));
-            writer.WriteNumber("pending", s.Pending);
-            writer.WriteNumber("in_flight", s.InFlight);
-            writer.WriteNumber("retrying", s.Retrying);
-            writer.WriteNumber("dead", s.Dead);
-            OutboxCli.WriteTime(writer, "oldest_pending", s.OldestPendingMs);
-            writer.WriteString("last_error", s.LastError);
-            WriteDaemonSide(writer, view.DaemonSide(s.Sink));
-            writer.WriteEndObject();
+            SinkStatusJson.Write(writer, s, view.Health(s), view.DaemonSide(s.Sink));
         }
         writer.WriteEndArray();
         writer.WriteStartArray("recent_hook_runs");
@@ -197,32 +185,6 @@ public static class StatusCommand
             run.WriteTo(writer);
         }
         writer.WriteEndArray();
-        writer.WriteEndObject();
-    }
-
-    /// <summary>The running daemon's counts for one sink since it started; null without one.</summary>
-    private static void WriteDaemonSide(System.Text.Json.Utf8JsonWriter writer, DaemonStatusFile.Sink? sink)
-    {
-        if (sink is null)
-        {
-            writer.WriteNull("since_daemon_start");
-            return;
-        }
-        var health = sink.Health;
-        writer.WriteStartObject("since_daemon_start");
-        writer.WriteNumber("delivered", health.Delivered);
-        writer.WriteNumber("failed_attempts", health.FailedAttempts);
-        writer.WriteNumber("dead_lettered", health.DeadLettered);
-        OutboxCli.WriteTime(writer, "last_delivered", health.LastDeliveredMs);
-        OutboxCli.WriteTime(writer, "last_failure", health.LastFailureMs);
-        OutboxCli.WriteTime(writer, "failing_since", health.FailingSinceMs);
-        writer.WriteString("last_error", health.LastError);
-        OutboxCli.WriteTime(writer, "paused_until", sink.PausedUntilMs);
-        writer.WriteNumber("groups_under_way", sink.GroupsUnderWay);
-        if (sink.Connection is not null)
-        {
-            writer.WriteString("connection", sink.Connection);
-        }
         writer.WriteEndObject();
     }
 }

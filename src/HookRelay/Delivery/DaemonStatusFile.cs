@@ -22,7 +22,12 @@ public sealed class DaemonStatusFile(string stateDir)
 
     /// <summary>One sink as the daemon sees it.</summary>
     /// <param name="Connection">A broker's connection state (<see cref="Sinks.IConnectedSink"/>); null for a sink that keeps none.</param>
-    public sealed record Sink(string Name, SinkHealth.Snapshot Health, long? PausedUntilMs, int GroupsUnderWay, string? Connection = null);
+    public sealed record Sink(string Name, SinkHealth.Snapshot Health, long? PausedUntilMs, int GroupsUnderWay, string? Connection = null)
+    {
+        /// <summary>A lane as the daemon sees it now: what the file holds, and /api/sinks shows without it.</summary>
+        public static Sink Of(string name, SinkLane lane) =>
+            new(name, lane.Health.Read(), lane.PausedUntilMs > 0 ? lane.PausedUntilMs : null, lane.ActiveGroups, (lane.Sink as Sinks.IConnectedSink)?.ConnectionState);
+    }
 
     /// <summary>What a daemon wrote: who (its pid) and its sinks.</summary>
     public sealed record Contents(int Pid, long StartedMs, long WrittenMs, IReadOnlyDictionary<string, Sink> Sinks);
@@ -71,10 +76,10 @@ public sealed class DaemonStatusFile(string stateDir)
             writer.WriteNumber("started_ms", StartedMs);
             writer.WriteNumber("written_ms", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             writer.WriteStartObject("sinks");
-            foreach (var (name, lane) in lanes.OrderBy(l => l.Key, StringComparer.Ordinal))
+            foreach (var sink in lanes.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => Sink.Of(l.Key, l.Value)))
             {
-                var health = lane.Health.Read();
-                writer.WriteStartObject(name);
+                var health = sink.Health;
+                writer.WriteStartObject(sink.Name);
                 writer.WriteNumber("delivered", health.Delivered);
                 writer.WriteNumber("failed_attempts", health.FailedAttempts);
                 writer.WriteNumber("dead_lettered", health.DeadLettered);
@@ -82,11 +87,11 @@ public sealed class DaemonStatusFile(string stateDir)
                 WriteTime(writer, "last_failure_ms", health.LastFailureMs);
                 WriteTime(writer, "failing_since_ms", health.FailingSinceMs);
                 writer.WriteString("last_error", health.LastError);
-                WriteTime(writer, "paused_until_ms", lane.PausedUntilMs > 0 ? lane.PausedUntilMs : null);
-                writer.WriteNumber("groups_under_way", lane.ActiveGroups);
-                if (lane.Sink is Sinks.IConnectedSink connected)
+                WriteTime(writer, "paused_until_ms", sink.PausedUntilMs);
+                writer.WriteNumber("groups_under_way", sink.GroupsUnderWay);
+                if (sink.Connection is not null)
                 {
-                    writer.WriteString("connection", connected.ConnectionState);
+                    writer.WriteString("connection", sink.Connection);
                 }
                 writer.WriteEndObject();
             }

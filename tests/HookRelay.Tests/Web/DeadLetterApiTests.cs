@@ -87,10 +87,14 @@ public sealed class DeadLetterApiTests : IAsyncLifetime
         Assert.Contains("500", letter.GetProperty("last_error").GetString(), StringComparison.Ordinal);
         Assert.Empty(Letters((await SendAsync(HttpMethod.Get, "/api/dead-letters?sink=other")).Body).EnumerateArray());
 
+        // As `status --json` says it: the outbox's health, and the daemon's counts since it started.
         var sink = await SinkAsync();
-        Assert.Equal(("failing", 1, 1, 0, 0), (sink.GetProperty("health").GetString(), sink.GetProperty("dead").GetInt64(),
-            sink.GetProperty("dead_lettered").GetInt64(), sink.GetProperty("delivered").GetInt64(), sink.GetProperty("pending").GetInt64()));
+        var since = sink.GetProperty("since_daemon_start");
+        Assert.Equal(("dead letters", 1, 1, 0, 0), (sink.GetProperty("health").GetString(), sink.GetProperty("dead").GetInt64(),
+            since.GetProperty("dead_lettered").GetInt64(), since.GetProperty("delivered").GetInt64(), sink.GetProperty("pending").GetInt64()));
+        Assert.NotEqual(JsonValueKind.Null, since.GetProperty("failing_since").ValueKind);
         Assert.Contains("500", sink.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("500", since.GetProperty("last_error").GetString(), StringComparison.Ordinal);
 
         _receiverUp = true;
         var replay = await SendAsync(HttpMethod.Post, "/api/dead-letters/replay", $"{{\"ids\": [{letter.GetProperty("id").GetInt64()}]}}", origin: Base);
@@ -104,8 +108,10 @@ public sealed class DeadLetterApiTests : IAsyncLifetime
         Assert.Equal(letter.GetProperty("event_id").GetString(), Assert.Single(ids));
         Assert.Empty(Letters((await SendAsync(HttpMethod.Get, "/api/dead-letters")).Body).EnumerateArray());
         sink = await SinkAsync();
-        Assert.Equal(("ok", 0, 1), (sink.GetProperty("health").GetString(), sink.GetProperty("dead").GetInt64(), sink.GetProperty("delivered").GetInt64()));
-        Assert.NotEqual(JsonValueKind.Null, sink.GetProperty("last_delivered").ValueKind);
+        since = sink.GetProperty("since_daemon_start");
+        Assert.Equal(("ok", 0, 1), (sink.GetProperty("health").GetString(), sink.GetProperty("dead").GetInt64(), since.GetProperty("delivered").GetInt64()));
+        Assert.NotEqual(JsonValueKind.Null, since.GetProperty("last_delivered").ValueKind);
+        Assert.Equal(JsonValueKind.Null, since.GetProperty("failing_since").ValueKind);
     }
 
     /// <summary>The one sink as /api/sinks shows it.</summary>
