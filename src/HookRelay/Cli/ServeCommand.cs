@@ -144,9 +144,10 @@ public static class ServeCommand
         using var lanes = new SinkLanes(new OwnEvents(() => current.Config, () => Volatile.Read(ref daemon)?.Wake()));
         // The lanes in force, for /metrics on the listener's threads (Update runs on this one).
         IReadOnlyDictionary<string, SinkLane> served = new Dictionary<string, SinkLane>();
-        using var metrics = new DaemonMetrics(new DaemonMetrics.HookRelayConfigView(() => current.Config.StateDir, () => current.Config.Hash,
+        // A one-shot drainer (a hook started it) serves no listener: nothing of it is built.
+        using var metrics = drain ? null : new DaemonMetrics(new DaemonMetrics.HookRelayConfigView(() => current.Config.StateDir, () => current.Config.Hash,
             VersionCommand.InformationalVersion), () => Volatile.Read(ref served));
-        using var web = new WebSwitch(drain ? null : new WebRoutes(metrics, new EventApi(() => current.Config.StateDir),
+        using var web = new WebSwitch(metrics is null ? null : new WebRoutes(metrics, new EventApi(() => current.Config.StateDir),
             new DeadLetterApi(() => current.Config, () => Volatile.Read(ref daemon)?.Wake()),
             new SinkStatusApi(() => current.Config.StateDir, () => Volatile.Read(ref served))));
         SdNotify.Send("READY=1");

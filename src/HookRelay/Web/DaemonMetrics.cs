@@ -129,15 +129,8 @@ public sealed class DaemonMetrics : IDisposable
     private void CountUp(string sink, string outcome, long now)
     {
         var before = _counted.GetValueOrDefault((sink, outcome));
-        var added = now >= before ? now - before : now;
-        if (added > 0)
-        {
-            _deliveries.WithLabels(sink, outcome).Inc(added);
-        }
-        else if (before == 0)
-        {
-            _deliveries.WithLabels(sink, outcome).Inc(0);
-        }
+        // By nothing too: the series exists at 0 from the first scrape, so increase() sees its first count.
+        _deliveries.WithLabels(sink, outcome).Inc(now >= before ? now - before : now);
         _counted[(sink, outcome)] = now;
     }
 
