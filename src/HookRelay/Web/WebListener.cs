@@ -7,7 +7,8 @@ using HookRelay.Rules;
 namespace HookRelay.Web;
 
 /// <summary>
-/// The daemon's HTTP listener (web: in the configuration): GET /metrics, the event API
+/// The daemon's HTTP listener (web: in the configuration): the page (<see cref="PageAssets"/>, the
+/// only answer without the token: it holds no data), GET /metrics, the event API
 /// (<see cref="EventApi"/>) and the dead letters (<see cref="DeadLetterApi"/>). In-box HttpListener, no
 /// web framework: a few routes a scraper and an operator's curl use, one of which (replay) changes anything. With a token, every
 /// request must present it (Authorization: Bearer), compared in constant time; bound beyond
@@ -73,13 +74,18 @@ public sealed class WebListener : IDisposable
         var response = context.Response;
         try
         {
+            var path = context.Request.Url?.AbsolutePath ?? "/";
+            if (PageAssets.Serves(path) && context.Request.HttpMethod is ("GET" or "HEAD"))
+            {
+                await PageAssets.AnswerAsync(path, response).ConfigureAwait(false);
+                return;
+            }
             if (!Authorized(context.Request))
             {
                 response.AddHeader("WWW-Authenticate", "Bearer");
                 await TextAsync(response, HttpStatusCode.Unauthorized, "a token is required: Authorization: Bearer <web.token>\n").ConfigureAwait(false);
                 return;
             }
-            var path = context.Request.Url?.AbsolutePath ?? "/";
             if (path == DeadLetterApi.ReplayPath)
             {
                 if (context.Request.HttpMethod == "POST")
@@ -115,13 +121,10 @@ public sealed class WebListener : IDisposable
             else if (await _routes.Events.TryAnswerAsync(path, context, _stop.Token).ConfigureAwait(false))
             {
             }
-            else if (path == "/")
-            {
-                await TextAsync(response, HttpStatusCode.OK, "hookrelay serve: GET /metrics (Prometheus), /api/events, /api/events/stream, /api/instances/NAME/timeline, /api/sinks, /api/dead-letters; POST /api/dead-letters/replay\n").ConfigureAwait(false);
-            }
             else
             {
-                await TextAsync(response, HttpStatusCode.NotFound, $"no {path} here; GET / lists what is\n").ConfigureAwait(false);
+                await TextAsync(response, HttpStatusCode.NotFound, $"no {path} here: the page is /; GET /metrics (Prometheus), /api/events, /api/events/stream, "
+                    + "/api/instances/NAME/timeline, /api/sinks, /api/dead-letters; POST /api/dead-letters/replay\n").ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is HttpListenerException or IOException or OperationCanceledException or ObjectDisposedException)

@@ -30,6 +30,10 @@ public sealed class TestReceiver : IAsyncDisposable
 
     public ReceiverBehaviour Behaviour { get; set; } = (_, _) => Task.FromResult<(int, IReadOnlyDictionary<string, string>?)>((200, null));
 
+    /// <summary>From now on every request is answered 500 (<paramref name="failing"/>) or 200: a far end that is up for TCP and failing for the application, dead letters on demand.</summary>
+    public void AnswerAll(bool failing) =>
+        Behaviour = (_, _) => Task.FromResult<(int, IReadOnlyDictionary<string, string>?)>((failing ? 500 : 200, null));
+
     /// <summary>A JSON body to answer request number <c>index</c> with (a policy server's decision); null for none.</summary>
     public Func<int, ReceivedRequest, string?> AnswerBody { get; set; } = (_, _) => null;
 

@@ -15,12 +15,11 @@ public sealed class DeadLetterApiTests : IAsyncLifetime
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(20) };
     private readonly int _port = ServiceProcesses.FreeLoopbackPort();
     private TestReceiver _receiver = null!;
-    private volatile bool _receiverUp;
 
     public async ValueTask InitializeAsync()
     {
         _receiver = await TestReceiver.StartAsync();
-        _receiver.Behaviour = (_, _) => Task.FromResult<(int, IReadOnlyDictionary<string, string>?)>((_receiverUp ? 200 : 500, null));
+        _receiver.AnswerAll(failing: true);
         var tokenFile = Path.Combine(_host.Dir.Path, "web-token");
         await File.WriteAllTextAsync(tokenFile, Token);
         _host.Configure($$"""
@@ -96,7 +95,7 @@ public sealed class DeadLetterApiTests : IAsyncLifetime
         Assert.Contains("500", sink.GetProperty("last_error").GetString(), StringComparison.Ordinal);
         Assert.Contains("500", since.GetProperty("last_error").GetString(), StringComparison.Ordinal);
 
-        _receiverUp = true;
+        _receiver.AnswerAll(failing: false);
         var replay = await SendAsync(HttpMethod.Post, "/api/dead-letters/replay", $"{{\"ids\": [{letter.GetProperty("id").GetInt64()}]}}", origin: Base);
         Assert.Equal((HttpStatusCode.OK, "{\"replayed\":1}"), replay);
         await _host.WaitForOutboxAsync("state = 1", 1, TimeSpan.FromSeconds(30));
