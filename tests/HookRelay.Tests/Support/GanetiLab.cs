@@ -60,6 +60,7 @@ public sealed class GanetiLab : IAsyncLifetime
         }
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Support", "lab_receiver.py"), Path.Combine(Dir, "lab_receiver.py"), overwrite: true);
         await PrepareDnsAsync();
+        await WriteEtcAsync("web-token", WebToken);
         await WriteEtcAsync("hookrelay.yaml", Config());
         for (var node = 1; node <= 2; node++)
         {
@@ -134,6 +135,14 @@ public sealed class GanetiLab : IAsyncLifetime
 
     public const string DnsApiKey = "lab-pdns-key-1414";
 
+    /// <summary>Each node's daemon serves its page and API on every address of its namespace, with this token.</summary>
+    public const int WebPort = 9786;
+
+    public const string WebToken = "lab-web-token-3141";
+
+    /// <summary>A loopback port on this host that reaches <paramref name="port"/> inside the node (dispose to close it).</summary>
+    public NodePortForwarder Forward(int node, int port) => new(Script, Dir, node, port);
+
     public static readonly string[] DnsZones = ["lab.example", "192.in-addr.arpa"];
 
     private void StartDns()
@@ -160,8 +169,9 @@ public sealed class GanetiLab : IAsyncLifetime
         # every event from every node to a file on that node (its copies), a naming gate, and
         # disk_resize, cpu_pinning and shaping (outbound on the node's eth0, inbound on each tap) on
         # the nodes that must act, with their outcomes to the receiver; the DNS test's instances
-        # (web-40..49) kept in the PowerDNS running in node1.
+        # (web-40..49) kept in the PowerDNS running in node1; each node's page and API behind a token.
         delivery: { without_daemon: keep }
+        web: { listen: "*:{{WebPort}}", token: "${file:/etc/hookrelay/web-token}" }
         sinks:
           receiver: { type: webhook, url: "http://{{Receiver}}:{{ReceiverPort}}/events", timeout: 2s, backoff: { initial: 200ms, max: 1s } }
           copies: { type: file, path: /var/lib/hookrelay/copies.jsonl, fsync: false }

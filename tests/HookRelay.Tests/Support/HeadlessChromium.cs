@@ -71,6 +71,25 @@ public sealed class HeadlessChromium : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads from the page, again if the page redrew what was being read (the page draws its
+    /// timeline anew when the daemon has something new): a read never sees half of one drawing.
+    /// </summary>
+    public static T Read<T>(Func<T> read)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return read();
+            }
+            catch (StaleElementReferenceException) when (attempt < 20)
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
+
     /// <summary>The whole page as a PNG under artifacts/screenshots (not just the window): its path.</summary>
     public string Screenshot(string name)
     {

@@ -86,42 +86,42 @@ public sealed class PageTests : IAsyncLifetime
     public async Task The_timeline_draws_a_migration_as_a_bar_a_denial_with_its_gate_and_new_events_as_they_come()
     {
         var page = await OpenOnHistoryAsync();
-        var browser = page.Browser;
 
-        // The migration is a bar as long as the 1.5 s between its hooks, not a dot.
-        var migration = page.Lane("web-1").FindElement(By.CssSelector(".mark.k-move:not(.point)"));
-        Assert.Contains("live-migrated", migration.GetAttribute("aria-label"), StringComparison.Ordinal);
-        var dot = page.Lane("web-1").FindElements(By.CssSelector(".mark.point")).First();
-        Assert.True(migration.Size.Width > 4 * dot.Size.Width, $"the migration's bar is {migration.Size.Width} px wide, a dot {dot.Size.Width} px");
+        // Each operation is one bar from its pre hook to its post hook (the pre events are not dots
+        // of their own); the migration's 1.5 s is far longer than the add's few milliseconds.
+        var marks = page.Marks("web-1");
+        Assert.Equal(2, marks.Count);
+        var migration = Assert.Single(marks, m => m.Is("k-move"));
+        var add = Assert.Single(marks, m => m.Is("k-life"));
+        Assert.Contains("live-migrated", migration.Label, StringComparison.Ordinal);
+        Assert.False(migration.Is("point"));
+        Assert.True(migration.Width > 10 * add.Width, $"the migration's bar is {migration.Width} px wide, the add's {add.Width} px");
 
         var denial = Assert.Single(page.Sentences(), s => s.Contains("tmp-1", StringComparison.Ordinal));
         Assert.Contains("denied by gate 'naming'", denial, StringComparison.Ordinal);
         Assert.Contains("does not match", denial, StringComparison.Ordinal);
-        Assert.Single(page.Lane("tmp-1").FindElements(By.CssSelector(".mark.k-deny")));
+        Assert.Single(page.Marks("tmp-1"), m => m.Is("k-deny"));
 
         // Where each delivery went: the migration's chat message is dead, its journal line written.
-        var migrated = page.Entry("live-migrated");
-        Assert.Equal(["chat: dead", "journal: delivered"], migrated.FindElements(By.CssSelector(".pill")).Select(p => p.Text).Order(StringComparer.Ordinal));
+        Assert.Equal(["chat: dead", "journal: delivered"], page.Deliveries("live-migrated").Order(StringComparer.Ordinal));
 
-        migration.Click();
-        var detail = browser.Driver.FindElement(By.Id("detail"));
-        browser.WaitUntil("the migration's detail", () => detail.Displayed && detail.Text.Contains("took", StringComparison.Ordinal));
-        Assert.Matches(@"took\s+1\.[5-9] s", detail.Text);
-        Assert.Contains("org.ganeti.instance-migrate.post", detail.Text, StringComparison.Ordinal);
-        browser.Screenshot("page-cluster-desktop");
+        page.ClickMark("web-1", "k-move");
+        page.Browser.WaitUntil("the migration's detail", () => page.Shown("detail") && page.Text("detail").Contains("took", StringComparison.Ordinal));
+        Assert.Matches(@"took\s+1\.[5-9] s", page.Text("detail"));
+        Assert.Contains("org.ganeti.instance-migrate.post", page.Text("detail"), StringComparison.Ordinal);
+        page.Browser.Screenshot("page-cluster-desktop");
 
-        // A new event arrives through the stream, without a reload.
+        // A new event arrives through the stream, without a reload (the page reads everything again only every 10 s).
         await HookAsync("instance-reboot-post-node1-01", "web-1");
-        browser.WaitUntil("the reboot that came after the page was opened",
+        page.Browser.WaitUntil("the reboot that came after the page was opened",
             () => page.Sentences().Any(s => s.Contains("web-1 rebooted", StringComparison.Ordinal)), TimeSpan.FromSeconds(5));
-        Assert.Equal("live", browser.Driver.FindElement(By.Id("live")).Text);
+        Assert.Equal("live", page.Text("live"));
     }
 
     [Fact]
     public async Task One_instances_timeline_fits_a_phone_screen()
     {
         var page = await OpenOnHistoryAsync();
-        var browser = page.Browser;
         page.OpenInstance("web-1");
 
         // Only web-1's events, newest first: the migration's post and pre, then the add's.
@@ -131,35 +131,30 @@ public sealed class PageTests : IAsyncLifetime
         Assert.Contains("live-migrated", sentences[0], StringComparison.Ordinal);
         Assert.Contains("instance-add web-1 starting", sentences[^1], StringComparison.Ordinal);
 
-        browser.Resize(390, 844);
-        browser.WaitUntil("the phone layout", () => browser.Driver.FindElement(By.CssSelector("#sinks thead")).Displayed == false);
-        var overflow = (long)browser.Driver.ExecuteScript("return document.documentElement.scrollWidth - window.innerWidth;")!;
-        Assert.True(overflow <= 0, $"on a 390 px screen the page is {overflow} px wider than the screen");
-        browser.Screenshot("page-instance-phone");
+        page.AsPhone();
+        page.Browser.Screenshot("page-instance-phone");
     }
 
     [Fact]
     public async Task The_replay_button_delivers_a_dead_letter()
     {
         var page = await OpenOnHistoryAsync();
-        var browser = page.Browser;
-        browser.WaitUntil("the dead letter", () => browser.Driver.FindElements(By.CssSelector("#dead tbody tr")).Count == 1);
-        var row = browser.Driver.FindElement(By.CssSelector("#dead tbody tr"));
-        Assert.Contains("instance-migrate post web-1", row.Text, StringComparison.Ordinal);
-        Assert.Contains("chat", row.Text, StringComparison.Ordinal);
-        browser.Screenshot("page-dead-letter");
+        var deadLetters = By.CssSelector("#dead tbody tr");
+        page.Browser.WaitUntil("the dead letter", () => page.Browser.Driver.FindElements(deadLetters).Count == 1);
+        var row = page.Text(deadLetters);
+        Assert.Contains("instance-migrate post web-1", row, StringComparison.Ordinal);
+        Assert.Contains("chat", row, StringComparison.Ordinal);
+        page.Browser.Screenshot("page-dead-letter");
 
         _receiver.AnswerAll(failing: false);
-        row.FindElement(By.CssSelector("button.replay")).Click();
+        TimelinePage.Click(() => page.Browser.Driver.FindElement(By.CssSelector("#dead tbody tr button.replay")));
         await _receiver.WaitForAsync(r => r.Accepted.Count == 1, TimeSpan.FromSeconds(30), "the replayed migration");
-        browser.WaitUntil("no dead letter left", () => browser.Driver.FindElement(By.Id("dead-empty")).Displayed);
-        Assert.Equal("1 delivery queued again.", browser.Driver.FindElement(By.Id("dead-result")).Text);
-        browser.WaitUntil("the migration's chat delivery as delivered", () => browser.Driver.FindElements(By.CssSelector("#events li .pill"))
-            .Any(p => p.Text == "chat: delivered"));
-        var chat = browser.Driver.FindElement(By.CssSelector("#sinks tr[data-sink='chat']"));
-        Assert.Contains("ok", chat.Text, StringComparison.Ordinal);
+        page.Browser.WaitUntil("no dead letter left", () => page.Shown("dead-empty"));
+        Assert.Equal("1 delivery queued again.", page.Text("dead-result"));
+        page.Browser.WaitUntil("the migration's chat delivery as delivered", () => page.Deliveries("live-migrated").Contains("chat: delivered"));
+        Assert.Contains("ok", page.Text(By.CssSelector("#sinks tr[data-sink='chat']")), StringComparison.Ordinal);
         Assert.Equal(2, _receiver.All.Count); // the failed attempt, then the replay
-        browser.Screenshot("page-after-replay");
+        page.Browser.Screenshot("page-after-replay");
     }
 
     [Fact]
@@ -174,20 +169,19 @@ public sealed class PageTests : IAsyncLifetime
         using var events = await http.GetAsync(Base + "/api/events", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Unauthorized, events.StatusCode);
 
-        var browser = StartBrowser();
-        var page = new TimelinePage(browser).Open(Base + "/", token: null);
-        browser.WaitUntil("the token form", () => browser.Driver.FindElement(By.Id("login")).Displayed);
-        Assert.False(browser.Driver.FindElement(By.Id("main")).Displayed);
-        Assert.DoesNotContain("web-1", browser.Driver.FindElement(By.TagName("body")).Text, StringComparison.Ordinal);
+        var page = new TimelinePage(StartBrowser()).Open(Base + "/", token: null);
+        page.Browser.WaitUntil("the token form", () => page.Shown("login"));
+        Assert.False(page.Shown("main"));
+        Assert.DoesNotContain("web-1", page.Text(By.TagName("body")), StringComparison.Ordinal);
 
         page.LogIn("not-the-token");
-        browser.WaitUntil("the refusal", () => browser.Driver.FindElement(By.Id("login-error")).Displayed);
-        Assert.Equal("The daemon refused that token.", browser.Driver.FindElement(By.Id("login-error")).Text);
-        Assert.DoesNotContain("web-1", browser.Driver.FindElement(By.TagName("body")).Text, StringComparison.Ordinal);
-        browser.Screenshot("page-token-refused");
+        page.Browser.WaitUntil("the refusal", () => page.Shown("login-error"));
+        Assert.Equal("The daemon refused that token.", page.Text("login-error"));
+        Assert.DoesNotContain("web-1", page.Text(By.TagName("body")), StringComparison.Ordinal);
+        page.Browser.Screenshot("page-token-refused");
 
         page.LogIn(Token);
-        browser.WaitUntil("the timeline", () => browser.Driver.FindElement(By.Id("main")).Displayed);
-        Assert.False(browser.Driver.FindElement(By.Id("login")).Displayed);
+        page.Browser.WaitUntil("the timeline", () => page.Shown("main"));
+        Assert.False(page.Shown("login"));
     }
 }

@@ -82,8 +82,10 @@ function timeOf(event) {
 }
 
 // An operation with a measured duration (the post hook's timing) is a bar from its start to its end.
+// HookRelay's own events (an action's outcome) carry their trigger's data, timing included: a dot.
 function spanOf(item) {
-  const timing = item.event.data && item.event.data.timing;
+  const own = (item.event.type || "").startsWith("org.hookrelay.");
+  const timing = !own && item.event.data && item.event.data.timing;
   const end = timeOf(item.event);
   if (timing && typeof timing.duration_ms === "number") {
     const start = timing.started_at ? Date.parse(timing.started_at) : end - timing.duration_ms;
@@ -148,11 +150,16 @@ async function refresh() {
   state.loading = (async () => {
     try {
       const [items, sinks, dead] = await Promise.all([loadEvents(), api("/api/sinks"), api("/api/dead-letters")]);
-      state.items = items;
       showMain();
-      renderTimeline();
-      renderSinks(sinks.sinks);
-      renderDeadLetters(dead.dead_letters);
+      // Drawn again only when something changed: a mark under the pointer or being clicked stays put.
+      const drawn = JSON.stringify([state.instance, $("range").value, items, sinks, dead]);
+      if (drawn !== state.drawn) {
+        state.drawn = drawn;
+        state.items = items;
+        renderTimeline();
+        renderSinks(sinks.sinks);
+        renderDeadLetters(dead.dead_letters);
+      }
     } finally {
       state.loading = null;
     }
@@ -190,9 +197,16 @@ function renderChart(items) {
     chart.replaceChildren();
     return;
   }
-  // A pre event whose post is here too is drawn as the post's bar, not a dot of its own.
-  const finished = new Set(items.filter((i) => hookOf(i.event).phase === "post").map((i) => i.event.opkey));
-  const drawn = items.filter((i) => !(hookOf(i.event).phase === "pre" && finished.has(i.event.opkey) && kindOf(i) !== "deny"));
+  // A pre event inside the span of its operation's post (same hook and subject) is drawn as that
+  // bar, not as a dot of its own. (Pre and post have opkeys of their own: receivers deduplicate per phase.)
+  const bars = items.filter((i) => hookOf(i.event).phase === "post").map((i) => [hookOf(i.event).hook, laneOf(i.event), spanOf(i)]);
+  const covered = (item) => {
+    const { hook, phase } = hookOf(item.event);
+    const at = timeOf(item.event);
+    return phase === "pre" && kindOf(item) !== "deny" && bars.some(([h, lane, span]) =>
+      h === hook && lane === laneOf(item.event) && span.duration !== null && at >= span.start - 1000 && at <= span.end);
+  };
+  const drawn = items.filter((i) => !covered(i));
   const spans = drawn.map(spanOf);
   let start = Math.min(...spans.map((s) => s.start));
   let end = Math.max(...spans.map((s) => s.end));
@@ -208,7 +222,9 @@ function renderChart(items) {
   const ticks = [];
   for (let t = Math.ceil(start / step) * step; t <= end; t += step) {
     const label = step >= 86400000 ? day(t) : clock(t, step < 60000);
-    ticks.push(el("span", { style: { left: `${at(t)}%` } }, label));
+    // Centred on its time, but a label near either end stays inside the chart.
+    const edge = at(t) < 6 ? "first" : at(t) > 94 ? "last" : null;
+    ticks.push(el("span", { class: edge, style: { left: `${at(t)}%` } }, label));
   }
   const axis = el("div", { class: "axis", "aria-hidden": "true" }, ticks);
 
@@ -464,6 +480,12 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   readHash();
   start();
+  // The time axis has as many labels as the width takes: drawn again when the window changes.
+  let resized = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resized);
+    resized = setTimeout(() => renderChart(state.items), 150);
+  });
   setInterval(() => {
     if (!$("main").hidden) refresh().catch(report);
   }, RefreshMs);
