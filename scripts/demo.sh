@@ -150,4 +150,11 @@ say "hookrelay status on the master"
 say "what Prometheus scrapes on the master (GET /metrics), and the last runs there (hookrelay events tail)"
 "$lab" sh 1 curl -s http://127.0.0.1:9786/metrics | grep -E '^hookrelay_(deliveries_total\{[^}]*"delivered"|hook_runs_total)' | sort | head -14 | sed 's/^/  /'
 "$lab" sh 1 "$LAB/bin/hookrelay" events tail -n 5 | sed 's/^/  /'
+say "the master's page (GET /), as headless Chromium draws it inside node1"
+# The page asks the same API for the timeline, the sinks and the dead letters; give its script a moment.
+mkdir -p "$root/artifacts"
+"$lab" sh 1 timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,1400 \
+  --virtual-time-budget=4000 --screenshot="$root/artifacts/demo-page.png" http://127.0.0.1:9786/ >/dev/null 2>&1 \
+  && echo "  artifacts/demo-page.png ($(stat -c %s "$root/artifacts/demo-page.png") bytes); on a node, forward the port: ssh -L 9786:127.0.0.1:9786 node1" \
+  || echo "  (chromium could not draw it here; the page is at http://127.0.0.1:9786/ on node1)"
 say "taking the cluster down"

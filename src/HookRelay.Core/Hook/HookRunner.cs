@@ -87,13 +87,13 @@ public static class HookRunner
         {
             var node = NodeNames.Local(run.NodeName);
             Journal(run, started, vars.GetValueOrDefault("GANETI_HOOKS_PATH") ?? "", vars.GetValueOrDefault("GANETI_HOOKS_PHASE") ?? "",
-                node, HookEventParser.TargetOf(vars, node), HookExitCodes.Ok, "nothing to send");
+                node, HookEventParser.TargetOf(vars, node), HookExitCodes.Ok, RunOutcome.NothingToSend);
         }
         return HookExitCodes.Ok;
     }
 
     /// <summary>The run's line in state_dir/hook-runs.jsonl, unless hook.journal is off.</summary>
-    private static void Journal(ConfigSnapshot.Run run, long started, string hook, string phase, string node, string? target, int exit, string outcome,
+    private static void Journal(ConfigSnapshot.Run run, long started, string hook, string phase, string node, string? target, int exit, RunOutcome outcome,
         IReadOnlyList<GateResult>? gates = null)
     {
         if (run.Journal)
@@ -104,7 +104,7 @@ public static class HookRunner
     }
 
     private static int RunWith(HookRelayConfig config, OrdinalDictionary vars, string label, HookBudget budget,
-        HttpPolicyAsk askHttpPolicies, out HookEvent ev, out string outcome)
+        HttpPolicyAsk askHttpPolicies, out HookEvent ev, out RunOutcome outcome)
     {
         var started = DateTimeOffset.UtcNow;
         var node = NodeNames.Local(config.NodeName);
@@ -143,7 +143,8 @@ public static class HookRunner
             RunMarkers.MarkStart(config.StateDir, ev, node, started);
         }
         var sinks = string.Join(", ", plan.Deliveries.Select(d => d.Sink).Distinct(StringComparer.Ordinal));
-        outcome = (denial is null ? "" : $"denied by gate '{denial.Gate}'; ") + (plan.Deliveries.Count == 0 ? "nothing to send" : $"queued for {sinks}");
+        outcome = new RunOutcome(denial is not null ? RunOutcome.Denied : plan.Deliveries.Count == 0 ? RunOutcome.Nothing : RunOutcome.Queued,
+            (denial is null ? "" : $"denied by gate '{denial.Gate}'; ") + (plan.Deliveries.Count == 0 ? "nothing to send" : $"queued for {sinks}"));
         if (plan.Deliveries.Count == 0)
         {
             return exit;
@@ -156,7 +157,7 @@ public static class HookRunner
         catch (OutboxException e)
         {
             // The event could not be made durable. Say exactly which one, so it can be redone by hand.
-            outcome = $"NOT queued for {sinks}: {e.Message}";
+            outcome = new RunOutcome(RunOutcome.Error, $"NOT queued for {sinks}: {e.Message}");
             return Fail(ev.Phase, config.Hook.OnInternalError,
                 $"{label}: event {record.EventId} ({CloudEvent.TypeOf(ev)}, {ev.Target ?? "no target"}) NOT queued for {sinks}: {e.Message}");
         }

@@ -6,7 +6,8 @@ namespace HookRelay.Hook;
 
 /// <summary>
 /// One JSON line (<see cref="JsonLines"/>) per hook run in state_dir/hook-runs.jsonl: when, which hooks path and phase, on
-/// which node, what it did (queued for which sinks, denied by which gate, nothing) and how long
+/// which node, what it did ("result": queued, nothing, denied or error; "outcome": the sentence,
+/// which sinks, which gate) and how long
 /// HookRelay took inside the Ganeti job. It answers "did the hook run here, and what did it do?"
 /// without syslog, and is what the demo's timeline reads. Appended with O_APPEND in one write(),
 /// so hooks running at once on a node never interleave; past 1 MB it moves to hook-runs.jsonl.1.
@@ -17,7 +18,7 @@ public static class RunJournal
     public const string FileName = "hook-runs.jsonl";
 
     /// <param name="Gates">What each gate decided (pre runs with gates); null when none ran. The daemon's /metrics counts them.</param>
-    public sealed record Entry(DateTimeOffset Time, string Hook, string Phase, string Node, string? Target, int Exit, double Milliseconds, string Outcome,
+    public sealed record Entry(DateTimeOffset Time, string Hook, string Phase, string Node, string? Target, int Exit, double Milliseconds, RunOutcome Outcome,
         IReadOnlyList<GateResult>? Gates = null);
 
     public static void Write(string stateDir, Entry entry) => JsonLines.Append(stateDir, FileName, Line(entry));
@@ -41,7 +42,8 @@ public static class RunJournal
             }
             writer.WriteNumber("exit", entry.Exit);
             writer.WriteNumber("ms", Math.Round(entry.Milliseconds, 2));
-            writer.WriteString("outcome", entry.Outcome);
+            writer.WriteString("result", entry.Outcome.Result);
+            writer.WriteString("outcome", entry.Outcome.Sentence);
             if (entry.Gates is { Count: > 0 } gates)
             {
                 writer.WriteStartArray("gates");

@@ -154,7 +154,7 @@ public sealed class DaemonMetrics : IDisposable
     {
         var hook = run.TextOf("hook");
         var phase = run.TextOf("phase");
-        _hookRuns.WithLabels(hook, phase, run.TextOf("node"), OutcomeOf(run.TextOf("outcome"))).Inc();
+        _hookRuns.WithLabels(hook, phase, run.TextOf("node"), ResultOf(run)).Inc();
         if (run.TryGetProperty("ms", out var ms) && ms.TryGetDouble(out var milliseconds))
         {
             _hookSeconds.WithLabels(hook, phase).Observe(milliseconds / 1000);
@@ -168,12 +168,23 @@ public sealed class DaemonMetrics : IDisposable
         }
     }
 
-    /// <summary>The journal's sentence as a label with few values ("queued for chat, grafana" → queued).</summary>
-    public static string OutcomeOf(string sentence) =>
-        sentence.StartsWith("denied", StringComparison.Ordinal) ? "denied"
-        : sentence.StartsWith("NOT queued", StringComparison.Ordinal) ? "error"
-        : sentence.Contains("queued for", StringComparison.Ordinal) ? "queued"
-        : "nothing";
+    /// <summary>
+    /// The run's result (queued, nothing, denied, error) as the hook recorded it. A line from a hook
+    /// older than that field (during an upgrade, the journal still holds them) is read from its
+    /// sentence, which said the same in words.
+    /// </summary>
+    public static string ResultOf(JsonElement run)
+    {
+        if (run.TextOf("result") is { Length: > 0 } result)
+        {
+            return result;
+        }
+        var sentence = run.TextOf("outcome");
+        return sentence.StartsWith("denied", StringComparison.Ordinal) ? RunOutcome.Denied
+            : sentence.StartsWith("NOT queued", StringComparison.Ordinal) ? RunOutcome.Error
+            : sentence.Contains("queued for", StringComparison.Ordinal) ? RunOutcome.Queued
+            : RunOutcome.Nothing;
+    }
 
     public void Dispose() => _scrape.Dispose();
 }

@@ -87,6 +87,8 @@ public sealed class HookProcessTests : IDisposable
         Assert.All(lines, l => Assert.InRange(l.GetProperty("ms").GetDouble(), 0.01, 10_000));
         Assert.Equal("nothing to send", lines[0].GetProperty("outcome").GetString());
         Assert.Equal("queued for timeline", lines[1].GetProperty("outcome").GetString());
+        // The same in one word, for programs (the daemon's /metrics counts by it).
+        Assert.Equal(["nothing", "queued"], lines.Select(l => l.GetProperty("result").GetString()));
         Assert.Equal(0, lines[1].GetProperty("exit").GetInt32());
     }
 
