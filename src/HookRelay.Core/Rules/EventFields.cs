@@ -21,7 +21,7 @@ public static class EventFields
     public static readonly Field DurationMs = At("duration_ms", DurationMsPath,
         e => e.Timing is { } t ? [t.DurationMs.ToString(System.Globalization.CultureInfo.InvariantCulture)] : []);
 
-    /// <summary>What an event is: "hook" for a Ganeti hook run, "action" for an action's outcome, "dead_letter" for a delivery given up, "reconcile" for what a reconcile changed.</summary>
+    /// <summary>What an event is: "hook" for a Ganeti hook run, "action" for an action's outcome, "dead_letter" for a delivery given up, "reconcile" for what a reconcile changed, "job" for a step of a job in Ganeti's queue.</summary>
     public const string KindName = "kind";
     public const string ActionName = "action";
     public const string OutcomeName = "outcome";
@@ -30,6 +30,7 @@ public static class EventFields
     public const string ActionKind = "action";
     public const string DeadLetterKind = "dead_letter";
     public const string ReconcileKind = "reconcile";
+    public const string JobKind = "job";
 
     /// <summary>Where HookRelay's own events (an action's outcome) say what they are, in their data.</summary>
     public const string OwnPath = "hookrelay";
@@ -37,7 +38,9 @@ public static class EventFields
     /// <summary>The values a field can take when only a few exist; empty for open-ended ones.</summary>
     public static IReadOnlyList<string> ValuesOf(string name) => name switch
     {
-        KindName => [HookKind, ActionKind, DeadLetterKind, ReconcileKind],
+        KindName => [HookKind, ActionKind, DeadLetterKind, ReconcileKind, JobKind],
+        "status" => ["queued", "waiting", "running", "success", "error", "canceling", "canceled"],
+        "step" => ["queued", "started", "opcode-started", "opcode-finished", "success", "error", "canceled"],
         OutcomeName => ["done", "skipped", "failed"],
         ActionName => [.. NodeActionTriggers.All.Select(t => t.Name)],
         _ => [],
@@ -80,6 +83,10 @@ public static class EventFields
         At(OutcomeName, $"{OwnPath}.{OutcomeName}", _ => []),
         // A dead letter's sink: the one that gave up.
         At(SinkName, $"{OwnPath}.{SinkName}", _ => []),
+        // A job event's (kind="job"): its status, the step it reports, its id.
+        At("status", "job.status", _ => []),
+        At("step", $"{OwnPath}.step", _ => []),
+        At("job_id", "job.id", _ => []),
     ];
 
     private static readonly Dictionary<string, Field> ByName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);

@@ -141,7 +141,10 @@ public static class ServeCommand
         var listener = wake.ListenAsync(() => Volatile.Read(ref daemon)?.Wake(), listening.Token);
         long seen = 0;
         // Kept across reloads: an unchanged sink keeps its pause and rate limit.
-        using var lanes = new SinkLanes(new OwnEvents(() => current.Config, () => Volatile.Read(ref daemon)?.Wake()));
+        var ownEvents = new OwnEvents(() => current.Config, () => Volatile.Read(ref daemon)?.Wake());
+        using var lanes = new SinkLanes(ownEvents);
+        // Job events from Ganeti's queue: the service's, on the master, when a route asks for kind="job".
+        using var jobs = drain ? null : new Jobs.JobQueueWatcher(() => current.Config, ownEvents, LocalCluster.DefaultDirectory);
         // The lanes in force, for /metrics on the listener's threads (Update runs on this one).
         IReadOnlyDictionary<string, SinkLane> served = new Dictionary<string, SinkLane>();
         // A one-shot drainer (a hook started it) serves no listener: nothing of it is built.

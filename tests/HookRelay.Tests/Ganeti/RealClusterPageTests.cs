@@ -48,7 +48,7 @@ public sealed class RealClusterPageTests(GanetiLab lab)
         Assert.Contains(marks, m => m.Is("k-power"));
         Assert.Contains(marks, m => m.Is("k-action") && m.Is("point") && m.Label.Contains("skipped", StringComparison.Ordinal));
         Assert.Single(page.Marks(Refused), m => m.Is("k-deny"));
-        Assert.Contains("denied by gate 'naming'", page.Entry(Refused), StringComparison.Ordinal);
+        Assert.Contains("denied by gate 'naming'", page.Entry($"instance-add {Refused} denied"), StringComparison.Ordinal);
         Assert.Contains("receiver: delivered", page.Deliveries("live-migrated"));
         browser.Screenshot("lab-cluster-timeline");
 

@@ -169,7 +169,8 @@ public sealed class GanetiLab : IAsyncLifetime
         # every event from every node to a file on that node (its copies), a naming gate, and
         # disk_resize, cpu_pinning and shaping (outbound on the node's eth0, inbound on each tap) on
         # the nodes that must act, with their outcomes to the receiver; the DNS test's instances
-        # (web-40..49) kept in the PowerDNS running in node1; each node's page and API behind a token.
+        # (web-40..49) kept in the PowerDNS running in node1; each node's page and API behind a token;
+        # every step of every job in the master's queue to the receiver.
         delivery: { without_daemon: keep }
         web: { listen: "*:{{WebPort}}", token: "${file:/etc/hookrelay/web-token}" }
         sinks:
@@ -189,6 +190,7 @@ public sealed class GanetiLab : IAsyncLifetime
           - { name: dns, on_node: master, matchers: ['hook=~"instance-.*"', 'phase="post"', 'instance=~"web-4[0-9][.]lab[.]example"'], to: [dns] }
           - { name: action-outcomes, matchers: ['kind="action"'], to: [receiver] }
           - { name: reconciles, matchers: ['kind="reconcile"'], to: [receiver] }
+          - { name: jobs, matchers: ['kind="job"'], to: [receiver] }
         actions:
           disk_resize: { timeout: 5s, backoff: { initial: 500ms, max: 2s } }
           cpu_pinning: { timeout: 5s, backoff: { initial: 500ms, max: 2s } }

@@ -59,6 +59,11 @@ public static class DefaultMessages
         {
             Reconcile(ev, sentence);
         }
+        else if (own == Rules.EventFields.JobKind)
+        {
+            Job(ev, sentence);
+            ownEvent = false; // a job is on its cluster, like a hook run
+        }
         else if (ev.Phase == "pre")
         {
             Pre(ev, sentence);
@@ -93,6 +98,46 @@ public static class DefaultMessages
         var own = Rules.EventFields.OwnPath;
         sentence.Text($"dead letter: sink '{ev.Text($"{own}.{Rules.EventFields.SinkName}")}' gave up on {ev.Text($"{own}.about.type")} for ").Strong(ev.Target ?? "(no target)")
             .Text($" after {ev.Text($"{own}.attempts")} attempts: {ev.Text($"{own}.reason")}");
+    }
+
+    /// <summary>
+    /// A job's step: "job 8 INSTANCE_MIGRATE(web-1) failed after 0.4 s: OpPrereqError: …",
+    /// "job 3 INSTANCE_CREATE(web-1) queued by gnt:client:gnt-instance add".
+    /// </summary>
+    private static void Job(EventView ev, Sentence sentence)
+    {
+        var own = Rules.EventFields.OwnPath;
+        var step = ev.Text($"{own}.step");
+        sentence.Text($"job {ev.Text("job.id")} ").Strong(ev.Text("job.summary") ?? "");
+        var took = ev.Number("job.duration_ms") is { } ms ? TextFormats.Duration(ms) : null;
+        switch (step)
+        {
+            case "queued":
+                sentence.Text(ev.List("job.reason") is { Count: > 0 } reason ? $" queued by {reason[0]}" : " queued");
+                break;
+            case "started":
+                sentence.Text(" started");
+                break;
+            case "opcode-started" or "opcode-finished":
+                var index = ev.Text($"{own}.opcode") ?? "0";
+                var op = $"job.opcodes.{index}";
+                sentence.Text($": opcode {index} {ev.Text($"{op}.op_id")}{(ev.Text($"{op}.target") is { } t ? " " + t : "")} "
+                    + (step == "opcode-started" ? "started" : ev.Text($"{op}.status")));
+                if (step == "opcode-finished" && ev.Text($"{op}.error") is { } opError)
+                {
+                    sentence.Text($": {opError}");
+                }
+                break;
+            case "success":
+                sentence.Text(took is null ? " succeeded" : $" succeeded in {took}");
+                break;
+            case "error":
+                sentence.Text((took is null ? " failed" : $" failed after {took}") + (ev.Text("job.error") is { } error ? $": {error}" : ""));
+                break;
+            default:
+                sentence.Text($" {step}");
+                break;
+        }
     }
 
     private static void Reconcile(EventView ev, Sentence sentence)

@@ -67,6 +67,10 @@ function kindOf(item) {
   if ((event.type || "").startsWith("org.hookrelay.")) {
     return /failed|dead/.test(event.type) ? "failed" : "action";
   }
+  // A step of a job in Ganeti's queue: its failure is news, the rest is how it went.
+  if ((event.type || "").startsWith("org.ganeti.job.")) {
+    return /\.(error|canceled)$/.test(event.type) ? "failed" : "other";
+  }
   if ((data.gates || []).some((g) => g.allowed === false)) return "deny";
   const { hook } = hookOf(event);
   for (const [kind, pattern] of Kinds) if (hook && pattern.test(hook)) return kind;
@@ -186,6 +190,7 @@ function renderTimeline() {
   $("cluster").textContent = cluster ? `cluster ${cluster}` : "";
   document.title = `HookRelay${state.instance ? ` · ${state.instance}` : ""}${cluster ? ` · ${cluster}` : ""}`;
   $("events-empty").hidden = items.length > 0;
+  $("events-capped").hidden = items.length < (state.instance ? PageLimit : MaxEvents);
   renderChart(items);
   renderList(items);
   renderDetail();

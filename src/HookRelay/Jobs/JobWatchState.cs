@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace HookRelay.Jobs;
+
+/// <summary>
+/// What the job watcher has reported, kept in state_dir/job-queue.json so a restarted daemon goes
+/// on where it stopped: for each job still of interest, how many of its steps were reported
+/// (<see cref="JobStep.Of"/>), and the highest job id seen (the ones after it that Ganeti
+/// archived while the daemon was down are read from the archive). Written whole to a temporary
+/// file and renamed over the old one: a crash leaves the old or the new, never half.
+/// </summary>
+public sealed class JobWatchState
+{
+    public const string FileName = "job-queue.json";
+
+    public Dictionary<long, int> Reported { get; } = [];
+
+    public long Highest { get; set; }
+
+    public static JobWatchState? Load(string stateDir)
+    {
+        var path = Path.Combine(stateDir, FileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+        var state = new JobWatchState { Highest = document.RootElement.GetProperty("highest").GetInt64() };
+        foreach (var job in document.RootElement.GetProperty("reported").EnumerateObject())
+        {
+            state.Reported[long.Parse(job.Name, NumberStyles.None, CultureInfo.InvariantCulture)] = job.Value.GetInt32();
+        }
+        return state;
+    }
+
+    public void Save(string stateDir)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("highest", Highest);
+            writer.WriteStartObject("reported");
+            foreach (var (id, steps) in Reported.OrderBy(r => r.Key))
+            {
+                writer.WriteNumber(id.ToString(CultureInfo.InvariantCulture), steps);
+            }
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+        var path = Path.Combine(stateDir, FileName);
+        var temporary = path + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+        {
+            file.Write(buffer.WrittenSpan);
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, path, overwrite: true);
+    }
+
+}
