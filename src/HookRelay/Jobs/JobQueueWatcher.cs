@@ -87,7 +87,11 @@ public sealed class JobQueueWatcher : IDisposable
     /// <summary>One pass over the queue: every step not reported yet, reported; the state saved.</summary>
     internal void Scan(string stateDir, string cluster)
     {
-        var state = JobWatchState.Load(stateDir);
+        var state = JobWatchState.Load(stateDir, out var problem);
+        if (problem is not null)
+        {
+            HookLog.Error($"serve: job events: {problem}");
+        }
         var ids = _queue.Ids();
         if (state is null)
         {
@@ -123,17 +127,21 @@ public sealed class JobQueueWatcher : IDisposable
             var job = Read(id);
             if (job is null)
             {
-                state.Reported.Remove(id); // neither in the queue nor archived: gone
+                if (state.Reported.Remove(id))
+                {
+                    state.Save(stateDir); // neither in the queue nor archived: gone
+                }
                 continue;
             }
             var steps = JobStep.Of(job);
-            var done = state.Reported.GetValueOrDefault(id);
+            var known = state.Reported.TryGetValue(id, out var done);
             for (var index = done; index < steps.Count; index++)
             {
                 var cloudEvent = JobEvent.Compose(cluster, job, index, steps[index], EventStamp.Current);
                 _events.Publish(cloudEvent, JobEvent.SubjectOf(cluster, job));
             }
-            if (JobStep.IsFinal(job.Status) && !inQueue.Contains(id))
+            var archived = JobStep.IsFinal(job.Status) && !inQueue.Contains(id);
+            if (archived)
             {
                 state.Reported.Remove(id); // archived and told whole: nothing more will happen to it
             }
@@ -145,9 +153,12 @@ public sealed class JobQueueWatcher : IDisposable
                     _toldWhole.Add(id);
                 }
             }
-            state.Highest = Math.Max(state.Highest, id);
-            // Saved after each job: a crash repeats at most one job's steps, with the same event ids.
-            state.Save(stateDir);
+            if (archived == known || steps.Count != done || id > state.Highest)
+            {
+                state.Highest = Math.Max(state.Highest, id);
+                // Saved after each job that changed: a crash repeats at most one job's steps, with the same event ids.
+                state.Save(stateDir);
+            }
         }
     }
 

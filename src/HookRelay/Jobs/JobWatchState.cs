@@ -18,20 +18,35 @@ public sealed class JobWatchState
 
     public long Highest { get; set; }
 
-    public static JobWatchState? Load(string stateDir)
+    /// <summary>
+    /// The saved state, or null when there is none. A file that cannot be read as one (a disk
+    /// fault; it is only ever replaced whole) is moved aside to job-queue.json.damaged and said in
+    /// <paramref name="problem"/>: the watcher then starts afresh rather than stop for good.
+    /// </summary>
+    public static JobWatchState? Load(string stateDir, out string? problem)
     {
+        problem = null;
         var path = Path.Combine(stateDir, FileName);
         if (!File.Exists(path))
         {
             return null;
         }
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
-        var state = new JobWatchState { Highest = document.RootElement.GetProperty("highest").GetInt64() };
-        foreach (var job in document.RootElement.GetProperty("reported").EnumerateObject())
+        try
         {
-            state.Reported[long.Parse(job.Name, NumberStyles.None, CultureInfo.InvariantCulture)] = job.Value.GetInt32();
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            var state = new JobWatchState { Highest = document.RootElement.GetProperty("highest").GetInt64() };
+            foreach (var job in document.RootElement.GetProperty("reported").EnumerateObject())
+            {
+                state.Reported[long.Parse(job.Name, NumberStyles.None, CultureInfo.InvariantCulture)] = job.Value.GetInt32();
+            }
+            return state;
         }
-        return state;
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
+        {
+            File.Move(path, path + ".damaged", overwrite: true);
+            problem = $"{path} unreadable ({e.Message}); moved to {FileName}.damaged, starting afresh";
+            return null;
+        }
     }
 
     public void Save(string stateDir)

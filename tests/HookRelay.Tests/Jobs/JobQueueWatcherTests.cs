@@ -118,6 +118,27 @@ public sealed class JobQueueWatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task A_damaged_state_file_is_set_aside_said_and_the_watcher_starts_afresh()
+    {
+        Ganeti("job-3", 3);
+        Directory.CreateDirectory(_host.StateDir);
+        File.WriteAllText(Path.Combine(_host.StateDir, "job-queue.json"), "{\"highest\": 3, \"repor");
+        using var serve = Serve();
+        await serve.WaitReadyAsync(_host.StateDir);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!serve.Output.Contains("taken as reported", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+        Assert.Contains("job-queue.json unreadable", serve.Output, StringComparison.Ordinal);
+        Assert.Contains("moved to job-queue.json.damaged, starting afresh", serve.Output, StringComparison.Ordinal);
+        Assert.Contains("1 jobs there taken as reported", serve.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_host.StateDir, "job-queue.json.damaged")));
+        Ganeti("job-8", 8);
+        Assert.Equal("8 org.ganeti.job.error", Step((await WaitForAsync(5))[^1]));
+    }
+
+    [Fact]
     public async Task A_node_that_is_not_the_master_watches_no_queue()
     {
         Ganeti("job-3", 3);
