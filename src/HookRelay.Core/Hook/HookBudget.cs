@@ -5,8 +5,10 @@ namespace HookRelay.Hook;
 /// <summary>
 /// The hook's total time budget. A hook holds Ganeti's locks while it runs, so when the budget is
 /// spent the process says so in one line and exits by the phase rules, whatever it was waiting on.
-/// A plain background thread watches the clock: a System.Threading.Timer would start the thread
-/// pool, which costs the hook a measurable part of its start-up.
+/// A System.Threading.Timer watches the clock: its thread is the runtime's timer thread, which
+/// opening the outbox starts anyway (Microsoft.Data.Sqlite's connection factory keeps a pruning
+/// timer), so a run that queues an event starts one thread instead of two; the thread pool is
+/// only started when the budget runs out.
 /// </summary>
 public sealed class HookBudget : IDisposable
 {
@@ -16,6 +18,7 @@ public sealed class HookBudget : IDisposable
     private readonly long _startedAt;
     private readonly object _gate = new();
     private readonly TimeSpan _budget;
+    private readonly Timer _timer;
     private bool _done;
 
     /// <param name="startedAt">When the run started (<see cref="Environment.TickCount64"/>): the budget counts from there.</param>
@@ -25,7 +28,8 @@ public sealed class HookBudget : IDisposable
         _label = label;
         _exitCode = exitCode;
         _budget = budget;
-        new Thread(Watch) { IsBackground = true, Name = "hook budget" }.Start();
+        var left = Math.Max(0, (long)budget.TotalMilliseconds - (Environment.TickCount64 - startedAt));
+        _timer = new Timer(_ => Expire(), null, left, Timeout.Infinite);
     }
 
     public CancellationToken Token => _cancellation.Token;
@@ -43,19 +47,10 @@ public sealed class HookBudget : IDisposable
         }
     }
 
-    private void Watch()
+    private void Expire()
     {
         lock (_gate)
         {
-            while (!_done)
-            {
-                var remaining = (long)_budget.TotalMilliseconds - (Environment.TickCount64 - _startedAt);
-                if (remaining <= 0)
-                {
-                    break;
-                }
-                Monitor.Wait(_gate, TimeSpan.FromMilliseconds(Math.Min(remaining, int.MaxValue)));
-            }
             if (_done)
             {
                 return;
@@ -71,7 +66,7 @@ public sealed class HookBudget : IDisposable
         lock (_gate)
         {
             _done = true;
-            Monitor.PulseAll(_gate);
         }
+        _timer.Dispose();
     }
 }
