@@ -118,18 +118,9 @@ public static class ConfigCheckCommand
             yield break;
         }
         var at = web.Position;
-        string? problem = null;
-        try
+        if (ResolveProblem(token) is { } problem)
         {
-            SecretReferences.Resolve(token);
-        }
-        catch (SecretException e)
-        {
-            problem = $"web.token: {e.Message}";
-        }
-        if (problem is not null)
-        {
-            yield return new ConfigError(at.File, at.Line, at.Column, problem);
+            yield return new ConfigError(at.File, at.Line, at.Column, $"web.token: {problem}");
         }
         else if (!SecretReferences.HasReference(token))
         {
@@ -188,19 +179,24 @@ public static class ConfigCheckCommand
     {
         foreach (var (key, raw) in sink.Settings)
         {
-            string? problem = null;
-            try
-            {
-                SecretReferences.Resolve(raw);
-            }
-            catch (SecretException e)
-            {
-                problem = e.Message;
-            }
-            if (problem is not null)
+            if (ResolveProblem(raw) is { } problem)
             {
                 yield return (key, $"sink '{sink.Name}', {key}: {problem}");
             }
+        }
+    }
+
+    /// <summary>Why a setting's secret reference does not resolve here (as serve would resolve it), or null when it does.</summary>
+    private static string? ResolveProblem(string raw)
+    {
+        try
+        {
+            SecretReferences.Resolve(raw);
+            return null;
+        }
+        catch (SecretException e)
+        {
+            return e.Message;
         }
     }
 }

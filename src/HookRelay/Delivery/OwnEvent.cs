@@ -32,22 +32,32 @@ public static class OwnEvent
     }
 
     /// <summary>
-    /// An own event about no single event (what a reconcile changed): source the cluster, subject
-    /// what it concerns, data {cluster, hookrelay: {kind, ...}}, so routes and templates read the
-    /// cluster as on a hook event.
+    /// An event about no single hook event (what a reconcile changed, a step of a Ganeti job):
+    /// source the cluster, subject what it concerns, data {cluster, <paramref name="fields"/>…,
+    /// hookrelay: {kind, ...}}, so routes and templates read the cluster as on a hook event. Its id
+    /// is <paramref name="id"/> when the event must be the same each time it is made (a job's
+    /// step), else a new one of <paramref name="time"/>.
     /// </summary>
-    public static byte[] ComposeFor(string cluster, string subject, string type, JsonObject said, DateTimeOffset now, Events.EventStamp? stamp = null)
+    public static byte[] ComposeFor(string cluster, string subject, string type, JsonObject said, DateTimeOffset time, Events.EventStamp? stamp = null,
+        Guid? id = null, JsonObject? fields = null)
     {
+        var data = new JsonObject { ["cluster"] = cluster };
+        foreach (var (name, value) in fields?.ToList() ?? [])
+        {
+            fields!.Remove(name);
+            data[name] = value;
+        }
+        data[EventFields.OwnPath] = said;
         var document = new JsonObject
         {
             ["specversion"] = Events.CloudEvent.SpecVersion,
-            ["id"] = Guid.CreateVersion7(now).ToString(),
+            ["id"] = (id ?? Guid.CreateVersion7(time)).ToString(),
             ["source"] = Events.CloudEvent.SourceOf(cluster),
             ["type"] = type,
             ["subject"] = subject,
-            ["time"] = Events.CloudEvent.TimeText(now),
+            ["time"] = Events.CloudEvent.TimeText(time),
             ["datacontenttype"] = "application/json",
-            ["data"] = new JsonObject { ["cluster"] = cluster, [EventFields.OwnPath] = said },
+            ["data"] = data,
         };
         if (stamp is not null)
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json.Nodes;
+using HookRelay.Delivery;
 using HookRelay.Events;
 using HookRelay.Rules;
 
@@ -23,41 +24,24 @@ public static class JobEvent
     {
         var subject = SubjectOf(cluster, job);
         var first = job.Opcodes.Count > 0 ? job.Opcodes[0] : null;
-        var data = new JsonObject
+        var fields = new JsonObject
         {
-            ["cluster"] = cluster,
             ["target"] = subject,
             ["op_code"] = first?.OpId,
-            [EventFields.OwnPath] = new JsonObject
-            {
-                [EventFields.KindName] = EventFields.JobKind,
-                ["step"] = step.Name,
-                ["opcode"] = step.Opcode,
-            },
             ["job"] = Describe(job),
         };
         // What matchers and templates read of a hook event's instance, for a job about one.
         if (first is { Target: { } instance } && first.OpId.StartsWith("OP_INSTANCE_", StringComparison.Ordinal))
         {
-            data["instance"] = new JsonObject { ["name"] = instance };
+            fields["instance"] = new JsonObject { ["name"] = instance };
         }
-        var document = new JsonObject
+        var said = new JsonObject
         {
-            ["specversion"] = CloudEvent.SpecVersion,
-            ["id"] = IdOf(cluster, job.Id, stepIndex).ToString(),
-            ["source"] = CloudEvent.SourceOf(cluster),
-            ["type"] = TypePrefix + step.Name,
-            ["subject"] = subject,
-            ["time"] = CloudEvent.TimeText(step.At),
-            ["datacontenttype"] = "application/json",
-            ["data"] = data,
+            [EventFields.KindName] = EventFields.JobKind,
+            ["step"] = step.Name,
+            ["opcode"] = step.Opcode,
         };
-        if (stamp is not null)
-        {
-            document[EventStamp.VersionAttribute] = stamp.Version;
-            document[EventStamp.ConfigAttribute] = stamp.ConfigHash;
-        }
-        return Encoding.UTF8.GetBytes(document.ToJsonString());
+        return OwnEvent.ComposeFor(cluster, subject, TypePrefix + step.Name, said, step.At, stamp, IdOf(cluster, job.Id, stepIndex), fields);
     }
 
     /// <summary>What the job is about: its first opcode's object; the cluster for a cluster opcode without one (verify); else "job N".</summary>

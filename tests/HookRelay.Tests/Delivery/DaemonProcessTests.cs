@@ -158,7 +158,7 @@ public sealed class DaemonProcessTests : IAsyncLifetime
             Assert.Single(copies.Select(c => c.Seq).Distinct());
         }
         AssertOrderedPerInstance(delivered);
-        await WaitForOutput(second, "delivered again");
+        await second.WaitForOutputAsync("delivered again");
     }
 
     [Fact]
@@ -407,7 +407,7 @@ public sealed class DaemonProcessTests : IAsyncLifetime
         Assert.Contains("was not a usable database", run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("NOT queued", run.Stderr, StringComparison.Ordinal);
         await _receiver.WaitForAsync(r => r.Accepted.Count == 2, TimeSpan.FromSeconds(20), "the event queued after the damage");
-        await WaitForOutput(serve, "letting go of it so it can be moved aside");
+        await serve.WaitForOutputAsync("letting go of it so it can be moved aside");
         Assert.Single(Directory.GetFiles(_host.StateDir, "outbox.db.corrupt-*"), f => f.EndsWith('Z'));
         Assert.False(File.Exists(marker));
         await Hook("web-1", 2);
@@ -447,7 +447,7 @@ public sealed class DaemonProcessTests : IAsyncLifetime
 
         _host.Configure(FileSinkConfig("second.jsonl"));
         serve.Signal("HUP");
-        await WaitForOutput(serve, "configuration reloaded");
+        await serve.WaitForOutputAsync("configuration reloaded");
         await Hook("web-1", 1);
         await _host.WaitForOutboxAsync("state = 1", 2, TimeSpan.FromSeconds(20));
         Assert.Single(File.ReadAllLines(Path.Combine(_host.Dir.Path, "first.jsonl")));
@@ -457,7 +457,7 @@ public sealed class DaemonProcessTests : IAsyncLifetime
         var hookConfig = _host.Dir.File("hook.yaml", await File.ReadAllTextAsync(_host.ConfigPath, TestContext.Current.CancellationToken));
         await File.WriteAllTextAsync(_host.ConfigPath, "routes: [ { name: x, to: [nowhere] } ]\n", TestContext.Current.CancellationToken);
         serve.Signal("HUP");
-        await WaitForOutput(serve, "reload refused");
+        await serve.WaitForOutputAsync("reload refused");
         Assert.False(serve.HasExited);
         var run = await _host.RunHookAsync("instance-migrate-post-node1-01", extraEnv: new Dictionary<string, string> { ["HOOKRELAY_CONFIG"] = hookConfig });
         Assert.Equal(0, run.ExitCode);
@@ -494,17 +494,7 @@ public sealed class DaemonProcessTests : IAsyncLifetime
         using var serve = _host.StartServe(launcher: "/usr/bin/nohup");
         await serve.WaitReadyAsync(_host.StateDir);
         serve.Signal("HUP");
-        await WaitForOutput(serve, "configuration reloaded");
+        await serve.WaitForOutputAsync("configuration reloaded");
         Assert.False(serve.HasExited);
-    }
-
-    private static async Task WaitForOutput(ServeProcess serve, string text)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!serve.Output.Contains(text, StringComparison.Ordinal))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"serve never said '{text}': {serve.Output}");
-            await Task.Delay(50);
-        }
     }
 }

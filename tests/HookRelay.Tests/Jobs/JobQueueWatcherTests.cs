@@ -66,17 +66,6 @@ public sealed class JobQueueWatcherTests : IDisposable
 
     private static string Step(JsonElement ev) => $"{ev.GetProperty("data").GetProperty("job").GetProperty("id")} {ev.GetProperty("type").GetString()}";
 
-    private async Task WaitForStateAsync()
-    {
-        var state = Path.Combine(_host.StateDir, "job-queue.json");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!File.Exists(state))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the watcher never took the queue's measure (no job-queue.json)");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-    }
-
     [Fact]
     public async Task Every_step_of_each_new_job_is_delivered_once_in_order_and_a_restart_repeats_nothing_and_misses_nothing()
     {
@@ -85,8 +74,9 @@ public sealed class JobQueueWatcherTests : IDisposable
         using (var serve = Serve())
         {
             await serve.WaitReadyAsync(_host.StateDir);
-            await WaitForStateAsync();
-            Assert.Contains("2 jobs there taken as reported", serve.Output, StringComparison.Ordinal);
+            // Said once the state is saved: what is there now counts as reported.
+            await serve.WaitForOutputAsync("2 jobs there taken as reported");
+            Assert.True(File.Exists(Path.Combine(_host.StateDir, "job-queue.json")));
             Ganeti("job-5", 5);   // refused by a gate
             Ganeti("job-8", 8);   // failed in Ganeti
             var events = await WaitForAsync(10);
@@ -127,11 +117,7 @@ public sealed class JobQueueWatcherTests : IDisposable
         File.WriteAllText(Path.Combine(_host.StateDir, "job-queue.json"), "{\"highest\": 3, \"repor");
         using var serve = Serve();
         await serve.WaitReadyAsync(_host.StateDir);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!serve.Output.Contains("taken as reported", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
+        await serve.WaitForOutputAsync("taken as reported");
         Assert.Contains("job-queue.json unreadable", serve.Output, StringComparison.Ordinal);
         Assert.Contains("moved to job-queue.json.damaged, starting afresh", serve.Output, StringComparison.Ordinal);
         Assert.Contains("1 jobs there taken as reported", serve.Output, StringComparison.Ordinal);
@@ -146,11 +132,7 @@ public sealed class JobQueueWatcherTests : IDisposable
         Ganeti("job-3", 3);
         using var serve = Serve("node2.lab.example");
         await serve.WaitReadyAsync(_host.StateDir);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!serve.Output.Contains("watches no queue", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
+        await serve.WaitForOutputAsync("watches no queue");
         Assert.Contains("job events come from the master (node1.lab.example); this node (node2.lab.example) watches no queue", serve.Output, StringComparison.Ordinal);
         Ganeti("job-8", 8);
         await Task.Delay(1500, TestContext.Current.CancellationToken);

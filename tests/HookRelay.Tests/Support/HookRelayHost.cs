@@ -156,6 +156,17 @@ public sealed class ServeProcess : IDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Waits until the daemon has bound its wake socket, i.e. is ready to deliver.</summary>
+    /// <summary>Waits until serve has said <paramref name="text"/>; fails with what it said after 20 s.</summary>
+    public async Task WaitForOutputAsync(string text)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"serve never said '{text}': {Output}");
+            await Task.Delay(50);
+        }
+    }
+
     public async Task WaitReadyAsync(string stateDir)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);

@@ -38,9 +38,13 @@ function el(tag, attributes, ...children) {
   return node;
 }
 
+// The token as every request to the daemon carries it (no cookie: see docs/observability.md).
+function authorization() {
+  return state.token ? { Authorization: "Bearer " + state.token } : {};
+}
+
 async function api(path, options) {
-  const headers = Object.assign({}, (options && options.headers) || {});
-  if (state.token) headers.Authorization = "Bearer " + state.token;
+  const headers = Object.assign({}, (options && options.headers) || {}, authorization());
   const response = await fetch(path, Object.assign({ cache: "no-store" }, options, { headers }));
   if (response.status === 401) throw new Unauthorized();
   if (!response.ok) throw new Error(`${path}: ${response.status} ${(await response.text()).trim()}`);
@@ -375,8 +379,7 @@ async function follow() {
   let wait = 1000;
   for (;;) {
     try {
-      const headers = state.token ? { Authorization: "Bearer " + state.token } : {};
-      const response = await fetch("/api/events/stream", { headers, cache: "no-store" });
+      const response = await fetch("/api/events/stream", { headers: authorization(), cache: "no-store" });
       if (response.status === 401) throw new Unauthorized();
       if (!response.ok || !response.body) throw new Error(String(response.status));
       live.dataset.state = "on";
