@@ -9,7 +9,8 @@ set -euo pipefail
 # Kafka mock cluster, since Debian has no Kafka broker), the DNS servers the DNS sinks write
 # (PowerDNS with its sqlite backend and HTTP API, BIND with TSIG; dig and nsupdate check and write
 # beside them), Prometheus (scrapes the daemon's /metrics; promtool tests the shipped alerting
-# rules), Chromium with its driver (the daemon's page, driven headless), and a real two-node Ganeti
+# rules), Chromium with its driver (the daemon's page, driven headless), socat (a port into a lab
+# node's namespace), and a real two-node Ganeti
 # cluster (ganeti, openssh-server; namespaces with iproute2 and util-linux, see
 # scripts/ganeti-lab.sh); systemd-analyze checks the units in packaging/ (no running systemd
 # needed); dpkg-dev, binutils and lintian build and check the .deb (scripts/build-deb.sh). The
@@ -18,7 +19,7 @@ packages=(clang lld zlib1g-dev libsqlite3-dev sqlite3 hyperfine curl python3 git
   prometheus-alertmanager python3-aiosmtpd ganeti openssh-server iproute2 util-linux
   qemu-system-x86 qemu-utils nftables iperf3 mosquitto mosquitto-clients nats-server rabbitmq-server kcat systemd
   pdns-server pdns-backend-sqlite3 bind9 bind9-utils bind9-dnsutils
-  lintian dpkg-dev binutils prometheus chromium chromium-driver)
+  lintian dpkg-dev binutils prometheus chromium chromium-driver socat)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
