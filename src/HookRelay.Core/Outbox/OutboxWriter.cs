@@ -12,22 +12,27 @@ namespace HookRelay.Outbox;
 public static class OutboxWriter
 {
     /// <summary>A hook run's event: its record as Ganeti gave it, rendered by the daemon.</summary>
-    public static void Enqueue(string stateDir, OutboxOptions options, HookRecord record, HookEvent ev, IReadOnlyList<PlannedDelivery> deliveries) =>
+    public static bool Enqueue(string stateDir, OutboxOptions options, HookRecord record, HookEvent ev, IReadOnlyList<PlannedDelivery> deliveries) =>
         Enqueue(stateDir, options, new OutboxEnvelope(record.EventId, record.Time, OutboxEnvelope.Kinds.Hook, CloudEvent.TypeOf(ev), ev.Target,
             OrderingKey(ev), record.ToJsonUtf8()), deliveries);
 
-    public static void Enqueue(string stateDir, OutboxOptions options, OutboxEnvelope envelope, IReadOnlyList<PlannedDelivery> deliveries)
+    /// <summary>
+    /// Queues the event unless the outbox holds one with its id already: a producer that repeats
+    /// a step after a crash (the job watcher, whose ids are derived from what they report) queues
+    /// it once. False when it was there.
+    /// </summary>
+    public static bool Enqueue(string stateDir, OutboxOptions options, OutboxEnvelope envelope, IReadOnlyList<PlannedDelivery> deliveries)
     {
         try
         {
-            Write(stateDir, options, envelope, deliveries);
+            return Write(stateDir, options, envelope, deliveries);
         }
         catch (SqliteException e) when (OutboxErrors.IsDamaged(e))
         {
             OutboxDatabase.Quarantine(stateDir, e.Message, options);
             try
             {
-                Write(stateDir, options, envelope, deliveries);
+                return Write(stateDir, options, envelope, deliveries);
             }
             catch (SqliteException again)
             {
@@ -43,7 +48,7 @@ public static class OutboxWriter
     /// <summary>Events about one instance (or one target) reach each sink in the order they happened.</summary>
     public static string OrderingKey(HookEvent ev) => ev.Instance?.Name ?? ev.Target ?? ev.Hook;
 
-    private static void Write(string stateDir, OutboxOptions options, OutboxEnvelope envelope, IReadOnlyList<PlannedDelivery> deliveries)
+    private static bool Write(string stateDir, OutboxOptions options, OutboxEnvelope envelope, IReadOnlyList<PlannedDelivery> deliveries)
     {
         using var connection = OutboxDatabase.Open(stateDir, options);
         using var transaction = connection.BeginTransaction();
@@ -53,7 +58,8 @@ public static class OutboxWriter
         {
             insert.CommandText = """
                 INSERT INTO events(event_id, created_ms, type, subject, kind, format, body)
-                VALUES ($id, $created, $type, $subject, $kind, $format, $body) RETURNING id
+                VALUES ($id, $created, $type, $subject, $kind, $format, $body)
+                ON CONFLICT(event_id) DO NOTHING RETURNING id
                 """;
             insert.Parameters.AddWithValue("$id", envelope.EventId);
             insert.Parameters.AddWithValue("$created", nowMs);
@@ -62,7 +68,11 @@ public static class OutboxWriter
             insert.Parameters.AddWithValue("$kind", envelope.Kind);
             insert.Parameters.AddWithValue("$format", envelope.Format);
             insert.Parameters.AddWithValue("$body", envelope.Payload);
-            eventRow = (long)insert.ExecuteScalar()!;
+            if (insert.ExecuteScalar() is not long row)
+            {
+                return false;
+            }
+            eventRow = row;
         }
         using (var insert = connection.CreateCommand())
         {
@@ -81,5 +91,6 @@ public static class OutboxWriter
             }
         }
         transaction.Commit();
+        return true;
     }
 }

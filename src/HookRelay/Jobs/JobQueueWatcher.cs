@@ -13,7 +13,10 @@ namespace HookRelay.Jobs;
 /// regardless (a missed notification costs a few seconds, never an event). What it reported is in
 /// <see cref="JobWatchState"/>: after a restart it reports what happened meanwhile, jobs archived
 /// meanwhile included. The first time it runs it reports nothing of the jobs already there.
-/// Idle while no route asks for job events or this node is not the master.
+/// It follows the master by itself: when ssconf names another node, the old master reports every
+/// step until that moment and stops, the new one every step after it (Ganeti replicates the
+/// queue to every master candidate, so the new master has the jobs). Idle while no route asks for
+/// job events or this node is not the master.
 /// </summary>
 public sealed class JobQueueWatcher : IDisposable
 {
@@ -26,6 +29,7 @@ public sealed class JobQueueWatcher : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _running;
     private FileSystemWatcher? _inotify;
+    private FileSystemWatcher? _ssconf;
 
     /// <summary>Jobs in the queue already told whole: nothing more happens to them, so a pass does not read them again.</summary>
     private readonly HashSet<long> _toldWhole = [];
@@ -51,7 +55,7 @@ public sealed class JobQueueWatcher : IDisposable
         {
             try
             {
-                ScanIfMaster();
+                Pass();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or System.Text.Json.JsonException
                 or Outbox.OutboxException)
@@ -62,7 +66,7 @@ public sealed class JobQueueWatcher : IDisposable
         }
     }
 
-    private void ScanIfMaster()
+    private void Pass()
     {
         var config = _config();
         if (!Wanted(config))
@@ -75,40 +79,100 @@ public sealed class JobQueueWatcher : IDisposable
             Say($"serve: no job events: {_ganetiDir} holds no ssconf files (not a Ganeti node?)");
             return;
         }
-        if (!string.Equals(cluster.Master, node, StringComparison.OrdinalIgnoreCase))
-        {
-            Say($"serve: job events come from the master ({cluster.Master}); this node ({node}) watches no queue");
-            return;
-        }
-        Watch();
-        Scan(config.StateDir, cluster.Name);
-    }
-
-    /// <summary>One pass over the queue: every step not reported yet, reported; the state saved.</summary>
-    internal void Scan(string stateDir, string cluster)
-    {
-        var state = JobWatchState.Load(stateDir, out var problem);
+        WatchMasterChanges();
+        var master = string.Equals(cluster.Master, node, StringComparison.OrdinalIgnoreCase);
+        var state = JobWatchState.Load(config.StateDir, out var problem);
         if (problem is not null)
         {
             HookLog.Error($"serve: job events: {problem}");
         }
-        var ids = _queue.Ids();
-        if (state is null)
+        if (master)
         {
-            // First run: what is there already happened before HookRelay watched. From here on, every step.
-            state = new JobWatchState { Highest = Math.Max(_queue.Serial() ?? 0, ids.Count > 0 ? ids[^1] : 0) };
-            foreach (var id in ids)
+            Watch();
+            if (state is null)
             {
-                if (Read(id) is { } job)
-                {
-                    state.Reported[id] = JobStep.Of(job).Count;
-                }
+                state = FirstRun(config.StateDir);
+                Say($"serve: watching Ganeti's job queue {_queue.Directory}: {state.Reported.Count} jobs there taken as reported; every step from now on");
             }
-            state.Save(stateDir);
-            Say($"serve: watching Ganeti's job queue {_queue.Directory}: {ids.Count} jobs there taken as reported; every step from now on");
+            else if (!state.Master)
+            {
+                var since = MasterChangedAt();
+                state = TakeOver(state, since, config.StateDir);
+                Say($"serve: this node ({node}) became master at {CloudEvent.TimeText(since)}: watching Ganeti's job queue {_queue.Directory}; "
+                    + "steps before that were the old master's to report");
+            }
+            Scan(state, config.StateDir, cluster.Name, until: null);
             return;
         }
-        var newest = Math.Max(_queue.Serial() ?? 0, ids.Count > 0 ? ids[^1] : 0);
+        if (state is { Master: true })
+        {
+            // Handing over: every step until the new master took over is this node's to report, nothing after it.
+            var until = MasterChangedAt();
+            Scan(state, config.StateDir, cluster.Name, until);
+            state.Master = false;
+            state.Save(config.StateDir);
+            HookLog.Info($"serve: {cluster.Master} became master at {CloudEvent.TimeText(until)}; this node ({node}) reported every job step until then and watches the queue no more");
+        }
+        else if (state is null)
+        {
+            // Known as a node that is not the master: when it becomes one, that is a takeover, not a first run.
+            new JobWatchState { Master = false, Highest = Newest(_queue.Ids()) }.Save(config.StateDir);
+        }
+        Say($"serve: job events come from the master ({cluster.Master}); this node ({node}) watches no queue");
+    }
+
+    private long Newest(IReadOnlyList<long> ids) => Math.Max(_queue.Serial() ?? 0, ids.Count > 0 ? ids[^1] : 0);
+
+    /// <summary>
+    /// When Ganeti named the master it names now: the time it wrote ssconf_master_node on this
+    /// node, which a master failover does on every node at one moment (before the old master's
+    /// job daemon stops and the new one's starts). Both ends split the steps at it, each by the
+    /// job files' own times: the old master reports those before it, the new one those after.
+    /// </summary>
+    private DateTimeOffset MasterChangedAt() => File.GetLastWriteTimeUtc(Path.Combine(_ganetiDir, "ssconf_master_node"));
+
+    /// <summary>First run: what is in the queue already happened before HookRelay watched. From here on, every step.</summary>
+    private JobWatchState FirstRun(string stateDir)
+    {
+        var ids = _queue.Ids();
+        var state = new JobWatchState { Highest = Newest(ids) };
+        foreach (var id in ids)
+        {
+            if (Read(id) is { } job)
+            {
+                state.Reported[id] = JobStep.Of(job).Count;
+            }
+        }
+        state.Save(stateDir);
+        return state;
+    }
+
+    /// <summary>
+    /// Becomes the master that reports: every step before <paramref name="since"/> counts as
+    /// reported (by the old master), every later one is this node's,
+    /// in the jobs there now and in those it sees later (a job file the old master wrote just
+    /// before the failover may reach this node's copy a moment after). Jobs archived meanwhile
+    /// ended long before: nothing of them is this node's.
+    /// </summary>
+    private JobWatchState TakeOver(JobWatchState state, DateTimeOffset since, string stateDir)
+    {
+        state.Reported.Clear();
+        _toldWhole.Clear();
+        state.Since = since;
+        state.Highest = Newest(_queue.Ids());
+        state.Master = true;
+        state.Save(stateDir);
+        return state;
+    }
+
+    /// <summary>
+    /// One pass over the queue: every step not reported yet (before <paramref name="until"/>, when
+    /// handing over), reported; the state saved after each job that changed.
+    /// </summary>
+    private void Scan(JobWatchState state, string stateDir, string cluster, DateTimeOffset? until)
+    {
+        var ids = _queue.Ids();
+        var newest = Newest(ids);
         // The jobs to look at: those in the queue, those reported but unfinished (archived meanwhile?), those given since the last pass.
         var candidates = new SortedSet<long>(ids);
         candidates.UnionWith(state.Reported.Keys);
@@ -118,6 +182,7 @@ public sealed class JobQueueWatcher : IDisposable
         }
         var inQueue = ids.ToHashSet();
         _toldWhole.IntersectWith(inQueue);
+        var dirty = false;
         foreach (var id in candidates)
         {
             if (_toldWhole.Contains(id))
@@ -127,38 +192,52 @@ public sealed class JobQueueWatcher : IDisposable
             var job = Read(id);
             if (job is null)
             {
-                if (state.Reported.Remove(id))
-                {
-                    state.Save(stateDir); // neither in the queue nor archived: gone
-                }
+                dirty |= state.Reported.Remove(id); // neither in the queue nor archived: gone
                 continue;
             }
             var steps = JobStep.Of(job);
+            // Job steps are in time order: those before this node began reporting are a prefix.
             var known = state.Reported.TryGetValue(id, out var done);
-            for (var index = done; index < steps.Count; index++)
+            if (!known)
+            {
+                done = steps.Count(step => step.At < state.Since);
+            }
+            var index = done;
+            for (; index < steps.Count && (until is null || steps[index].At < until); index++)
             {
                 var cloudEvent = JobEvent.Compose(cluster, job, index, steps[index], EventStamp.Current);
                 _events.Publish(cloudEvent, JobEvent.SubjectOf(cluster, job));
             }
-            var archived = JobStep.IsFinal(job.Status) && !inQueue.Contains(id);
+            var whole = index == steps.Count && JobStep.IsFinal(job.Status);
+            var archived = whole && !inQueue.Contains(id);
             if (archived)
             {
                 state.Reported.Remove(id); // archived and told whole: nothing more will happen to it
             }
             else
             {
-                state.Reported[id] = steps.Count;
-                if (JobStep.IsFinal(job.Status))
+                state.Reported[id] = index;
+                if (whole)
                 {
                     _toldWhole.Add(id);
                 }
             }
-            if (archived == known || steps.Count != done || id > state.Highest)
+            var higher = id > state.Highest;
+            state.Highest = Math.Max(state.Highest, id);
+            if (index != done)
             {
-                state.Highest = Math.Max(state.Highest, id);
-                // Saved after each job that changed: a crash repeats at most one job's steps, with the same event ids.
+                // Saved after each job with steps reported: a crash repeats at most one job's steps, with the same event ids (the outbox keeps each id once).
                 state.Save(stateDir);
+                dirty = false;
             }
+            else
+            {
+                dirty |= archived == known || higher;
+            }
+        }
+        if (dirty)
+        {
+            state.Save(stateDir);
         }
     }
 
@@ -174,6 +253,21 @@ public sealed class JobQueueWatcher : IDisposable
             Say($"serve: job {id} in {_queue.Directory} unreadable ({e.Message}); read again on the next pass");
             return null;
         }
+    }
+
+    /// <summary>inotify on ssconf_master_node: a master failover wakes a pass at once, on the old master and the new.</summary>
+    private void WatchMasterChanges()
+    {
+        if (_ssconf is not null)
+        {
+            return;
+        }
+        // Ganeti replaces the file by rename: the new name appearing is the change.
+        _ssconf = new FileSystemWatcher(_ganetiDir, "ssconf_master_node") { NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite };
+        _ssconf.Created += (_, _) => _changed.Raise();
+        _ssconf.Changed += (_, _) => _changed.Raise();
+        _ssconf.Renamed += (_, _) => _changed.Raise();
+        _ssconf.EnableRaisingEvents = true;
     }
 
     /// <summary>inotify on the queue directory, once it exists: a change wakes the next pass at once.</summary>
@@ -211,6 +305,7 @@ public sealed class JobQueueWatcher : IDisposable
         {
         }
         _inotify?.Dispose();
+        _ssconf?.Dispose();
         _stop.Dispose();
     }
 }

@@ -19,6 +19,19 @@ public sealed class JobWatchState
     public long Highest { get; set; }
 
     /// <summary>
+    /// Whether this node was the master when the state was saved: a node that finds itself master
+    /// and was not takes over (<see cref="JobQueueWatcher"/>), one that was and is no longer hands
+    /// over. A file from before this was kept was written on the master.
+    /// </summary>
+    public bool Master { get; set; } = true;
+
+    /// <summary>
+    /// Since when this node reports (its first run, or when it became master): a step of a job it
+    /// had not seen before that happened earlier was not its to report.
+    /// </summary>
+    public DateTimeOffset Since { get; set; } = DateTimeOffset.MinValue;
+
+    /// <summary>
     /// The saved state, or null when there is none. A file that cannot be read as one (a disk
     /// fault; it is only ever replaced whole) is moved aside to job-queue.json.damaged and said in
     /// <paramref name="problem"/>: the watcher then starts afresh rather than stop for good.
@@ -34,8 +47,14 @@ public sealed class JobWatchState
         try
         {
             using var document = JsonDocument.Parse(File.ReadAllBytes(path));
-            var state = new JobWatchState { Highest = document.RootElement.GetProperty("highest").GetInt64() };
-            foreach (var job in document.RootElement.GetProperty("reported").EnumerateObject())
+            var root = document.RootElement;
+            var state = new JobWatchState
+            {
+                Highest = root.GetProperty("highest").GetInt64(),
+                Master = !root.TryGetProperty("master", out var master) || master.GetBoolean(),
+                Since = root.TryGetProperty("since_ticks", out var since) ? new DateTimeOffset(since.GetInt64(), TimeSpan.Zero) : DateTimeOffset.MinValue,
+            };
+            foreach (var job in root.GetProperty("reported").EnumerateObject())
             {
                 state.Reported[long.Parse(job.Name, NumberStyles.None, CultureInfo.InvariantCulture)] = job.Value.GetInt32();
             }
@@ -56,6 +75,8 @@ public sealed class JobWatchState
         {
             writer.WriteStartObject();
             writer.WriteNumber("highest", Highest);
+            writer.WriteBoolean("master", Master);
+            writer.WriteNumber("since_ticks", Since.UtcTicks);
             writer.WriteStartObject("reported");
             foreach (var (id, steps) in Reported.OrderBy(r => r.Key))
             {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using HookRelay.Tests.Support;
 
 namespace HookRelay.Tests.Jobs;
@@ -45,21 +46,69 @@ public sealed class JobQueueWatcherTests : IDisposable
         File.WriteAllText(Path.Combine(_ganeti, "queue", "serial"), id.ToString(CultureInfo.InvariantCulture));
     }
 
-    private ServeProcess Serve(string node = "node1.lab.example") =>
-        _host.StartServe(new Dictionary<string, string> { ["HOOKRELAY_SSCONF_DIR"] = _ganeti, ["HOOKRELAY_NODE"] = node });
+    /// <summary>A captured job as it stood at <paramref name="at"/>, as the master had written it then: what happened later not yet there.</summary>
+    private void GanetiAsItStood(string capture, long id, DateTimeOffset at)
+    {
+        var job = Capture(capture).AsObject();
+        bool After(JsonNode? stamp) => stamp is JsonArray && Stamp(stamp) >= at;
+        foreach (var name in new[] { "start_timestamp", "end_timestamp" })
+        {
+            if (After(job[name]))
+            {
+                job[name] = null;
+            }
+        }
+        foreach (var op in job["ops"]!.AsArray().Select(o => o!.AsObject()))
+        {
+            if (After(op["start_timestamp"]))
+            {
+                (op["status"], op["start_timestamp"], op["exec_timestamp"], op["end_timestamp"], op["result"], op["log"]) = ("queued", null, null, null, null, new JsonArray());
+            }
+            else if (After(op["end_timestamp"]))
+            {
+                (op["status"], op["end_timestamp"], op["result"]) = ("running", null, null);
+            }
+        }
+        var target = Path.Combine(_ganeti, "queue", $"job-{id}");
+        File.WriteAllText(target + ".tmp", job.ToJsonString());
+        File.Move(target + ".tmp", target, overwrite: true);
+        File.WriteAllText(Path.Combine(_ganeti, "queue", "serial"), id.ToString(CultureInfo.InvariantCulture));
+    }
 
-    private List<JsonElement> Delivered() => File.Exists(_delivered)
-        ? [.. File.ReadAllLines(_delivered).Select(l => JsonDocument.Parse(l).RootElement.Clone())]
+    /// <summary>A master failover as every node sees it: ssconf_master_node replaced, written at <paramref name="at"/>.</summary>
+    private void MasterFailover(string newMaster, DateTimeOffset at)
+    {
+        var path = Path.Combine(_ganeti, "ssconf_master_node");
+        File.WriteAllText(path + ".tmp", newMaster + "\n");
+        File.SetLastWriteTimeUtc(path + ".tmp", at.UtcDateTime);
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    private static DateTimeOffset Stamp(JsonNode node) => DateTimeOffset.FromUnixTimeSeconds((long)node[0]!).AddTicks((long)node[1]! * 10);
+
+    private static DateTimeOffset Between(JsonNode? first, JsonNode? second) => Stamp(first!) + (Stamp(second!) - Stamp(first!)) / 2;
+
+    private static JsonNode Capture(string name) => JsonNode.Parse(File.ReadAllText(Fixtures.Dir("jobs", name + ".json")))!;
+
+    private ServeProcess Serve(string node = "node1.lab.example", HookRelayHost? host = null) =>
+        (host ?? _host).StartServe(new Dictionary<string, string> { ["HOOKRELAY_SSCONF_DIR"] = _ganeti, ["HOOKRELAY_NODE"] = node });
+
+    private List<JsonElement> Delivered() => Delivered(_delivered);
+
+    private static List<JsonElement> Delivered(string file) => File.Exists(file)
+        ? [.. File.ReadAllLines(file).Select(l => JsonDocument.Parse(l).RootElement.Clone())]
         : [];
 
-    private async Task<List<JsonElement>> WaitForAsync(int count)
+    private Task<List<JsonElement>> WaitForAsync(int count) => WaitForAsync(_delivered, count);
+
+    private static async Task<List<JsonElement>> WaitForAsync(string file, int count)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (Delivered().Count < count && DateTime.UtcNow < deadline)
+        while (Delivered(file).Count < count && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
-        var delivered = Delivered();
+        var delivered = Delivered(file);
         Assert.True(delivered.Count == count, $"expected {count} job events, got {delivered.Count}: {string.Join(", ", delivered.Select(Step))}");
         return delivered;
     }
@@ -137,6 +186,66 @@ public sealed class JobQueueWatcherTests : IDisposable
         Ganeti("job-8", 8);
         await Task.Delay(1500, TestContext.Current.CancellationToken);
         Assert.Empty(Delivered());
-        Assert.False(File.Exists(Path.Combine(_host.StateDir, "job-queue.json")));
+        // Known as a node that is not the master, so that becoming one is a takeover.
+        Assert.Contains("\"master\":false", File.ReadAllText(Path.Combine(_host.StateDir, "job-queue.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_master_failover_and_back_splits_the_jobs_at_the_moment_ssconf_names_the_new_master_none_lost_none_twice()
+    {
+        // Two nodes' daemons on one queue (as Ganeti keeps it replicated on both), each delivering to a file of its own.
+        using var second = new HookRelayHost();
+        var secondDelivered = Path.Combine(second.Dir.Path, "jobs.jsonl");
+        second.Configure($$"""
+            sinks:
+              jobs: { type: file, path: {{secondDelivered}} }
+            routes:
+              - { name: jobs, matchers: ['kind="job"'], to: [jobs] }
+            """);
+        Ganeti("job-3", 3);
+        using var node1 = Serve("node1.lab.example");
+        using var node2 = Serve("node2.lab.example", second);
+        await node1.WaitForOutputAsync("1 jobs there taken as reported");
+        await node2.WaitForOutputAsync("watches no queue");
+
+        // On node1: job 5 whole, job 10 until its opcode runs; then node2 becomes master while it runs.
+        Ganeti("job-5", 5);
+        var job10 = Capture("job-10")["ops"]![0]!;
+        var firstFailover = Between(job10["start_timestamp"], job10["end_timestamp"]);
+        GanetiAsItStood("job-10", 10, firstFailover);
+        await WaitForAsync(8);
+        MasterFailover("node2.lab.example", firstFailover);
+        await node1.WaitForOutputAsync("reported every job step until then");
+        await node2.WaitForOutputAsync("became master at");
+
+        // On node2: job 10 ends, job 12 runs whole, job 14 is queued; then node1 becomes master again before 14 starts.
+        Ganeti("job-10", 10);
+        Ganeti("job-12", 12);
+        var job14 = Capture("job-14");
+        var secondFailover = Between(job14["received_timestamp"], job14["start_timestamp"]);
+        GanetiAsItStood("job-14", 14, secondFailover);
+        await WaitForAsync(secondDelivered, 8);
+        MasterFailover("node1.lab.example", secondFailover);
+        await node2.WaitForOutputAsync("reported every job step until then");
+        await node1.WaitForOutputAsync("became master at");
+        Ganeti("job-14", 14);
+        await WaitForAsync(12);
+
+        var byNode1 = Delivered().Select(Step).ToList();
+        var byNode2 = Delivered(secondDelivered).Select(Step).ToList();
+        Assert.Equal(["10 org.ganeti.job.queued", "10 org.ganeti.job.started", "10 org.ganeti.job.opcode-started"],
+            byNode1.Where(s => s.StartsWith("10 ", StringComparison.Ordinal)));
+        Assert.Equal(["10 org.ganeti.job.opcode-finished", "10 org.ganeti.job.success"], byNode2.Where(s => s.StartsWith("10 ", StringComparison.Ordinal)));
+        Assert.Equal(["14 org.ganeti.job.queued"], byNode2.Where(s => s.StartsWith("14 ", StringComparison.Ordinal)));
+        Assert.Equal(5, byNode2.Count(s => s.StartsWith("12 ", StringComparison.Ordinal)));
+        Assert.Equal(5, byNode1.Count(s => s.StartsWith("5 ", StringComparison.Ordinal)));
+        // Each job whole across both nodes, each step once.
+        var all = byNode1.Concat(byNode2).ToList();
+        Assert.Equal(all.Count, all.Distinct().Count());
+        foreach (var id in new[] { 5, 10, 12, 14 })
+        {
+            Assert.Equal(5, all.Count(s => s.StartsWith($"{id} ", StringComparison.Ordinal)));
+        }
+        Assert.DoesNotContain(all, s => s.StartsWith("3 ", StringComparison.Ordinal));
     }
 }

@@ -42,6 +42,23 @@ public sealed class OutboxEnvelopeTests : IDisposable
     }
 
     [Fact]
+    public void An_event_queued_again_with_the_same_id_is_kept_once_with_its_first_deliveries()
+    {
+        // The job watcher after a crash reports the steps it had not saved as reported again, with the same ids.
+        Assert.True(OutboxWriter.Enqueue(_dir.StateDir, Options, OutboxEnvelope.ForCloudEvent(JobEvent(), "job-4711", DateTimeOffset.UtcNow), OutboxTestData.To("a", "b")));
+
+        Assert.False(OutboxWriter.Enqueue(_dir.StateDir, Options, OutboxEnvelope.ForCloudEvent(JobEvent(), "job-4711", DateTimeOffset.UtcNow), OutboxTestData.To("a", "c")));
+
+        using var connection = new SqliteConnection($"Data Source={OutboxDatabase.PathIn(_dir.StateDir)}");
+        connection.Open();
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT (SELECT count(*) FROM events), (SELECT group_concat(sink, ',') FROM (SELECT sink FROM deliveries ORDER BY sink))";
+        using var reader = count.ExecuteReader();
+        reader.Read();
+        Assert.Equal((1L, "a,b"), (reader.GetInt64(0), reader.GetString(1)));
+    }
+
+    [Fact]
     public void Hook_records_and_other_events_share_the_outbox_each_rendered_by_its_kind()
     {
         var record = OutboxTestData.Enqueue(_dir.StateDir, Options, OutboxTestData.To("a"));
