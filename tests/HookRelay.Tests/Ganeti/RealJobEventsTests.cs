@@ -37,6 +37,81 @@ public sealed class RealJobEventsTests(GanetiLab lab)
 
     private static IEnumerable<string> Types(IEnumerable<JsonElement> steps) => steps.Select(e => e.GetProperty("type").GetString()![15..]);
 
+    private static readonly string[] Succeeded = ["queued", "started", "opcode-started", "opcode-finished", "success"];
+
+    /// <summary>A `gnt-debug delay` job submitted on <paramref name="node"/> (the master then): its id.</summary>
+    private async Task<long> DelayJobAsync(int node, string seconds)
+    {
+        var run = await lab.InNodeAsync(node, "gnt-debug", "delay", "--submit", seconds);
+        Assert.True(run.ExitCode == 0, $"gnt-debug delay on node{node}: {run.Output}");
+        return long.Parse(run.Output.Split(':')[^1].Trim(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Each job's steps arrived whole, in order, each step as one event (a redelivery after a crash carries the same id).</summary>
+    private async Task AssertEachStepOnceAsync(IEnumerable<long> jobs)
+    {
+        foreach (var id in jobs)
+        {
+            var steps = (await StepsAsync(id, "success")).DistinctBy(e => e.GetProperty("id").GetString()).ToList();
+            Assert.True(Succeeded.SequenceEqual(Types(steps)), $"job {id}: {string.Join(", ", Types(steps))}");
+        }
+    }
+
+    private async Task MasterFailoverAsync(int node)
+    {
+        var runsBefore = lab.HookRuns(node).Count;
+        var run = await lab.InNodeAsync(node, "gnt-cluster", "master-failover");
+        Assert.True(run.ExitCode == 0, $"gnt-cluster master-failover on node{node} exited {run.ExitCode}:\n{run.Output}");
+        // Done when the new master's IP is up (its master-ip-turnup post hook ran).
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!lab.HookRuns(node).Skip(runsBefore).Any(r => r.GetProperty("hook").GetString() == "master-ip-turnup" && r.GetProperty("phase").GetString() == "post"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"node{node} became master but ran no master-ip-turnup post hook within 60 s");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task A_master_failover_to_node2_and_back_moves_the_watcher_without_losing_or_repeating_a_job_event()
+    {
+        List<long> jobs = [await DelayJobAsync(1, "0.2"), await DelayJobAsync(1, "0.2")];
+        try
+        {
+            await MasterFailoverAsync(2);
+            jobs.Add(await DelayJobAsync(2, "0.2"));
+            jobs.Add(await DelayJobAsync(2, "0.2"));
+        }
+        finally
+        {
+            await MasterFailoverAsync(1);
+        }
+        jobs.Add(await DelayJobAsync(1, "0.2"));
+        jobs.Add(await DelayJobAsync(1, "0.2"));
+
+        await AssertEachStepOnceAsync(jobs);
+        var listed = await lab.GntAsync("gnt-job", "list", "--no-headers", "-o", "id,status");
+        foreach (var id in jobs)
+        {
+            Assert.Contains($"{id} success", listed.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_daemon_crash_in_the_middle_of_a_burst_of_jobs_loses_and_repeats_no_job_event()
+    {
+        var jobs = new List<long>();
+        for (var i = 0; i < 12; i++)
+        {
+            jobs.Add(await DelayJobAsync(1, "0.3"));
+            if (i == 5)
+            {
+                await lab.CrashAndRestartServeAsync(1);
+            }
+        }
+
+        await AssertEachStepOnceAsync(jobs);
+    }
+
     [Fact]
     public async Task Each_job_arrives_step_by_step_with_the_id_and_status_gnt_job_list_gives_it()
     {

@@ -67,7 +67,7 @@ public sealed class GanetiLab : IAsyncLifetime
             HooksBefore[node] = await HooksListingAsync(node);
             var install = await InNodeAsync(node, $"{Bin}/hookrelay", "install");
             Assert.True(install.ExitCode == 0, $"install on node{node}: {install.Output}");
-            Background(node, $"{Bin}/hookrelay", "serve");
+            _serves[node] = Background(node, $"{Bin}/hookrelay", "serve");
         }
         StartReceiver();
         StartDns();
@@ -305,6 +305,21 @@ public sealed class GanetiLab : IAsyncLifetime
     {
         var path = Path.Combine(Dir, $"node{node}", "hookrelay", "copies.jsonl");
         return File.Exists(path) ? [.. File.ReadAllLines(path).Select(l => JsonDocument.Parse(l).RootElement.Clone())] : [];
+    }
+
+    private readonly Process?[] _serves = new Process?[3];
+
+    /// <summary>Kills a node's daemon as a crash would (SIGKILL, nothing saved on the way out) and starts it again.</summary>
+    public async Task CrashAndRestartServeAsync(int node)
+    {
+        using (var status = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(Dir, $"node{node}", "hookrelay", "serve.status.json"))))
+        {
+            using var daemon = Process.GetProcessById(status.RootElement.GetProperty("pid").GetInt32());
+            daemon.Kill();
+            await daemon.WaitForExitAsync();
+        }
+        await _serves[node]!.WaitForExitAsync();
+        _serves[node] = Background(node, $"{Bin}/hookrelay", "serve");
     }
 
     /// <summary>The hook runs a node's journal recorded (state_dir/hook-runs.jsonl), oldest first.</summary>
