@@ -47,6 +47,9 @@ public sealed record HookEvent
 
     /// <summary>Post phase: when this operation's pre run started on this node, and how long ago; null when no pre run was seen.</summary>
     public RunTiming? Timing { get; init; }
+
+    /// <summary>The Ganeti job that ran this hook, joined by the daemon from the job queue; null where it does not look (not a Ganeti node).</summary>
+    public JobLink? Job { get; init; }
 }
 
 /// <summary>An operation's start (its pre hook on this node) and duration up to its post hook.</summary>

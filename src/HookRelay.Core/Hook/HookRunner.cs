@@ -161,6 +161,7 @@ public static class HookRunner
             return Fail(ev.Phase, config.Hook.OnInternalError,
                 $"{label}: event {record.EventId} ({CloudEvent.TypeOf(ev)}, {ev.Target ?? "no target"}) NOT queued for {sinks}: {e.Message}");
         }
+        outcome = outcome with { EventId = record.EventId };
         DeliveryStarter.Kick(config);
         return exit;
     }

@@ -44,6 +44,10 @@ public static class RunJournal
             writer.WriteNumber("ms", Math.Round(entry.Milliseconds, 2));
             writer.WriteString("result", entry.Outcome.Result);
             writer.WriteString("outcome", entry.Outcome.Sentence);
+            if (entry.Outcome.EventId is { } eventId)
+            {
+                writer.WriteString("event", eventId);
+            }
             if (entry.Gates is { Count: > 0 } gates)
             {
                 writer.WriteStartArray("gates");

@@ -7,6 +7,9 @@ namespace HookRelay.Hook;
 /// </summary>
 public sealed record RunOutcome(string Result, string Sentence)
 {
+    /// <summary>The id of the event the run queued: a job event lists its hook runs by it.</summary>
+    public string? EventId { get; init; }
+
     /// <summary>The event went into the outbox for its sinks.</summary>
     public const string Queued = "queued";
 

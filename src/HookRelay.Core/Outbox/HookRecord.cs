@@ -125,13 +125,18 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
     }
 
     /// <summary>The CloudEvent this record stands for, as the hook would have built it.</summary>
-    public CloudEvent ToCloudEvent()
+    /// <param name="jobs">Where the daemon finds the job that ran the hook; none, no <see cref="HookEvent.Job"/>.</param>
+    public CloudEvent ToCloudEvent(IJobJoin? jobs = null)
     {
         var ev = HookEventParser.Parse(Variables, Node) with
         {
             Gates = Gates,
             Timing = StartedAt is { } started ? new RunTiming(started, (long)(Time - started).TotalMilliseconds) : null,
         };
+        if (jobs?.Join(EventId, ev, Time) is { } job)
+        {
+            ev = ev with { Job = job };
+        }
         return new CloudEvent(EventId, Time, OpKey.Compute(ev.Env), ev) { Stamp = EventStamp.Current };
     }
 

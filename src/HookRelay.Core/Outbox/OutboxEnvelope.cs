@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HookRelay.Events;
 
 namespace HookRelay.Outbox;
 
@@ -45,9 +46,10 @@ public sealed record OutboxEnvelope(string EventId, DateTimeOffset Time, string 
     }
 
     /// <summary>The CloudEvents document to send; throws <see cref="FormatException"/> for a kind or format this build cannot read.</summary>
-    public static byte[] Render(string kind, int format, byte[] payload) => (kind, format) switch
+    /// <param name="jobs">Where a hook run's job is found (the daemon's join); none, the event has no data.job.</param>
+    public static byte[] Render(string kind, int format, byte[] payload, IJobJoin? jobs = null) => (kind, format) switch
     {
-        (Kinds.Hook, 1) => HookRecord.Parse(payload).ToCloudEvent().ToJsonUtf8(),
+        (Kinds.Hook, 1) => HookRecord.Parse(payload).ToCloudEvent(jobs).ToJsonUtf8(),
         (Kinds.CloudEvent, 1) => payload,
         _ => throw new FormatException($"it was stored as {kind} format {format}, which this HookRelay cannot read (a newer one wrote it)"),
     };

@@ -10,10 +10,13 @@ public sealed class OutboxStore(SqliteConnection connection) : IDisposable
 {
     private SqliteCommand? _loadEvent;
 
-    public static OutboxStore Open(string stateDir, long maxSizeBytes) =>
-        new(OutboxDatabase.Open(stateDir, new OutboxOptions(FullSync: false, TimeSpan.FromSeconds(30), maxSizeBytes)));
+    public static OutboxStore Open(string stateDir, long maxSizeBytes, Events.IJobJoin? jobs = null) =>
+        new(OutboxDatabase.Open(stateDir, new OutboxOptions(FullSync: false, TimeSpan.FromSeconds(30), maxSizeBytes))) { Jobs = jobs };
 
     public SqliteConnection Connection => connection;
+
+    /// <summary>The daemon's job join: hook events rendered here carry the job that ran them.</summary>
+    public Events.IJobJoin? Jobs { get; init; }
 
     /// <summary>At start, under the serve lock: whatever a previous daemon had leased it never finished.</summary>
     public int ReleaseAllLeases() =>
@@ -97,14 +100,15 @@ public sealed class OutboxStore(SqliteConnection connection) : IDisposable
             return new Lazy<StoredEvent?>((StoredEvent?)null);
         }
         var (eventId, type, kind, format, payload) = (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetFieldValue<byte[]>(4));
-        return new Lazy<StoredEvent?>(() => Render(eventId, type, kind, format, payload), LazyThreadSafetyMode.ExecutionAndPublication);
+        var jobs = Jobs;
+        return new Lazy<StoredEvent?>(() => Render(eventId, type, kind, format, payload, jobs), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    private static StoredEvent? Render(string eventId, string type, string kind, int format, byte[] payload)
+    private static StoredEvent? Render(string eventId, string type, string kind, int format, byte[] payload, Events.IJobJoin? jobs)
     {
         try
         {
-            return new StoredEvent(eventId, type, OutboxEnvelope.Render(kind, format, payload));
+            return new StoredEvent(eventId, type, OutboxEnvelope.Render(kind, format, payload, jobs));
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
         {

@@ -145,12 +145,14 @@ public static class ServeCommand
         using var lanes = new SinkLanes(ownEvents);
         // Job events from Ganeti's queue: the service's, on the master, when a route asks for kind="job".
         using var jobs = drain ? null : new Jobs.JobQueueWatcher(() => current.Config, ownEvents, LocalCluster.DefaultDirectory);
+        // Hook events carry the job that ran them, wherever this node has a copy of the queue.
+        var jobJoin = Jobs.JobJoin.For(LocalCluster.DefaultDirectory);
         // The lanes in force, for /metrics on the listener's threads (Update runs on this one).
         IReadOnlyDictionary<string, SinkLane> served = new Dictionary<string, SinkLane>();
         // A one-shot drainer (a hook started it) serves no listener: nothing of it is built.
         using var metrics = drain ? null : new DaemonMetrics(new DaemonMetrics.HookRelayConfigView(() => current.Config.StateDir, () => current.Config.Hash,
             VersionCommand.InformationalVersion), () => Volatile.Read(ref served));
-        using var web = new WebSwitch(metrics is null ? null : new WebRoutes(metrics, new EventApi(() => current.Config.StateDir),
+        using var web = new WebSwitch(metrics is null ? null : new WebRoutes(metrics, new EventApi(() => current.Config.StateDir, jobJoin),
             new DeadLetterApi(() => current.Config, () => Volatile.Read(ref daemon)?.Wake()),
             new SinkStatusApi(() => current.Config.StateDir, () => Volatile.Read(ref served))));
         SdNotify.Send("READY=1");
@@ -165,7 +167,7 @@ public static class ServeCommand
             }
             var config = current.Config;
             string? damaged;
-            using (var store = OutboxStore.Open(config.StateDir, config.Delivery.MaxDbBytes))
+            using (var store = OutboxStore.Open(config.StateDir, config.Delivery.MaxDbBytes, jobJoin))
             {
                 var laneSet = lanes.Update(config);
                 Volatile.Write(ref served, laneSet);

@@ -20,7 +20,8 @@ public static class JobEvent
 {
     public const string TypePrefix = "org.ganeti.job.";
 
-    public static byte[] Compose(string cluster, GanetiJob job, int stepIndex, JobStep step, EventStamp? stamp)
+    /// <param name="hookRuns">This node's journaled hook runs: each ended opcode lists those it caused.</param>
+    public static byte[] Compose(string cluster, GanetiJob job, int stepIndex, JobStep step, EventStamp? stamp, IReadOnlyList<JobHookRun>? hookRuns = null)
     {
         var subject = SubjectOf(cluster, job);
         var first = job.Opcodes.Count > 0 ? job.Opcodes[0] : null;
@@ -28,7 +29,7 @@ public static class JobEvent
         {
             ["target"] = subject,
             ["op_code"] = first?.OpId,
-            ["job"] = Describe(job),
+            ["job"] = Describe(job, hookRuns ?? []),
         };
         // What matchers and templates read of a hook event's instance, for a job about one.
         if (first is { Target: { } instance } && first.OpId.StartsWith("OP_INSTANCE_", StringComparison.Ordinal))
@@ -58,7 +59,7 @@ public static class JobEvent
         return op.Target is null ? name : $"{name}({op.Target})";
     }
 
-    private static JsonObject Describe(GanetiJob job)
+    private static JsonObject Describe(GanetiJob job, IReadOnlyList<JobHookRun> hookRuns)
     {
         var opcodes = new JsonArray();
         for (var index = 0; index < job.Opcodes.Count; index++)
@@ -80,6 +81,19 @@ public static class JobEvent
                     ["at"] = CloudEvent.TimeText(r.At),
                 })]),
             });
+            if (JobStep.IsFinal(op.Status))
+            {
+                // Once it ended every hook it caused has run: the pre and post runs, denials included.
+                opcodes[^1]!["hook_runs"] = new JsonArray([.. JobHookRuns.Of(op, hookRuns).Select(run => (JsonNode)new JsonObject
+                {
+                    ["hook"] = run.Hook,
+                    ["phase"] = run.Phase,
+                    ["node"] = run.Node,
+                    ["at"] = CloudEvent.TimeText(run.At),
+                    ["result"] = run.Result,
+                    ["event_id"] = run.EventId,
+                })]);
+            }
         }
         return new JsonObject
         {

@@ -183,6 +183,7 @@ public sealed class JobQueueWatcher : IDisposable
         var inQueue = ids.ToHashSet();
         _toldWhole.IntersectWith(inQueue);
         var dirty = false;
+        IReadOnlyList<JobHookRun>? hookRuns = null;
         foreach (var id in candidates)
         {
             if (_toldWhole.Contains(id))
@@ -205,7 +206,8 @@ public sealed class JobQueueWatcher : IDisposable
             var index = done;
             for (; index < steps.Count && (until is null || steps[index].At < until); index++)
             {
-                var cloudEvent = JobEvent.Compose(cluster, job, index, steps[index], EventStamp.Current);
+                hookRuns ??= JobHookRuns.Recent(stateDir);
+                var cloudEvent = JobEvent.Compose(cluster, job, index, steps[index], EventStamp.Current, hookRuns);
                 _events.Publish(cloudEvent, JobEvent.SubjectOf(cluster, job));
             }
             var whole = index == steps.Count && JobStep.IsFinal(job.Status);

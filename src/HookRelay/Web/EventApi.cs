@@ -13,7 +13,8 @@ namespace HookRelay.Web;
 /// per new event, resumable with Last-Event-ID), GET /api/instances/NAME/timeline (one instance's
 /// events, oldest first). Each event as its sinks got it, with its deliveries and default sentence.
 /// </summary>
-public sealed class EventApi(Func<string> stateDir)
+/// <param name="jobs">The daemon's job join (<see cref="EventQuery"/>).</param>
+public sealed class EventApi(Func<string> stateDir, HookRelay.Events.IJobJoin? jobs = null)
 {
     private static readonly TimeSpan StreamPoll = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
@@ -29,7 +30,7 @@ public sealed class EventApi(Func<string> stateDir)
                 await WebListener.TextAsync(context.Response, HttpStatusCode.BadRequest, problem + "\n").ConfigureAwait(false);
                 return true;
             }
-            var items = new EventQuery(stateDir()).Find(filter);
+            var items = new EventQuery(stateDir(), jobs).Find(filter);
             var next = items.Count == filter.Limit ? NextPage(context.Request.Url!, items[^1].Row) : null;
             await WebJson.WriteAsync(context.Response, HttpStatusCode.OK, writer =>
             {
@@ -57,7 +58,7 @@ public sealed class EventApi(Func<string> stateDir)
                 await WebListener.TextAsync(context.Response, HttpStatusCode.BadRequest, problem + "\n").ConfigureAwait(false);
                 return true;
             }
-            var items = new EventQuery(stateDir()).Find(filter with { Instance = name, OldestFirst = true });
+            var items = new EventQuery(stateDir(), jobs).Find(filter with { Instance = name, OldestFirst = true });
             await WebJson.WriteAsync(context.Response, HttpStatusCode.OK, writer =>
             {
                 writer.WriteString("instance", name);
@@ -122,7 +123,7 @@ public sealed class EventApi(Func<string> stateDir)
         response.ContentType = "text/event-stream; charset=utf-8";
         response.AddHeader("Cache-Control", "no-cache");
         response.SendChunked = true;
-        var events = new EventQuery(stateDir());
+        var events = new EventQuery(stateDir(), jobs);
         // Resumes after the last event the client saw; a new client starts with what comes next.
         var after = long.TryParse(context.Request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var seen) ? seen
             : filter.AfterRow ?? events.Find(new EventQuery.Filter(Limit: 1)).FirstOrDefault()?.Row ?? 0;

@@ -10,7 +10,8 @@ namespace HookRelay.Web;
 /// as long as delivery.keep_delivered and keep_dead say), rendered as the sinks get them, each with
 /// what became of its deliveries. What /api/events, the stream and the timelines answer with.
 /// </summary>
-public sealed class EventQuery(string stateDir)
+/// <param name="jobs">The daemon's job join, so an event reads here as its sinks get it.</param>
+public sealed class EventQuery(string stateDir, HookRelay.Events.IJobJoin? jobs = null)
 {
     public const int MaxLimit = 500;
 
@@ -41,7 +42,7 @@ public sealed class EventQuery(string stateDir)
             byte[] cloudEvent;
             try
             {
-                cloudEvent = OutboxEnvelope.Render(kind, format, body);
+                cloudEvent = OutboxEnvelope.Render(kind, format, body, jobs);
             }
             catch (Exception e) when (e is JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
             {

@@ -72,6 +72,40 @@ public sealed class RealJobEventsTests(GanetiLab lab)
     }
 
     [Fact]
+    public async Task Hook_events_on_both_nodes_carry_the_job_that_ran_them_and_the_job_lists_the_masters_hook_runs()
+    {
+        await lab.GntOkAsync("gnt-instance", "add", "-t", "diskless", "-o", Os, "-B", "memory=128M", "-n", "node2.lab.example",
+            "--no-name-check", "--no-ip-check", "db-32.lab.example");
+        var (id, _) = await ListedAsync("INSTANCE_CREATE(db-32.lab.example)");
+        var job = (await StepsAsync(id, "success"))[^1];
+
+        // The master's run, at the receiver; node2's (the new instance's primary), in node2's own file sink.
+        static bool PostAdd(JsonElement e) =>
+            e.GetProperty("type").GetString() == "org.ganeti.instance-add.post" && e.GetProperty("subject").GetString() == "db-32.lab.example";
+        var onMaster = await lab.WaitForEventAsync("db-32's instance-add post", PostAdd);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!lab.Copies(2).Any(PostAdd) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+        var onNode2 = lab.Copies(2).First(PostAdd);
+        foreach (var (ev, node) in new[] { (onMaster, "node1"), (onNode2, "node2") })
+        {
+            var joined = ev.GetProperty("data").GetProperty("job");
+            Assert.True(joined.TryGetProperty("id", out var jobId) && jobId.GetInt64() == id, $"{node}'s event: data.job {joined}");
+            Assert.Equal(0, joined.GetProperty("op_index").GetInt32());
+            Assert.Equal("INSTANCE_CREATE(db-32.lab.example)", joined.GetProperty("summary").GetString());
+            Assert.Contains(joined.GetProperty("reason").EnumerateArray(), r => r.GetString() == "gnt:client:gnt-instance: add");
+        }
+
+        // The job's opcode lists the runs on the master, each with the event it queued.
+        var runs = job.GetProperty("data").GetProperty("job").GetProperty("opcodes")[0].GetProperty("hook_runs").EnumerateArray().ToList();
+        Assert.Contains(runs, r => r.GetProperty("phase").GetString() == "pre" && r.GetProperty("hook").GetString() == "instance-add");
+        Assert.Contains(runs, r => r.GetProperty("phase").GetString() == "post" && r.GetProperty("event_id").GetString() == onMaster.GetProperty("id").GetString());
+        await lab.GntOkAsync("gnt-instance", "remove", "-f", "db-32.lab.example");
+    }
+
+    [Fact]
     public async Task A_master_failover_to_node2_and_back_moves_the_watcher_without_losing_or_repeating_a_job_event()
     {
         List<long> jobs = [await DelayJobAsync(1, "0.2"), await DelayJobAsync(1, "0.2")];

@@ -66,6 +66,27 @@ public sealed class JobEventTests
     }
 
     [Fact]
+    public void An_ended_opcode_lists_the_hook_runs_it_caused_on_this_node_by_hooks_path_target_and_time()
+    {
+        // Job 5 (21:35:24.50 to 24.79) tried to create tmp-1; the gate refused its pre run. Job 4 migrated web-1 before it.
+        using var state = new TempDir();
+        File.WriteAllLines(Path.Combine(state.Path, "hook-runs.jsonl"),
+        [
+            """{"time":"2026-12-01T21:35:23.100Z","hook":"instance-migrate","phase":"pre","node":"node1.lab.example","target":"web-1.lab.example","exit":0,"ms":3.1,"result":"queued","outcome":"queued for chat","event":"019ad7a0-0000-7000-8000-000000000004"}""",
+            """{"time":"2026-12-01T21:35:24.700Z","hook":"instance-add","phase":"pre","node":"node1.lab.example","target":"tmp-1.lab.example","exit":1,"ms":4.2,"result":"denied","outcome":"denied by gate 'naming'; queued for chat","event":"019ad7a0-0000-7000-8000-000000000005"}""",
+            """{"time":"2026-12-01T21:35:24.710Z","hook":"instance-add","phase":"pre","node":"node1.lab.example","target":"db-2.lab.example","exit":0,"ms":2.0,"result":"nothing","outcome":"nothing to send"}""",
+        ]);
+        var job = Job("job-5");
+
+        using var document = JsonDocument.Parse(JobEvent.Compose(Cluster, job, 3, JobStep.Of(job)[3], stamp: null, JobHookRuns.Recent(state.Path)));
+
+        var run = Assert.Single(document.RootElement.GetProperty("data").GetProperty("job").GetProperty("opcodes")[0].GetProperty("hook_runs").EnumerateArray());
+        Assert.Equal(("instance-add", "pre", "node1.lab.example", "denied", "019ad7a0-0000-7000-8000-000000000005"),
+            (run.GetProperty("hook").GetString(), run.GetProperty("phase").GetString(), run.GetProperty("node").GetString(), run.GetProperty("result").GetString(),
+                run.GetProperty("event_id").GetString()));
+    }
+
+    [Fact]
     public void A_cluster_job_is_about_the_cluster()
     {
         using var document = JsonDocument.Parse(Event("job-12", 0));
