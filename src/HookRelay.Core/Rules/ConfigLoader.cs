@@ -128,6 +128,7 @@ public static partial class ConfigLoader
                 Routes = routes,
                 Gates = gates,
                 Actions = actions,
+                Jobs = JobsSettings(Child(root, "jobs") as YamlMappingNode),
                 Warnings = _warnings,
             };
         }
@@ -174,6 +175,24 @@ public static partial class ConfigLoader
                     ? megabytes * 1024 * 1024
                     : settings.MaxDbBytes,
             };
+        }
+
+        private JobsSettings JobsSettings(YamlMappingNode? node)
+        {
+            if (node is null)
+            {
+                return Rules.JobsSettings.Default;
+            }
+            var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            Flatten(node, "", settings, "jobs", _ => false);
+            var source = Text(node, "source") ?? Rules.JobsSettings.Default.Source;
+            settings.Remove("source");
+            var jobs = new JobsSettings(source, new SinkConfig("jobs", "jobs", settings, Pos(node)));
+            if (source == "rapi" && !jobs.HasRapi)
+            {
+                Error(Child(node, "source")!, "jobs.source is rapi, but jobs.rapi.url is not set: give the master's RAPI (https://127.0.0.1:5080 there)");
+            }
+            return jobs;
         }
 
         private WebSettings? WebSettings(YamlMappingNode? node)

@@ -79,6 +79,18 @@ public sealed record WebSettings
     public SourcePosition Position { get; init; }
 }
 
+/// <summary>
+/// The `jobs:` section: where the master's daemon reads Ganeti's jobs (Source: auto, queue or
+/// rapi), and the RAPI's settings as a sink's ("rapi.url", "rapi.user"…), raw until read.
+/// </summary>
+public sealed record JobsSettings(string Source, SinkConfig Settings)
+{
+    public static JobsSettings Default { get; } = new("auto", new SinkConfig("jobs", "jobs", new Dictionary<string, string>(), default));
+
+    /// <summary>Whether a RAPI is set to read jobs from.</summary>
+    public bool HasRapi => Settings.Settings.ContainsKey("rapi.url");
+}
+
 /// <summary>A named sink. Settings stay raw (secret references unresolved) until a sink is built.</summary>
 public sealed record SinkConfig(string Name, string Type, IReadOnlyDictionary<string, string> Settings, SourcePosition Position)
 {
@@ -173,6 +185,7 @@ public sealed record HookRelayConfig
     public IReadOnlyList<RouteConfig> Routes { get; init; } = [];
     public IReadOnlyList<GateConfig> Gates { get; init; } = [];
     public IReadOnlyList<ActionConfig> Actions { get; init; } = [];
+    public JobsSettings Jobs { get; init; } = JobsSettings.Default;
     /// <summary>Things that are valid but worth saying (features configured that this version does not run yet).</summary>
     public IReadOnlyList<ConfigError> Warnings { get; init; } = [];
 }

@@ -31,6 +31,7 @@ public static class ConfigCheckCommand
             problems.AddRange(SinkProblems(config));
             problems.AddRange(ActionProblems(config));
             problems.AddRange(WebProblems(config));
+            problems.AddRange(JobsProblems(config));
             problems.AddRange(InlineSecrets(config));
         }
         catch (ConfigException e)
@@ -127,6 +128,27 @@ public static class ConfigCheckCommand
             yield return new ConfigError(at.File, at.Line, at.Column,
                 "web.token: a credential written in the file (anyone who can read it has it); write ${file:/etc/hookrelay/web-token} (a 0600 file)", true);
         }
+    }
+
+    /// <summary>jobs.rapi as `serve` reads it: secret references that do not resolve, a URL or certificate it cannot use.</summary>
+    private static List<ConfigError> JobsProblems(HookRelayConfig config)
+    {
+        var jobs = config.Jobs.Settings;
+        var at = jobs.Position;
+        var problems = jobs.Settings.Where(s => ResolveProblem(s.Value) is not null)
+            .Select(s => new ConfigError(at.File, at.Line, at.Column, $"jobs.{s.Key}: {ResolveProblem(s.Value)}")).ToList();
+        if (problems.Count == 0 && config.Jobs.HasRapi)
+        {
+            try
+            {
+                Reconcile.RapiClient.From(new Sinks.SinkSettings(jobs, subject: "jobs"))?.Dispose();
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException)
+            {
+                problems.Add(new ConfigError(at.File, at.Line, at.Column, e.Message));
+            }
+        }
+        return problems;
     }
 
     /// <summary>Every action this version runs, built as `serve` builds it: its problems are errors here, at the setting.</summary>

@@ -57,9 +57,17 @@ public sealed class JobJoin(string ganetiDir) : IJobJoin
         {
             return JobLink.Unjoined($"this node holds no copy of Ganeti's job queue ({_queue.Directory}): only the master and the master candidates do");
         }
+        IReadOnlyList<long> ids;
+        try
+        {
+            ids = _queue.Ids();
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return JobLink.Unjoined($"cannot read Ganeti's job queue {_queue.Directory}: {e.Message}");
+        }
         var running = new List<(GanetiJob Job, int Op)>();
         var nearly = new List<(GanetiJob Job, int Op)>();
-        var ids = _queue.Ids();
         for (var i = ids.Count - 1; i >= 0 && i >= ids.Count - MostJobsRead; i--)
         {
             if (Read(ids[i]) is not { } job || job.Received > ranAt + Skew)

@@ -7,12 +7,28 @@ namespace HookRelay.Jobs;
 /// the last id it gave, queue/archive/ID/10000/job-ID for archived ones (gnt-job archive, or after
 /// six hours).
 /// </summary>
-public sealed class JobQueueFiles(string directory)
+public sealed class JobQueueFiles(string directory) : IJobSource
 {
     /// <summary>Ganeti's JOBS_PER_ARCHIVE_DIRECTORY.</summary>
     private const int JobsPerArchiveDirectory = 10000;
 
     public string Directory => directory;
+
+    public string Display => directory;
+
+    /// <summary>Whether this process may list the queue (Ganeti keeps it to its own users; HookRelay not run as root may not).</summary>
+    public bool Readable()
+    {
+        try
+        {
+            _ = System.IO.Directory.EnumerateFiles(directory, "serial").Any();
+            return true;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or DirectoryNotFoundException or IOException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>The ids of the jobs in the queue now (not archived).</summary>
     public IReadOnlyList<long> Ids()

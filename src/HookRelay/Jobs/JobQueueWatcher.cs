@@ -24,7 +24,12 @@ public sealed class JobQueueWatcher : IDisposable
     private readonly Func<HookRelayConfig> _config;
     private readonly OwnEvents _events;
     private readonly string _ganetiDir;
-    private readonly JobQueueFiles _queue;
+    private readonly JobQueueFiles _files;
+
+    /// <summary>Where this pass reads jobs: the queue's files, or the RAPI where they cannot be read (jobs.source).</summary>
+    private IJobSource _queue;
+    private RapiJobs? _rapi;
+    private SinkConfig? _rapiSettings;
     private readonly AsyncSignal _changed = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _running;
@@ -41,7 +46,8 @@ public sealed class JobQueueWatcher : IDisposable
         _config = config;
         _events = events;
         _ganetiDir = ganetiDir;
-        _queue = new JobQueueFiles(Path.Combine(ganetiDir, "queue"));
+        _files = new JobQueueFiles(Path.Combine(ganetiDir, "queue"));
+        _queue = _files;
         _running = Task.Run(() => RunAsync(_stop.Token));
     }
 
@@ -58,9 +64,9 @@ public sealed class JobQueueWatcher : IDisposable
                 Pass();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or System.Text.Json.JsonException
-                or Outbox.OutboxException)
+                or Outbox.OutboxException or HttpRequestException or TimeoutException or InvalidOperationException or KeyNotFoundException)
             {
-                Say($"serve: job queue {_queue.Directory}: {e.Message}; trying again in {Rescan.TotalSeconds:0} s");
+                Say($"serve: job queue {_queue.Display}: {e.Message}; trying again in {Rescan.TotalSeconds:0} s");
             }
             await _changed.WaitAsync(Rescan, stop).ConfigureAwait(false);
         }
@@ -80,6 +86,7 @@ public sealed class JobQueueWatcher : IDisposable
             return;
         }
         WatchMasterChanges();
+        _queue = SourceFor(config);
         var master = string.Equals(cluster.Master, node, StringComparison.OrdinalIgnoreCase);
         var state = JobWatchState.Load(config.StateDir, out var problem);
         if (problem is not null)
@@ -92,13 +99,13 @@ public sealed class JobQueueWatcher : IDisposable
             if (state is null)
             {
                 state = FirstRun(config.StateDir);
-                Say($"serve: watching Ganeti's job queue {_queue.Directory}: {state.Reported.Count} jobs there taken as reported; every step from now on");
+                Say($"serve: watching Ganeti's job queue {_queue.Display}: {state.Reported.Count} jobs there taken as reported; every step from now on");
             }
             else if (!state.Master)
             {
                 var since = MasterChangedAt();
                 state = TakeOver(state, since, config.StateDir);
-                Say($"serve: this node ({node}) became master at {CloudEvent.TimeText(since)}: watching Ganeti's job queue {_queue.Directory}; "
+                Say($"serve: this node ({node}) became master at {CloudEvent.TimeText(since)}: watching Ganeti's job queue {_queue.Display}; "
                     + "steps before that were the old master's to report");
             }
             Scan(state, config.StateDir, cluster.Name, until: null);
@@ -119,6 +126,28 @@ public sealed class JobQueueWatcher : IDisposable
             new JobWatchState { Master = false, Highest = Newest(_queue.Ids()) }.Save(config.StateDir);
         }
         Say($"serve: job events come from the master ({cluster.Master}); this node ({node}) watches no queue");
+    }
+
+    /// <summary>
+    /// jobs.source: the queue's files (queue), the RAPI (rapi), or the files where this process can
+    /// read them and else the RAPI when one is set (auto). The RAPI client is kept while its settings are.
+    /// </summary>
+    private IJobSource SourceFor(HookRelayConfig config)
+    {
+        var jobs = config.Jobs;
+        if (jobs.Source == Jobs.JobsKeys.Queue || (jobs.Source == Jobs.JobsKeys.Auto && (!jobs.HasRapi || _files.Readable())))
+        {
+            return _files;
+        }
+        if (_rapi is null || !ReferenceEquals(_rapiSettings, jobs.Settings))
+        {
+            _rapi?.Dispose();
+            _rapi = null;
+            var client = Reconcile.RapiClient.From(new Sinks.SinkSettings(jobs.Settings, subject: "jobs"))
+                ?? throw new InvalidOperationException("jobs.rapi.url is not set");
+            (_rapi, _rapiSettings) = (new RapiJobs(client), jobs.Settings);
+        }
+        return _rapi;
     }
 
     private long Newest(IReadOnlyList<long> ids) => Math.Max(_queue.Serial() ?? 0, ids.Count > 0 ? ids[^1] : 0);
@@ -252,7 +281,7 @@ public sealed class JobQueueWatcher : IDisposable
         catch (FormatException e)
         {
             // Ganeti replaces job files whole, by rename; a file that does not parse is not a job (yet).
-            Say($"serve: job {id} in {_queue.Directory} unreadable ({e.Message}); read again on the next pass");
+            Say($"serve: job {id} in {_queue.Display} unreadable ({e.Message}); read again on the next pass");
             return null;
         }
     }
@@ -275,11 +304,11 @@ public sealed class JobQueueWatcher : IDisposable
     /// <summary>inotify on the queue directory, once it exists: a change wakes the next pass at once.</summary>
     private void Watch()
     {
-        if (_inotify is not null || !Directory.Exists(_queue.Directory))
+        if (_inotify is not null || _queue != _files || !Directory.Exists(_files.Directory))
         {
             return;
         }
-        _inotify = new FileSystemWatcher(_queue.Directory, "job-*") { NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite };
+        _inotify = new FileSystemWatcher(_files.Directory, "job-*") { NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite };
         _inotify.Created += (_, _) => _changed.Raise();
         _inotify.Changed += (_, _) => _changed.Raise();
         _inotify.Renamed += (_, _) => _changed.Raise();
@@ -308,6 +337,7 @@ public sealed class JobQueueWatcher : IDisposable
         }
         _inotify?.Dispose();
         _ssconf?.Dispose();
+        _rapi?.Dispose();
         _stop.Dispose();
     }
 }

@@ -10,7 +10,7 @@ namespace HookRelay.Reconcile;
 
 /// <summary>
 /// Ganeti's RAPI (version 2), read-only: the cluster's name and its instances with their NICs, in
-/// one bulk request each. Its certificate is self-signed, so it is pinned (the certificate or its
+/// one bulk request each; its jobs, one by one. Its certificate is self-signed, so it is pinned (the certificate or its
 /// SHA-256 fingerprint) unless a CA is given.
 /// </summary>
 public sealed class RapiClient : IDisposable
@@ -29,7 +29,7 @@ public sealed class RapiClient : IDisposable
 
     public string Display => $"RAPI at {_root.Scheme}://{_root.Authority}";
 
-    /// <summary>The client a sink's rapi settings describe, or null when it has none.</summary>
+    /// <summary>The client settings' rapi.* keys describe (a sink's, the jobs section's), or null when they have none.</summary>
     public static RapiClient? From(SinkSettings settings) => settings.Text("rapi.url") is null ? null : Create(settings);
 
     private static RapiClient Create(SinkSettings settings)
@@ -132,6 +132,35 @@ public sealed class RapiClient : IDisposable
         return instances;
     }
 
+    /// <summary>The ids of the jobs Ganeti's queue holds, not archived ones (/2/jobs).</summary>
+    public async Task<IReadOnlyList<long>> JobIdsAsync(CancellationToken cancellationToken)
+    {
+        using var answer = await GetAsync("/2/jobs", cancellationToken).ConfigureAwait(false);
+        var ids = new List<long>();
+        foreach (var job in answer.RootElement.EnumerateArray())
+        {
+            // A number in Ganeti 3.0; older releases gave a string of digits.
+            var id = job.GetProperty("id");
+            ids.Add(id.ValueKind == JsonValueKind.Number ? id.GetInt64()
+                : long.Parse(id.GetString() ?? "", System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        ids.Sort();
+        return ids;
+    }
+
+    /// <summary>One job as /2/jobs/ID gives it (opcodes, statuses, results, log, times); null when Ganeti knows no such job.</summary>
+    public async Task<JsonDocument?> JobAsync(long id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GetAsync($"/2/jobs/{id.ToString(System.Globalization.CultureInfo.InvariantCulture)}", cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
     private async Task<JsonDocument> GetAsync(string path, CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
@@ -151,7 +180,7 @@ public sealed class RapiClient : IDisposable
         {
             if (!response.IsSuccessStatusCode)
             {
-                throw new HttpRequestException($"{Display} answered {(int)response.StatusCode} {response.ReasonPhrase} for {path}");
+                throw new HttpRequestException($"{Display} answered {(int)response.StatusCode} {response.ReasonPhrase} for {path}", null, response.StatusCode);
             }
             if (response.Content.Headers.ContentLength > MaxAnswerBytes)
             {

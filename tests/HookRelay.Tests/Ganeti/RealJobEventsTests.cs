@@ -106,6 +106,45 @@ public sealed class RealJobEventsTests(GanetiLab lab)
     }
 
     [Fact]
+    public async Task With_jobs_source_rapi_the_master_reads_each_job_from_the_real_ganeti_rapi()
+    {
+        // As where the queue's files cannot be read (HookRelay not run as root): the master's RAPI instead.
+        var config = Path.Combine(lab.EtcOf(1), "hookrelay.yaml");
+        var access = Path.Combine(lab.Dir, "node1", "log", "rapi-daemon.log");
+        await File.WriteAllTextAsync(config, lab.ConfigYaml + $$"""
+
+            jobs:
+              source: rapi
+              rapi: { url: "https://127.0.0.1:5080", user: {{GanetiLab.RapiUser}}, password: "${file:/etc/hookrelay/rapi.password}", certificate: /var/lib/ganeti/rapi.pem }
+            """, TestContext.Current.CancellationToken);
+        await lab.ReloadServeAsync(1);
+        try
+        {
+            var delay = await DelayJobAsync(1, "0.2");
+            var refused = await lab.GntAsync("gnt-instance", "add", "-t", "diskless", "-o", Os, "-B", "memory=128M", "-n", "node1.lab.example",
+                "--no-name-check", "--no-ip-check", "tmp-33.lab.example");
+            Assert.NotEqual(0, refused.ExitCode);
+            var (denied, _) = await ListedAsync("INSTANCE_CREATE(tmp-33.lab.example)");
+
+            await AssertEachStepOnceAsync([delay]);
+            var failure = await StepsAsync(denied, "error");
+            Assert.Equal(["queued", "started", "opcode-started", "opcode-finished", "error"], Types(failure));
+            var job = failure[^1].GetProperty("data").GetProperty("job");
+            Assert.StartsWith("HooksAbort: instance-add-pre.d/hookrelay: hookrelay: denied by gate 'naming'", job.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Contains(job.GetProperty("reason").EnumerateArray(), r => r.GetString() == "gnt:client:gnt-instance: add");
+            // Read through the RAPI, as ganeti-rapi's own log says ("… GET /2/jobs/12 HTTP/1.1 200").
+            var log = await File.ReadAllTextAsync(access, TestContext.Current.CancellationToken);
+            Assert.Contains($"GET /2/jobs/{denied.ToString(CultureInfo.InvariantCulture)} HTTP/1.1 200", log, StringComparison.Ordinal);
+            Assert.Contains($"GET /2/jobs/{delay.ToString(CultureInfo.InvariantCulture)} HTTP/1.1 200", log, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await File.WriteAllTextAsync(config, lab.ConfigYaml, CancellationToken.None);
+            await lab.ReloadServeAsync(1);
+        }
+    }
+
+    [Fact]
     public async Task A_master_failover_to_node2_and_back_moves_the_watcher_without_losing_or_repeating_a_job_event()
     {
         List<long> jobs = [await DelayJobAsync(1, "0.2"), await DelayJobAsync(1, "0.2")];
@@ -180,8 +219,8 @@ public sealed class RealJobEventsTests(GanetiLab lab)
         Assert.StartsWith("Op", failure[^1].GetProperty("data").GetProperty("job").GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal(["queued", "started", "opcode-started", "opcode-finished", "error"], Types(failure));
 
-        // Canceled while it waited for the node lock the first delay holds.
-        var first = await lab.GntAsync("gnt-debug", "delay", "--submit", "-n", "node1.lab.example", "6");
+        // Canceled while it waited for the node lock the first delay holds (long enough for two gnt commands on a busy machine).
+        var first = await lab.GntAsync("gnt-debug", "delay", "--submit", "-n", "node1.lab.example", "15");
         var second = await lab.GntAsync("gnt-debug", "delay", "--submit", "-n", "node1.lab.example", "6");
         var waiting = long.Parse(second.Output.Split(':')[^1].Trim(), CultureInfo.InvariantCulture);
         await lab.GntOkAsync("gnt-job", "cancel", waiting.ToString(CultureInfo.InvariantCulture));

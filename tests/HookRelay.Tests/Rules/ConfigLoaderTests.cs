@@ -29,6 +29,30 @@ public class ConfigLoaderTests
     }
 
     [Fact]
+    public void The_jobs_section_says_where_job_events_are_read_with_the_rapis_settings_kept_raw()
+    {
+        var config = ConfigLoader.Parse(Encoding.UTF8.GetBytes(Valid + """
+
+            jobs:
+              source: auto
+              rapi: { url: "https://127.0.0.1:5080", user: hookrelay, password: "${file:/etc/hookrelay/rapi.password}", certificate: /var/lib/ganeti/rapi.pem }
+            """), "test.yaml");
+
+        Assert.Equal("auto", config.Jobs.Source);
+        Assert.True(config.Jobs.HasRapi);
+        Assert.Equal("${file:/etc/hookrelay/rapi.password}", config.Jobs.Settings.Settings["rapi.password"]);
+        Assert.False(config.Jobs.Settings.Settings.ContainsKey("source"));
+        Assert.Equal("auto", ConfigLoader.Parse(Encoding.UTF8.GetBytes(Valid), "test.yaml").Jobs.Source);
+    }
+
+    [Fact]
+    public void Jobs_from_the_rapi_without_its_url_and_an_unknown_source_are_refused_at_the_setting()
+    {
+        AssertError(Valid + "\njobs: { source: rapi }\n", 8, 17, "jobs.source is rapi, but jobs.rapi.url is not set");
+        Assert.Contains(ErrorsOf(Valid + "\njobs: { source: files }\n"), e => e.Message.Contains("files", StringComparison.Ordinal) && e.Line == 8);
+    }
+
+    [Fact]
     public void Chat_and_grafana_sinks_load_with_their_settings()
     {
         var config = ConfigLoader.Parse(Encoding.UTF8.GetBytes("""

@@ -164,6 +164,9 @@ public sealed class GanetiLab : IAsyncLifetime
         return string.Join(" ", run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>The lab's configuration as the nodes are given it, for a test that changes it for a while.</summary>
+    public string ConfigYaml => Config();
+
     private string Config() => $$"""
         # The end-to-end tests' configuration: instance events from the master to the receiver,
         # every event from every node to a file on that node (its copies), a naming gate, and
@@ -308,6 +311,15 @@ public sealed class GanetiLab : IAsyncLifetime
     }
 
     private readonly Process?[] _serves = new Process?[3];
+
+    /// <summary>Has a node's daemon read its configuration again (SIGHUP, as `hookrelay install` sends it).</summary>
+    public async Task ReloadServeAsync(int node)
+    {
+        using var status = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(Dir, $"node{node}", "hookrelay", "serve.status.json")));
+        var signal = await RunAsync("/bin/kill", ["-HUP", status.RootElement.GetProperty("pid").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            TimeSpan.FromSeconds(10));
+        Assert.True(signal.ExitCode == 0, $"kill -HUP: {signal.Output}");
+    }
 
     /// <summary>Kills a node's daemon as a crash would (SIGKILL, nothing saved on the way out) and starts it again.</summary>
     public async Task CrashAndRestartServeAsync(int node)

@@ -72,8 +72,11 @@ public sealed class TimelinePage(HeadlessChromium browser)
 
     /// <summary>The delivery marks ("chat: dead") of the entry whose sentence contains <paramref name="text"/>.</summary>
     public IReadOnlyList<string> Deliveries(string text) => HeadlessChromium.Read(() =>
-        browser.Driver.FindElements(By.CssSelector("#events li")).Single(li => li.Text.Contains(text, StringComparison.Ordinal))
-            .FindElements(By.CssSelector(".pill")).Select(p => p.Text).ToList());
+    {
+        var entries = browser.Driver.FindElements(By.CssSelector("#events li")).Where(li => li.Text.Contains(text, StringComparison.Ordinal)).ToList();
+        Assert.True(entries.Count == 1, $"{entries.Count} entries contain '{text}': {string.Join(" | ", entries.Select(li => li.Text))}");
+        return (IReadOnlyList<string>)[.. entries[0].FindElements(By.CssSelector(".pill")).Select(p => p.Text)];
+    });
 
     /// <summary>
     /// Resizes the window to a phone's, waits for the page to lay itself out for it (tables as

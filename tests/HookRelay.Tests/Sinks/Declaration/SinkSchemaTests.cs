@@ -31,6 +31,20 @@ public class SinkSchemaTests
     }
 
     [Fact]
+    public void Published_jobs_definition_is_the_one_its_declarations_generate()
+    {
+        var generated = HookRelay.Jobs.JobsKeys.Definition();
+        if (Regenerate.Golden)
+        {
+            PublishedSchema.Rewrite("jobs", generated);
+            return;
+        }
+        var current = PublishedSchema.Read()["$defs"]!["jobs"];
+        Assert.True(JsonNode.DeepEquals(current, generated),
+            $"schema/hookrelay.schema.json's $defs.jobs differs from JobsKeys (UPDATE_GOLDEN=1 rewrites it): generated {generated.ToJsonString()}");
+    }
+
+    [Fact]
     public void Every_sink_type_takes_the_delivery_settings_once()
     {
         foreach (var type in SinkTypes.All)
