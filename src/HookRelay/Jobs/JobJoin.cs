@@ -60,7 +60,7 @@ public sealed class JobJoin(string ganetiDir) : IJobJoin
         IReadOnlyList<long> ids;
         try
         {
-            ids = _queue.Ids();
+            ids = Listing();
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
@@ -73,6 +73,10 @@ public sealed class JobJoin(string ganetiDir) : IJobJoin
             if (Read(ids[i]) is not { } job || job.Received > ranAt + Skew)
             {
                 continue;
+            }
+            if (running.Count + nearly.Count > 0 && job.Ended < ranAt - TimeSpan.FromHours(1))
+            {
+                break; // older jobs ended long before this run: the one found is the one
             }
             for (var op = 0; op < job.Opcodes.Count; op++)
             {
@@ -120,9 +124,30 @@ public sealed class JobJoin(string ganetiDir) : IJobJoin
             || opTarget.StartsWith(hookTarget + ".", StringComparison.OrdinalIgnoreCase);
     }
 
-    /// <summary>A job file parsed once per version of it: a running job's file changes, a finished one's no more.</summary>
+    /// <summary>The queue's job ids, listed at most twice a second: a backlog renders many events at once.</summary>
+    private IReadOnlyList<long> Listing()
+    {
+        if (_listing is { } listed && Environment.TickCount64 - listed.At < 500)
+        {
+            return listed.Ids;
+        }
+        var ids = _queue.Ids();
+        _listing = new Listed(Environment.TickCount64, ids);
+        return ids;
+    }
+
+    /// <summary>Replaced whole (one reference): delivery workers render at once.</summary>
+    private sealed record Listed(long At, IReadOnlyList<long> Ids);
+
+    private Listed? _listing;
+
+    /// <summary>A job file parsed once per version of it: a running job's file changes, a finished one's no more (it is only archived).</summary>
     private GanetiJob? Read(long id)
     {
+        if (_jobs.TryGetValue(id, out var final) && JobStep.IsFinal(final.Job.Status))
+        {
+            return final.Job;
+        }
         var path = Path.Combine(_queue.Directory, $"job-{id.ToString(CultureInfo.InvariantCulture)}");
         var written = File.GetLastWriteTimeUtc(path);
         if (_jobs.TryGetValue(id, out var cached) && cached.Written == written)

@@ -49,7 +49,7 @@ public sealed class RealClusterPageTests(GanetiLab lab)
         Assert.Contains(marks, m => m.Is("k-action") && m.Is("point") && m.Label.Contains("skipped", StringComparison.Ordinal));
         Assert.Single(page.Marks(Refused), m => m.Is("k-deny"));
         Assert.Contains("denied by gate 'naming'", page.Entry($"instance-add {Refused} denied"), StringComparison.Ordinal);
-        Assert.Contains("receiver: delivered", page.Deliveries("live-migrated"));
+        Assert.Contains("receiver: delivered", page.Deliveries($"{Instance} live-migrated"));
         browser.Screenshot("lab-cluster-timeline");
 
         // Its own timeline tells the story in order (the list is newest first).

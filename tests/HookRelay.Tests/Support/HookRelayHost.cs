@@ -155,7 +155,6 @@ public sealed class ServeProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>Waits until the daemon has bound its wake socket, i.e. is ready to deliver.</summary>
     /// <summary>Waits until serve has said <paramref name="text"/>; fails with what it said after 20 s.</summary>
     public async Task WaitForOutputAsync(string text)
     {
@@ -167,6 +166,7 @@ public sealed class ServeProcess : IDisposable
         }
     }
 
+    /// <summary>Waits until the daemon has bound its wake socket, i.e. is ready to deliver.</summary>
     public async Task WaitReadyAsync(string stateDir)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);

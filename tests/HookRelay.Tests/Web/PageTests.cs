@@ -62,6 +62,8 @@ public sealed class PageTests : IAsyncLifetime
     {
         var serve = _host.StartServe();
         await serve.WaitReadyAsync(_host.StateDir);
+        // Listening on the port this test chose: otherwise whatever else took it meanwhile would answer the browser.
+        await serve.WaitForOutputAsync($"/metrics and /api/events on http://127.0.0.1:{_port.ToString(CultureInfo.InvariantCulture)}/");
         await HookAsync("instance-add-pre-node1-01", "tmp-1", exitCode: 1);
         await HookAsync("instance-add-pre-node1-01", "web-1");
         await HookAsync("instance-add-post-node1-01", "web-1");
