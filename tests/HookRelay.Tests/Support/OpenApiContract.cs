@@ -9,7 +9,8 @@ namespace HookRelay.Tests.Support;
 /// document's path templates), the method, each query parameter (declared, of its type, one of
 /// its choices) and the JSON body (against the operation's request schema: types, required and
 /// read-only properties, choices, lengths, bounds, nullability, and no property the schema does
-/// not name, which a server like NetBox would silently drop). A stand-in checks every request
+/// not name, which a server like NetBox would silently drop; a related object may be given by its
+/// numeric id, as NetBox documents). A stand-in checks every request
 /// it gets with it, so a test fails when HookRelay sends what the real server would refuse or ignore.
 /// </summary>
 public sealed class OpenApiContract
@@ -140,6 +141,10 @@ public sealed class OpenApiContract
 
     private void Validate(JsonElement schema, JsonElement value, string where, List<string> problems, bool request)
     {
+        if (request && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out _) && IsRelatedObject(schema))
+        {
+            return;
+        }
         schema = Resolve(schema);
         if (value.ValueKind == JsonValueKind.Null)
         {
@@ -259,6 +264,18 @@ public sealed class OpenApiContract
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// A related object in a NetBox request (a Brief…Request schema, alone or in allOf): NetBox
+    /// takes it by attributes, as the document says, or by its numeric id, as NetBox's REST API
+    /// documentation says and drf-spectacular's document does not express.
+    /// </summary>
+    private static bool IsRelatedObject(JsonElement schema)
+    {
+        static bool Brief(JsonElement s) => s.TryGetProperty("$ref", out var r) && r.GetString() is { } name
+            && name.StartsWith("#/components/schemas/Brief", StringComparison.Ordinal) && name.EndsWith("Request", StringComparison.Ordinal);
+        return Brief(schema) || (schema.TryGetProperty("allOf", out var all) && all.GetArrayLength() == 1 && Brief(all[0]));
     }
 
     private static string Short(JsonElement value)

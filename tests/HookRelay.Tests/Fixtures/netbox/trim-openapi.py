@@ -26,6 +26,8 @@ PATHS = [
     "/api/ipam/ip-addresses/",
     "/api/ipam/ip-addresses/{id}/",
     "/api/dcim/devices/",
+    "/api/dcim/mac-addresses/",
+    "/api/dcim/mac-addresses/{id}/",
     "/api/dcim/platforms/",
     "/api/dcim/platforms/{id}/",
     "/api/extras/tags/",
