@@ -16,8 +16,9 @@ namespace HookRelay.Tests.Support;
 /// (<see cref="OpenApiContract"/>; what breaks it is kept in <see cref="Violations"/> for the test
 /// to assert empty), and answered as NetBox 4.2.2 answers: token auth (`Authorization: Token
 /// KEY`, 403 without), lists paginated by limit and offset with count, next and previous,
-/// related objects given by id or by their attributes, its uniqueness rules (a virtual machine's
-/// name once per cluster, case-insensitively; an interface's name once per virtual machine),
+/// related objects given by id or by their attributes, its rules (a virtual machine on a site or a
+/// cluster, its host device one of the cluster's; its name once per cluster, case-insensitively;
+/// an interface's name once per virtual machine),
 /// deleting a virtual machine deleting its interfaces and their IP addresses, and its error
 /// bodies: {"field": ["message"]} for 400, {"detail": "..."} for 403 and 404. Rules and
 /// messages are from NetBox's source at v4.2.2 (models' constraints, DRF's messages).
@@ -35,6 +36,7 @@ public sealed class NetBoxStandIn : IAsyncDisposable
         ["virtualization/virtual-disks"] = "VirtualDisk",
         ["ipam/ip-addresses"] = "IPAddress",
         ["dcim/devices"] = "Device",
+        ["dcim/sites"] = "Site",
         ["dcim/platforms"] = "Platform",
         ["extras/tags"] = "Tag",
     };
@@ -44,6 +46,7 @@ public sealed class NetBoxStandIn : IAsyncDisposable
     {
         ["cluster"] = "virtualization/clusters",
         ["device"] = "dcim/devices",
+        ["site"] = "dcim/sites",
         ["platform"] = "dcim/platforms",
         ["virtual_machine"] = "virtualization/virtual-machines",
         ["tags"] = "extras/tags",
@@ -343,11 +346,37 @@ public sealed class NetBoxStandIn : IAsyncDisposable
         {
             errors["name"] = new JsonArray((JsonNode)"This field is required.");
         }
+        if (errors.Count == 0 && collection == "virtualization/virtual-machines")
+        {
+            Placement(item, errors);
+        }
         if (errors.Count == 0)
         {
             Unique(collection, item, errors);
         }
         return (item, errors);
+    }
+
+    /// <summary>VirtualMachine.clean() of NetBox 4.2.2: a site or a cluster; a host device only with a cluster, and one of its devices.</summary>
+    private void Placement(JsonObject item, JsonObject errors)
+    {
+        var cluster = item["cluster"] as JsonObject;
+        if (cluster is null && item["site"] is null)
+        {
+            errors["cluster"] = new JsonArray((JsonNode)"A virtual machine must be assigned to a site and/or cluster.");
+        }
+        else if (item["device"] is JsonObject device)
+        {
+            var host = _store["dcim/devices"][device["id"]!.GetValue<long>()];
+            if (cluster is null)
+            {
+                errors["device"] = new JsonArray((JsonNode)"Must specify a cluster when assigning a host device.");
+            }
+            else if ((host["cluster"] as JsonObject)?["id"]?.GetValue<long>() != cluster["id"]!.GetValue<long>())
+            {
+                errors["device"] = new JsonArray((JsonNode)$"The selected device ({device["display"]}) is not assigned to this cluster ({cluster["display"]}).");
+            }
+        }
     }
 
     /// <summary>NetBox 4.2.2's constraints: a VM's name once per cluster (case-insensitive, no tenant), an interface's once per VM.</summary>

@@ -119,10 +119,27 @@ public sealed class NetBoxStandInTests : IAsyncLifetime
     [Fact]
     public async Task A_request_that_breaks_the_contract_is_kept_even_when_netbox_would_take_it()
     {
-        var (status, _, _) = await SendAsync(HttpMethod.Post, "/api/virtualization/virtual-machines/", """{"name": "web-3.lab.example", "ganeti_node": "node1"}""");
+        var (status, _, _) = await SendAsync(HttpMethod.Post, "/api/virtualization/virtual-machines/", """{"name": "web-3.lab.example", "cluster": 1, "ganeti_node": "node1"}""");
 
         Assert.Equal(HttpStatusCode.Created, status);
         Assert.Equal(["body.ganeti_node: not in the schema (the server would drop it)"], _netbox.Violations);
+    }
+
+    [Fact]
+    public async Task A_vm_needs_a_cluster_and_its_host_must_be_one_of_the_clusters_devices()
+    {
+        var node1 = _netbox.Seed("dcim/devices", new JsonObject { ["name"] = "node1.lab.example", ["cluster"] = 1 });
+        _netbox.Seed("dcim/devices", new JsonObject { ["name"] = "node9.other.example", ["cluster"] = 2 });
+
+        var (nowhere, why, _) = await SendAsync(HttpMethod.Post, "/api/virtualization/virtual-machines/", """{"name": "web-5.lab.example"}""");
+        var (hosted, vm, _) = await SendAsync(HttpMethod.Post, "/api/virtualization/virtual-machines/", $$"""{"name": "web-5.lab.example", "cluster": 1, "device": {{node1}}}""");
+        var (foreign, error, _) = await SendAsync(HttpMethod.Patch, $"/api/virtualization/virtual-machines/{vm!["id"]}/", """{"device": {"name": "node9.other.example"}}""");
+
+        Assert.Equal((HttpStatusCode.BadRequest, "A virtual machine must be assigned to a site and/or cluster."), (nowhere, why!["cluster"]![0]!.ToString()));
+        Assert.Equal(HttpStatusCode.Created, hosted);
+        Assert.Equal((HttpStatusCode.BadRequest, "The selected device (node9.other.example) is not assigned to this cluster (cluster.lab.example)."),
+            (foreign, error!["device"]![0]!.ToString()));
+        Assert.Equal("node1.lab.example", _netbox.Objects("virtualization/virtual-machines").Single()["device"]!["name"]!.ToString());
     }
 
     [Fact]
