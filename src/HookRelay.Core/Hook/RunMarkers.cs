@@ -35,9 +35,7 @@ public static class RunMarkers
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var temporary = $"{path}.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}";
-            File.WriteAllText(temporary, started.UtcTicks.ToString(CultureInfo.InvariantCulture));
-            File.Move(temporary, path, overwrite: true);
+            Posix.AtomicFile.Replace(path, System.Text.Encoding.ASCII.GetBytes(started.UtcTicks.ToString(CultureInfo.InvariantCulture)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

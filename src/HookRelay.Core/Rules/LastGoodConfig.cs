@@ -108,19 +108,8 @@ public static class LastGoodConfig
         var target = SnapshotPath(config.SourcePath);
         try
         {
-            var temporary = $"{target}.tmp-{Environment.ProcessId}";
             // Owner-only: the file may hold an inline secret, and it is read only by root's hooks.
-            using (var stream = new FileStream(temporary, new FileStreamOptions
-            {
-                Mode = FileMode.Create,
-                Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            }))
-            {
-                stream.Write(snapshot.ToBytes());
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, target, overwrite: true);
+            Posix.AtomicFile.Replace(target, snapshot.ToBytes(), durable: true, ownerOnly: true);
             foreach (var older in Copies(config.SourcePath).Where(c => c != target))
             {
                 File.Delete(older);

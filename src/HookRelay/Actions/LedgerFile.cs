@@ -45,9 +45,8 @@ public sealed class LedgerFile : IDisposable
         {
             write(writer);
         }
-        var temporary = $"{Path}.tmp-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}";
-        File.WriteAllBytes(temporary, buffer.WrittenSpan.ToArray());
-        File.Move(temporary, Path, overwrite: true);
+        // Durable: a ledger says what was done to the node (pinned, shaped), which a crash must not forget.
+        Posix.AtomicFile.Replace(Path, buffer.WrittenSpan, durable: true);
     }
 
     /// <summary>How ledgers write a time: UTC, to the second.</summary>

@@ -66,10 +66,8 @@ public sealed class DaemonStatusFile(string stateDir)
 
     private void Write(IReadOnlyDictionary<string, SinkLane> lanes)
     {
-        var target = PathIn(stateDir);
-        var temporary = $"{target}.tmp-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}";
-        using (var file = File.Create(temporary))
-        using (var writer = new Utf8JsonWriter(file))
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(2048);
+        using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             writer.WriteNumber("pid", Environment.ProcessId);
@@ -98,7 +96,7 @@ public sealed class DaemonStatusFile(string stateDir)
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
-        File.Move(temporary, target, overwrite: true);
+        Posix.AtomicFile.Replace(PathIn(stateDir), buffer.WrittenSpan);
     }
 
     private static void WriteTime(Utf8JsonWriter writer, string name, long? ms)

@@ -85,14 +85,7 @@ public sealed class JobWatchState
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
-        var path = Path.Combine(stateDir, FileName);
-        var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
-        {
-            file.Write(buffer.WrittenSpan);
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, path, overwrite: true);
+        Posix.AtomicFile.Replace(Path.Combine(stateDir, FileName), buffer.WrittenSpan, durable: true);
     }
 
 }
