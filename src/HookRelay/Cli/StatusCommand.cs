@@ -105,6 +105,10 @@ public static class StatusCommand
         {
             output.WriteLine($"broker connections: {string.Join(", ", brokers.Select(b => $"{b.Name} {b.Connection}"))}");
         }
+        if (JobEvents(config) is { } jobs)
+        {
+            output.WriteLine($"job events: {jobs}");
+        }
         var runs = Hook.RunJournal.Recent(config.StateDir, RecentRuns);
         output.WriteLine();
         output.WriteLine(runs.Count == 0 ? "last hook runs: none recorded on this node" : $"last hook runs on this node ({Path.Combine(config.StateDir, Hook.RunJournal.FileName)}):");
@@ -123,6 +127,22 @@ public static class StatusCommand
         {
             output.WriteLine($"  {Field(run, "time")}  {Field(run, "action"),-12} {Field(run, "subject"),-24} {Field(run, "outcome"),-7}  {Field(run, "reason")}");
         }
+    }
+
+    /// <summary>Where job events stand on this node, when a route asks for them (the job watcher's saved state); null when none does.</summary>
+    private static string? JobEvents(HookRelayConfig config)
+    {
+        if (!Jobs.JobQueueWatcher.Wanted(config))
+        {
+            return null;
+        }
+        return Jobs.JobWatchState.Peek(config.StateDir) switch
+        {
+            null => $"routes ask for them; this node's daemon has not read Ganeti's job queue yet ({Path.Combine(config.StateDir, Jobs.JobWatchState.FileName)})",
+            { Master: false } => "this node is not the master: the master's daemon reports them",
+            var state => $"reported by this node, the master{(state.Since == DateTimeOffset.MinValue ? "" : $" since {OutboxCli.Timestamp(state.Since.ToUnixTimeMilliseconds())}")}"
+                + $" (jobs.source {config.Jobs.Source}); highest job {state.Highest}, {Counted.Of(state.Reported.Count, "job", "jobs")} in the queue followed",
+        };
     }
 
     /// <summary>How many of the journal's last hook runs status shows.</summary>
@@ -173,6 +193,23 @@ public static class StatusCommand
             SinkStatusJson.Write(writer, s, view.Health(s), view.DaemonSide(s.Sink));
         }
         writer.WriteEndArray();
+        writer.WriteStartObject("job_events");
+        var wanted = Jobs.JobQueueWatcher.Wanted(config);
+        var jobs = wanted ? Jobs.JobWatchState.Peek(config.StateDir) : null;
+        writer.WriteBoolean("wanted", wanted);
+        writer.WriteString("source", config.Jobs.Source);
+        if (jobs is null)
+        {
+            writer.WriteNull("reported_here");
+            writer.WriteNull("highest_job");
+        }
+        else
+        {
+            writer.WriteBoolean("reported_here", jobs.Master);
+            writer.WriteNumber("highest_job", jobs.Highest);
+        }
+        OutboxCli.WriteTime(writer, "master_since", jobs is { Master: true } && jobs.Since != DateTimeOffset.MinValue ? jobs.Since.ToUnixTimeMilliseconds() : null);
+        writer.WriteEndObject();
         writer.WriteStartArray("recent_hook_runs");
         foreach (var run in Hook.RunJournal.Recent(config.StateDir, RecentRuns))
         {

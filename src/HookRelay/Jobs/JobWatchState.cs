@@ -46,19 +46,7 @@ public sealed class JobWatchState
         }
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
-            var root = document.RootElement;
-            var state = new JobWatchState
-            {
-                Highest = root.GetProperty("highest").GetInt64(),
-                Master = !root.TryGetProperty("master", out var master) || master.GetBoolean(),
-                Since = root.TryGetProperty("since_ticks", out var since) ? new DateTimeOffset(since.GetInt64(), TimeSpan.Zero) : DateTimeOffset.MinValue,
-            };
-            foreach (var job in root.GetProperty("reported").EnumerateObject())
-            {
-                state.Reported[long.Parse(job.Name, NumberStyles.None, CultureInfo.InvariantCulture)] = job.Value.GetInt32();
-            }
-            return state;
+            return Parse(File.ReadAllBytes(path));
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
         {
@@ -66,6 +54,38 @@ public sealed class JobWatchState
             problem = $"{path} unreadable ({e.Message}); moved to {FileName}.damaged, starting afresh";
             return null;
         }
+    }
+
+    /// <summary>The saved state as it is, for `hookrelay status`: null when there is none or it cannot be read (left where it is).</summary>
+    public static JobWatchState? Peek(string stateDir)
+    {
+        try
+        {
+            var path = Path.Combine(stateDir, FileName);
+            return File.Exists(path) ? Parse(File.ReadAllBytes(path)) : null;
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException
+            or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static JobWatchState Parse(byte[] json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        var state = new JobWatchState
+        {
+            Highest = root.GetProperty("highest").GetInt64(),
+            Master = !root.TryGetProperty("master", out var master) || master.GetBoolean(),
+            Since = root.TryGetProperty("since_ticks", out var since) ? new DateTimeOffset(since.GetInt64(), TimeSpan.Zero) : DateTimeOffset.MinValue,
+        };
+        foreach (var job in root.GetProperty("reported").EnumerateObject())
+        {
+            state.Reported[long.Parse(job.Name, NumberStyles.None, CultureInfo.InvariantCulture)] = job.Value.GetInt32();
+        }
+        return state;
     }
 
     public void Save(string stateDir)

@@ -156,6 +156,8 @@ public sealed class JobQueueWatcherTests : IDisposable
                 "11 org.ganeti.job.canceled"], events.Select(Step).Where(s => s.StartsWith("11 ", StringComparison.Ordinal)));
             Assert.Equal(events.Count, events.Select(e => e.GetProperty("id").GetString()).Distinct().Count());
         }
+        var status = await _host.CliAsync("status");
+        Assert.Contains("job events: reported by this node, the master (jobs.source auto); highest job 11, ", status.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -247,5 +249,12 @@ public sealed class JobQueueWatcherTests : IDisposable
             Assert.Equal(5, all.Count(s => s.StartsWith($"{id} ", StringComparison.Ordinal)));
         }
         Assert.DoesNotContain(all, s => s.StartsWith("3 ", StringComparison.Ordinal));
+        // What each node's status says now: node1 reports again, since the second failover; node2 does not.
+        Assert.Contains("job events: this node is not the master: the master's daemon reports them", (await second.CliAsync("status")).Stdout, StringComparison.Ordinal);
+        using var json = System.Text.Json.JsonDocument.Parse((await _host.CliAsync("status", "--json")).Stdout);
+        var jobs = json.RootElement.GetProperty("job_events");
+        Assert.True(jobs.GetProperty("reported_here").GetBoolean());
+        Assert.Equal(14, jobs.GetProperty("highest_job").GetInt64());
+        Assert.Equal(secondFailover.ToUnixTimeSeconds(), DateTimeOffset.Parse(jobs.GetProperty("master_since").GetString()!, CultureInfo.InvariantCulture).ToUnixTimeSeconds());
     }
 }
