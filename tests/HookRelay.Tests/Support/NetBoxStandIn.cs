@@ -357,9 +357,15 @@ public sealed class NetBoxStandIn : IAsyncDisposable
         return (item, errors);
     }
 
-    /// <summary>VirtualMachine.clean() of NetBox 4.2.2: a site or a cluster; a host device only with a cluster, and one of its devices.</summary>
+    /// <summary>
+    /// VirtualMachine.clean() of NetBox 4.2.2: a site or a cluster; a host device only with a
+    /// cluster, and one of its devices; once it exists, a disk size equal to its virtual disks'
+    /// (taken from them when unset); primary addresses of their family, on its own interfaces.
+    /// </summary>
     private void Placement(JsonObject item, JsonObject errors)
     {
+        Disk(item, errors);
+        PrimaryAddresses(item, errors);
         var cluster = item["cluster"] as JsonObject;
         if (cluster is null && item["site"] is null)
         {
@@ -375,6 +381,56 @@ public sealed class NetBoxStandIn : IAsyncDisposable
             else if ((host["cluster"] as JsonObject)?["id"]?.GetValue<long>() != cluster["id"]!.GetValue<long>())
             {
                 errors["device"] = new JsonArray((JsonNode)$"The selected device ({device["display"]}) is not assigned to this cluster ({cluster["display"]}).");
+            }
+        }
+    }
+
+    private void Disk(JsonObject item, JsonObject errors)
+    {
+        if (item["id"] is not JsonValue vmId)
+        {
+            return; // only once the VM exists ("if not self._state.adding")
+        }
+        var id = vmId.GetValue<long>();
+        var total = _store["virtualization/virtual-disks"].Values.Where(d => (d["virtual_machine"] as JsonObject)?["id"]?.GetValue<long>() == id)
+            .Sum(d => d["size"]?.GetValue<long>() ?? 0);
+        if (total == 0)
+        {
+            return;
+        }
+        if (item["disk"] is null)
+        {
+            item["disk"] = total;
+        }
+        else if (item["disk"]!.GetValue<long>() != total)
+        {
+            errors["disk"] = new JsonArray((JsonNode)$"The specified disk size ({item["disk"]}) must match the aggregate size of assigned virtual disks ({total}).");
+        }
+    }
+
+    private void PrimaryAddresses(JsonObject item, JsonObject errors)
+    {
+        var id = item["id"]?.GetValue<long>();
+        foreach (var family in new[] { 4, 6 })
+        {
+            var field = $"primary_ip{family}";
+            if (item[field] is not JsonObject brief)
+            {
+                continue;
+            }
+            var ip = _store["ipam/ip-addresses"][brief["id"]!.GetValue<long>()];
+            var address = ip["address"]!.ToString();
+            var version = address.Contains(':', StringComparison.Ordinal) ? 6 : 4;
+            var onInterface = ip["assigned_object"] is JsonObject assigned
+                && _store["virtualization/interfaces"].TryGetValue(assigned["id"]!.GetValue<long>(), out var nic)
+                && (nic["virtual_machine"] as JsonObject)?["id"]?.GetValue<long>() == id;
+            if (version != family)
+            {
+                errors[field] = new JsonArray((JsonNode)$"Must be an IPv{family} address. ({address} is an IPv{version} address.)");
+            }
+            else if (!onInterface)
+            {
+                errors[field] = new JsonArray((JsonNode)$"The specified IP address ({address}) is not assigned to this VM.");
             }
         }
     }

@@ -143,6 +143,27 @@ public sealed class NetBoxStandInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_primary_address_must_be_on_the_vms_own_interface_and_the_disk_match_its_virtual_disks()
+    {
+        var (_, vm, _) = await CreateVmAsync("web-6.lab.example");
+        var (_, other, _) = await CreateVmAsync("web-7.lab.example");
+        var (_, nic, _) = await SendAsync(HttpMethod.Post, "/api/virtualization/interfaces/", $$"""{"virtual_machine": {{other!["id"]}}, "name": "eth0"}""");
+        var (_, ip, _) = await SendAsync(HttpMethod.Post, "/api/ipam/ip-addresses/",
+            $$"""{"address": "192.0.2.20/24", "status": "active", "assigned_object_type": "virtualization.vminterface", "assigned_object_id": {{nic!["id"]}}}""");
+        await SendAsync(HttpMethod.Post, "/api/virtualization/virtual-disks/", $$"""{"virtual_machine": {{vm!["id"]}}, "name": "disk0", "size": 10240}""");
+
+        var (foreign, why, _) = await SendAsync(HttpMethod.Patch, $"/api/virtualization/virtual-machines/{vm["id"]}/", $$"""{"primary_ip4": {{ip!["id"]}}}""");
+        var (mismatch, disk, _) = await SendAsync(HttpMethod.Patch, $"/api/virtualization/virtual-machines/{vm["id"]}/", """{"disk": 20480}""");
+        var (own, owned, _) = await SendAsync(HttpMethod.Patch, $"/api/virtualization/virtual-machines/{other["id"]}/", $$"""{"primary_ip4": {{ip["id"]}}}""");
+
+        Assert.Equal((HttpStatusCode.BadRequest, "The specified IP address (192.0.2.20/24) is not assigned to this VM."), (foreign, why!["primary_ip4"]![0]!.ToString()));
+        Assert.Equal((HttpStatusCode.BadRequest, "The specified disk size (20480) must match the aggregate size of assigned virtual disks (10240)."),
+            (mismatch, disk!["disk"]![0]!.ToString()));
+        Assert.Equal((HttpStatusCode.OK, "192.0.2.20/24"), (own, owned!["primary_ip4"]!["address"]!.ToString()));
+        Assert.Empty(_netbox.Violations);
+    }
+
+    [Fact]
     public async Task A_throttled_answer_says_when_to_come_back_and_a_missing_related_object_is_named()
     {
         _netbox.FailNext.Enqueue(429);
