@@ -135,8 +135,7 @@ public static class ConfigCheckCommand
     {
         var jobs = config.Jobs.Settings;
         var at = jobs.Position;
-        var problems = jobs.Settings.Where(s => ResolveProblem(s.Value) is not null)
-            .Select(s => new ConfigError(at.File, at.Line, at.Column, $"jobs.{s.Key}: {ResolveProblem(s.Value)}")).ToList();
+        var problems = UnresolvedSecrets(jobs.Settings).Select(p => new ConfigError(at.File, at.Line, at.Column, $"jobs.{p.Setting}: {p.Problem}")).ToList();
         if (problems.Count == 0 && config.Jobs.HasRapi)
         {
             try
@@ -199,11 +198,20 @@ public static class ConfigCheckCommand
     /// <summary>A reference that cannot be resolved here is an error: the daemon would fail the same way.</summary>
     private static IEnumerable<(string Setting, string Problem)> SecretProblems(SinkConfig sink)
     {
-        foreach (var (key, raw) in sink.Settings)
+        foreach (var (key, problem) in UnresolvedSecrets(sink.Settings))
+        {
+            yield return (key, $"sink '{sink.Name}', {key}: {problem}");
+        }
+    }
+
+    /// <summary>Each setting whose secret reference does not resolve here, with why.</summary>
+    private static IEnumerable<(string Setting, string Problem)> UnresolvedSecrets(IReadOnlyDictionary<string, string> settings)
+    {
+        foreach (var (key, raw) in settings)
         {
             if (ResolveProblem(raw) is { } problem)
             {
-                yield return (key, $"sink '{sink.Name}', {key}: {problem}");
+                yield return (key, problem);
             }
         }
     }

@@ -52,7 +52,10 @@ public static class JobEvent
         : job.Opcodes[0].OpId.StartsWith("OP_CLUSTER_", StringComparison.Ordinal) ? cluster
         : $"job {job.Id.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>The job as gnt-job list sums it up: INSTANCE_MIGRATE(web-1.example.org).</summary>
+    /// <summary>The job as gnt-job list sums it up: INSTANCE_MIGRATE(web-1.example.org), its opcodes' one after the other.</summary>
+    public static string SummaryOf(GanetiJob job) => string.Join(", ", job.Opcodes.Select(SummaryOf));
+
+    /// <summary>One opcode as gnt-job list sums it up: INSTANCE_MIGRATE(web-1.example.org).</summary>
     public static string SummaryOf(JobOpcode op)
     {
         var name = op.OpId.StartsWith("OP_", StringComparison.Ordinal) ? op.OpId[3..] : op.OpId;
@@ -99,14 +102,14 @@ public static class JobEvent
         {
             ["id"] = job.Id,
             ["status"] = job.Status,
-            ["summary"] = string.Join(", ", job.Opcodes.Select(SummaryOf)),
+            ["summary"] = SummaryOf(job),
             ["received"] = Time(job.Received),
             ["started"] = Time(job.Started),
             ["ended"] = Time(job.Ended),
             ["duration_ms"] = job.Started is { } s && job.Ended is { } e ? (long)(e - s).TotalMilliseconds : null,
             ["error"] = job.Opcodes.Select(o => o.Error).FirstOrDefault(error => error is not null),
             // Who asked and how: the first opcode's trail (gnt:client:gnt-instance, gnt:user, rapi…).
-            ["reason"] = job.Opcodes.Count > 0 ? new JsonArray([.. job.Opcodes[0].Reason.Select(r => (JsonNode)$"{r.Source}: {r.Text}")]) : new JsonArray(),
+            ["reason"] = job.Opcodes.Count > 0 ? new JsonArray([.. job.Opcodes[0].Reason.Select(r => (JsonNode)r.Line)]) : new JsonArray(),
             ["opcodes"] = opcodes,
         };
     }

@@ -16,23 +16,14 @@ public sealed record JobHookRun(string Hook, string Phase, string Node, string? 
 /// </summary>
 public static class JobHookRuns
 {
-    /// <summary>Hook runs are journaled when they end, on a clock that may be a little off the master's.</summary>
-    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(2);
-
     /// <summary>The journal's recent runs, enough for the jobs of one pass.</summary>
     public static IReadOnlyList<JobHookRun> Recent(string stateDir) =>
         [.. Hook.RunJournal.Recent(stateDir, 2000).Select(Read).OfType<JobHookRun>()];
 
-    public static IReadOnlyList<JobHookRun> Of(JobOpcode op, IReadOnlyList<JobHookRun> journal)
-    {
-        if (op.Started is not { } started)
-        {
-            return [];
-        }
-        var ended = op.Ended ?? DateTimeOffset.MaxValue - Slack;
-        return [.. journal.Where(run => started - Slack <= run.At && run.At <= ended + Slack && JobJoin.SameTarget(op.Target, run.Target)
+    /// <remarks>Runs are journaled when they end, on a clock that may be a little off the master's.</remarks>
+    public static IReadOnlyList<JobHookRun> Of(JobOpcode op, IReadOnlyList<JobHookRun> journal) =>
+        [.. journal.Where(run => op.RanAt(run.At, JobOpcode.ClockSlack) && JobJoin.SameTarget(op.Target, run.Target)
             && HooksCatalog.Find(run.Hook)?.OpCodes.Contains(op.OpId, StringComparer.Ordinal) == true)];
-    }
 
     private static JobHookRun? Read(JsonElement line)
     {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using HookRelay.Events;
 
 namespace HookRelay.Jobs;
@@ -13,9 +12,6 @@ namespace HookRelay.Jobs;
 /// </summary>
 public sealed class JobJoin(string ganetiDir) : IJobJoin
 {
-    /// <summary>Hooks on other nodes run on their clocks; the job's times are the master's.</summary>
-    private static readonly TimeSpan Skew = TimeSpan.FromSeconds(2);
-
     /// <summary>How far back a hook's job is looked for: newest jobs first, and a job waits for its locks at most so long.</summary>
     private const int MostJobsRead = 300;
 
@@ -70,7 +66,7 @@ public sealed class JobJoin(string ganetiDir) : IJobJoin
         var nearly = new List<(GanetiJob Job, int Op)>();
         for (var i = ids.Count - 1; i >= 0 && i >= ids.Count - MostJobsRead; i--)
         {
-            if (Read(ids[i]) is not { } job || job.Received > ranAt + Skew)
+            if (Read(ids[i]) is not { } job || job.Received > ranAt + JobOpcode.ClockSlack)
             {
                 continue;
             }
@@ -81,16 +77,15 @@ public sealed class JobJoin(string ganetiDir) : IJobJoin
             for (var op = 0; op < job.Opcodes.Count; op++)
             {
                 var opcode = job.Opcodes[op];
-                if (opcode.OpId != opCode || opcode.Started is not { } started || !SameTarget(opcode.Target, ev.Target))
+                if (opcode.OpId != opCode || !SameTarget(opcode.Target, ev.Target))
                 {
                     continue;
                 }
-                var ended = opcode.Ended ?? DateTimeOffset.MaxValue;
-                if (started <= ranAt && ranAt <= ended)
+                if (opcode.RanAt(ranAt))
                 {
                     running.Add((job, op));
                 }
-                else if (started - Skew <= ranAt && ranAt <= (opcode.Ended is null ? ended : ended + Skew))
+                else if (opcode.RanAt(ranAt, JobOpcode.ClockSlack))
                 {
                     nearly.Add((job, op));
                 }
@@ -106,8 +101,7 @@ public sealed class JobJoin(string ganetiDir) : IJobJoin
         };
     }
 
-    private static JobLink Link(GanetiJob job, int op) => JobLink.Joined(job.Id, op, string.Join(", ", job.Opcodes.Select(JobEvent.SummaryOf)),
-        [.. job.Opcodes[op].Reason.Select(r => $"{r.Source}: {r.Text}")]);
+    private static JobLink Link(GanetiJob job, int op) => JobLink.Joined(job.Id, op, JobEvent.SummaryOf(job), [.. job.Opcodes[op].Reason.Select(r => r.Line)]);
 
     /// <summary>
     /// Whether an opcode's object may be the hook's: the same name, or one the short form of the
@@ -148,8 +142,7 @@ public sealed class JobJoin(string ganetiDir) : IJobJoin
         {
             return final.Job;
         }
-        var path = Path.Combine(_queue.Directory, $"job-{id.ToString(CultureInfo.InvariantCulture)}");
-        var written = File.GetLastWriteTimeUtc(path);
+        var written = File.GetLastWriteTimeUtc(_queue.PathOf(id));
         if (_jobs.TryGetValue(id, out var cached) && cached.Written == written)
         {
             return cached.Job;

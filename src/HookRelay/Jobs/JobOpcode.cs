@@ -11,6 +11,13 @@ namespace HookRelay.Jobs;
 public sealed record JobOpcode(string OpId, string? Target, string Status, DateTimeOffset? Started, DateTimeOffset? Ended, string? Error,
     IReadOnlyList<JobReason> Reason)
 {
+    /// <summary>How far a hook run's time may be off the opcode's: hooks on other nodes run on their clocks, the job's times are the master's.</summary>
+    public static readonly TimeSpan ClockSlack = TimeSpan.FromSeconds(2);
+
+    /// <summary>Whether the opcode was running at <paramref name="at"/> (started, not ended before it), give or take <paramref name="slack"/>.</summary>
+    public bool RanAt(DateTimeOffset at, TimeSpan slack = default) =>
+        Started is { } started && started - slack <= at && (Ended is not { } ended || at <= ended + slack);
+
     /// <summary>The input field naming the opcode's object, most specific first.</summary>
     private static readonly string[] TargetFields = ["instance_name", "node_name", "group_name", "network_name"];
 
@@ -92,4 +99,8 @@ public sealed record JobOpcode(string OpId, string? Target, string Status, DateT
 }
 
 /// <summary>One step of an opcode's reason trail: where the request passed (gnt:client:gnt-instance, gnt:opcode:…, rapi) and why.</summary>
-public sealed record JobReason(string Source, string Text, DateTimeOffset At);
+public sealed record JobReason(string Source, string Text, DateTimeOffset At)
+{
+    /// <summary>As events carry a trail: "gnt:client:gnt-instance: migrate".</summary>
+    public string Line => $"{Source}: {Text}";
+}

@@ -67,7 +67,7 @@ public sealed class JobQueueFiles(string directory) : IJobSource
     /// <summary>The job, from the queue or the archive; null when it is in neither (never written, or deleted).</summary>
     public GanetiJob? Read(long id)
     {
-        foreach (var path in new[] { Path.Combine(directory, $"job-{id}"), ArchivePath(id) })
+        foreach (var path in new[] { PathOf(id), ArchivePath(id) })
         {
             byte[] bytes;
             try
@@ -82,6 +82,9 @@ public sealed class JobQueueFiles(string directory) : IJobSource
         }
         return null;
     }
+
+    /// <summary>Where the queue keeps job <paramref name="id"/> while it is not archived.</summary>
+    public string PathOf(long id) => Path.Combine(directory, $"job-{id.ToString(CultureInfo.InvariantCulture)}");
 
     private string ArchivePath(long id) =>
         Path.Combine(directory, "archive", (id / JobsPerArchiveDirectory).ToString(CultureInfo.InvariantCulture), $"job-{id}");

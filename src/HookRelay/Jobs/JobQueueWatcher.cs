@@ -293,12 +293,7 @@ public sealed class JobQueueWatcher : IDisposable
         {
             return;
         }
-        // Ganeti replaces the file by rename: the new name appearing is the change.
-        _ssconf = new FileSystemWatcher(_ganetiDir, "ssconf_master_node") { NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite };
-        _ssconf.Created += (_, _) => _changed.Raise();
-        _ssconf.Changed += (_, _) => _changed.Raise();
-        _ssconf.Renamed += (_, _) => _changed.Raise();
-        _ssconf.EnableRaisingEvents = true;
+        _ssconf = WakeOnChange(_ganetiDir, "ssconf_master_node");
     }
 
     /// <summary>inotify on the queue directory, once it exists: a change wakes the next pass at once.</summary>
@@ -308,11 +303,18 @@ public sealed class JobQueueWatcher : IDisposable
         {
             return;
         }
-        _inotify = new FileSystemWatcher(_files.Directory, "job-*") { NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite };
-        _inotify.Created += (_, _) => _changed.Raise();
-        _inotify.Changed += (_, _) => _changed.Raise();
-        _inotify.Renamed += (_, _) => _changed.Raise();
-        _inotify.EnableRaisingEvents = true;
+        _inotify = WakeOnChange(_files.Directory, "job-*");
+    }
+
+    /// <summary>inotify on the files <paramref name="filter"/> names: one written, or (as Ganeti writes them) renamed into place, wakes a pass.</summary>
+    private FileSystemWatcher WakeOnChange(string directory, string filter)
+    {
+        var watcher = new FileSystemWatcher(directory, filter) { NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite };
+        watcher.Created += (_, _) => _changed.Raise();
+        watcher.Changed += (_, _) => _changed.Raise();
+        watcher.Renamed += (_, _) => _changed.Raise();
+        watcher.EnableRaisingEvents = true;
+        return watcher;
     }
 
     /// <summary>A state worth a line in the log, said once until it changes.</summary>

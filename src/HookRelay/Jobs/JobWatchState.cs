@@ -48,7 +48,7 @@ public sealed class JobWatchState
         {
             return Parse(File.ReadAllBytes(path));
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
+        catch (Exception e) when (NotAState(e))
         {
             File.Move(path, path + ".damaged", overwrite: true);
             problem = $"{path} unreadable ({e.Message}); moved to {FileName}.damaged, starting afresh";
@@ -64,12 +64,15 @@ public sealed class JobWatchState
             var path = Path.Combine(stateDir, FileName);
             return File.Exists(path) ? Parse(File.ReadAllBytes(path)) : null;
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException
-            or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (NotAState(e) || e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
     }
+
+    /// <summary>What reading bytes that are not a saved state throws.</summary>
+    private static bool NotAState(Exception e) =>
+        e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException;
 
     private static JobWatchState Parse(byte[] json)
     {
