@@ -57,20 +57,6 @@ public sealed class RealJobEventsTests(GanetiLab lab)
         }
     }
 
-    private async Task MasterFailoverAsync(int node)
-    {
-        var runsBefore = lab.HookRuns(node).Count;
-        var run = await lab.InNodeAsync(node, "gnt-cluster", "master-failover");
-        Assert.True(run.ExitCode == 0, $"gnt-cluster master-failover on node{node} exited {run.ExitCode}:\n{run.Output}");
-        // Done when the new master's IP is up (its master-ip-turnup post hook ran).
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!lab.HookRuns(node).Skip(runsBefore).Any(r => r.GetProperty("hook").GetString() == "master-ip-turnup" && r.GetProperty("phase").GetString() == "post"))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"node{node} became master but ran no master-ip-turnup post hook within 60 s");
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
-    }
-
     [Fact]
     public async Task Hook_events_on_both_nodes_carry_the_job_that_ran_them_and_the_job_lists_the_masters_hook_runs()
     {
@@ -150,13 +136,13 @@ public sealed class RealJobEventsTests(GanetiLab lab)
         List<long> jobs = [await DelayJobAsync(1, "0.2"), await DelayJobAsync(1, "0.2")];
         try
         {
-            await MasterFailoverAsync(2);
+            await lab.MasterFailoverAsync(2);
             jobs.Add(await DelayJobAsync(2, "0.2"));
             jobs.Add(await DelayJobAsync(2, "0.2"));
         }
         finally
         {
-            await MasterFailoverAsync(1);
+            await lab.MasterFailoverAsync(1);
         }
         jobs.Add(await DelayJobAsync(1, "0.2"));
         jobs.Add(await DelayJobAsync(1, "0.2"));

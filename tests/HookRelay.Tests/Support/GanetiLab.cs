@@ -312,6 +312,23 @@ public sealed class GanetiLab : IAsyncLifetime
 
     private readonly Process?[] _serves = new Process?[3];
 
+    /// <summary>
+    /// `gnt-cluster master-failover` on <paramref name="node"/>, done when the new master's IP is up:
+    /// its daemons bring it up after the command returned, so this waits for its master-ip-turnup post run.
+    /// </summary>
+    public async Task MasterFailoverAsync(int node)
+    {
+        var runsBefore = HookRuns(node).Count;
+        var run = await InNodeAsync(node, "gnt-cluster", "master-failover");
+        Assert.True(run.ExitCode == 0, $"gnt-cluster master-failover on node{node} exited {run.ExitCode}:\n{run.Output}");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!HookRuns(node).Skip(runsBefore).Any(r => r.GetProperty("hook").GetString() == "master-ip-turnup" && r.GetProperty("phase").GetString() == "post"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"node{node} became master but ran no master-ip-turnup post hook within 60 s");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
+
     /// <summary>Has a node's daemon read its configuration again (SIGHUP, as `hookrelay install` sends it).</summary>
     public async Task ReloadServeAsync(int node)
     {
