@@ -22,10 +22,11 @@ public static class SinkTypes
         Brokers.KafkaSink.Declaration,
         Dns.DnsSink.PowerDns,
         Dns.DnsSink.Rfc2136,
+        NetBox.NetBoxSink.Declaration,
     ];
 
     public static SinkType? Find(string name) => All.FirstOrDefault(t => t.Name == name);
 
     /// <summary>Types a later version delivers to: `config check` says so instead of calling them unknown.</summary>
-    public static IReadOnlyList<string> Planned { get; } = ["netbox"];
+    public static IReadOnlyList<string> Planned { get; } = [];
 }

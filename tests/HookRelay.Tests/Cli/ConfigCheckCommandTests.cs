@@ -64,12 +64,13 @@ public sealed class ConfigCheckCommandTests : IDisposable
     }
 
     [Fact]
-    public void A_sink_type_planned_for_a_later_version_is_named_as_such()
+    public void A_netbox_sink_without_its_address_and_token_names_both_and_a_misspelt_type_is_unknown()
     {
         var (exit, output) = Check("{ type: netbox }");
 
         Assert.Equal(ExitCodes.Failed, exit);
-        Assert.Contains("is 'netbox', which is planned but not in this version; this version takes: file, webhook", output, StringComparison.Ordinal);
+        Assert.Contains("'url'", output, StringComparison.Ordinal);
+        Assert.Contains("'token'", output, StringComparison.Ordinal);
         Assert.Contains("expected one of", Check("{ type: netbx }").Output, StringComparison.Ordinal);
     }
 

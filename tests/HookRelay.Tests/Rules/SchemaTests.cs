@@ -24,6 +24,19 @@ public class SchemaTests
         Assert.Empty(unsupported);
     }
 
+    [Fact]
+    public void A_value_planned_for_a_later_version_is_named_as_such_not_as_a_typo()
+    {
+        using var schema = JsonDocument.Parse("""{"type": "object", "properties": {"type": {"type": "string", "enum": ["file"], "x-planned": ["tape"]}}}""");
+        var errors = new List<ConfigError>();
+        var yaml = new YamlDotNet.RepresentationModel.YamlStream();
+        yaml.Load(new StringReader("type: tape"));
+
+        SchemaValidator.Validate(schema.RootElement, yaml.Documents[0].RootNode, "x.yaml", errors);
+
+        Assert.Contains("is 'tape', which is planned but not in this version; this version takes: file", Assert.Single(errors).ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("examples/live-migration.yaml")]
     [InlineData("examples/ganeti-tour.yaml")]

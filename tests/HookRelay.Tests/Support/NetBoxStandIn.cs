@@ -35,6 +35,7 @@ public sealed class NetBoxStandIn : IAsyncDisposable
         ["virtualization/interfaces"] = "VMInterface",
         ["virtualization/virtual-disks"] = "VirtualDisk",
         ["ipam/ip-addresses"] = "IPAddress",
+        ["dcim/mac-addresses"] = "MACAddress",
         ["dcim/devices"] = "Device",
         ["dcim/sites"] = "Site",
         ["dcim/platforms"] = "Platform",
@@ -52,6 +53,7 @@ public sealed class NetBoxStandIn : IAsyncDisposable
         ["tags"] = "extras/tags",
         ["primary_ip4"] = "ipam/ip-addresses",
         ["primary_ip6"] = "ipam/ip-addresses",
+        ["primary_mac_address"] = "dcim/mac-addresses",
     };
 
     private readonly OpenApiContract _contract;
@@ -87,6 +89,11 @@ public sealed class NetBoxStandIn : IAsyncDisposable
 
     /// <summary>Answers the next requests with these statuses first (429 with Retry-After: 1, 5xx), as a loaded NetBox would.</summary>
     public ConcurrentQueue<int> FailNext { get; } = new();
+
+    private readonly ConcurrentDictionary<int, int> _failAt = new();
+
+    /// <summary>Lets <paramref name="through"/> more requests pass, then answers the one after with <paramref name="status"/>: a NetBox failing halfway through a sync.</summary>
+    public void FailAfter(int through, int status) => _failAt[_requests.Count + through + 1] = status;
 
     /// <summary>An object put there as an operator would have (a cluster, a device, a planned VM), made as a POST would make it; its id.</summary>
     public long Seed(string collection, JsonObject fields)
@@ -127,7 +134,7 @@ public sealed class NetBoxStandIn : IAsyncDisposable
                 return;
             }
         }
-        if (FailNext.TryDequeue(out var failure))
+        if (_failAt.TryRemove(_requests.Count, out var failure) || FailNext.TryDequeue(out failure))
         {
             if (failure == 429)
             {
@@ -136,7 +143,8 @@ public sealed class NetBoxStandIn : IAsyncDisposable
             await AnswerAsync(context, failure, new JsonObject { ["detail"] = failure == 429 ? "Request was throttled. Expected available in 1 second." : "Service unavailable" });
             return;
         }
-        if (request.Headers.Authorization.ToString() is not { Length: > 0 } authorization)
+        // NetBox 4.2.2 reads only "Token KEY"; any other scheme (the Bearer of later releases' v2 tokens) is no credentials at all.
+        if (request.Headers.Authorization.ToString() is not { Length: > 0 } authorization || !authorization.StartsWith("Token ", StringComparison.OrdinalIgnoreCase))
         {
             await AnswerAsync(context, 403, new JsonObject { ["detail"] = "Authentication credentials were not provided." });
             return;
@@ -207,7 +215,7 @@ public sealed class NetBoxStandIn : IAsyncDisposable
         var limit = int.TryParse(query["limit"], out var l) ? Math.Clamp(l, 1, 1000) : 50;
         var offset = int.TryParse(query["offset"], out var o) ? Math.Max(0, o) : 0;
         var matching = _store[collection].Values.Where(item => query.All(filter => filter.Key is "limit" or "offset" or "brief" or "ordering"
-            || filter.Value.Any(value => Matches(item, filter.Key, value ?? "")))).ToList();
+            || filter.Value.Any(value => Matches(collection, item, filter.Key, value ?? "")))).ToList();
         string? Page(int at) => at < 0 || at >= matching.Count && at > 0 ? null
             : $"{Url}{path}?{string.Join("&", query.Where(q => q.Key is not ("limit" or "offset")).SelectMany(q => q.Value.Select(v => $"{q.Key}={Uri.EscapeDataString(v ?? "")}")).Append($"limit={limit}").Append($"offset={at}"))}";
         return new JsonObject
@@ -219,8 +227,15 @@ public sealed class NetBoxStandIn : IAsyncDisposable
         };
     }
 
-    private static bool Matches(JsonObject item, string filter, string value)
+    private bool Matches(string collection, JsonObject item, string filter, string value)
     {
+        if (filter == "virtual_machine_id" && collection is "ipam/ip-addresses" or "dcim/mac-addresses")
+        {
+            // An address is a VM's through the interface it is assigned to.
+            return item["assigned_object_type"]?.ToString() == "virtualization.vminterface" && item["assigned_object_id"] is JsonValue nic
+                && _store["virtualization/interfaces"].TryGetValue(nic.GetValue<long>(), out var vmInterface)
+                && (vmInterface["virtual_machine"] as JsonObject)?["id"]?.GetValue<long>().ToString(CultureInfo.InvariantCulture) == value;
+        }
         if (filter.EndsWith("_id", StringComparison.Ordinal))
         {
             var field = filter[..^3] switch { "vminterface" => "assigned_object", var f => f };
@@ -248,12 +263,17 @@ public sealed class NetBoxStandIn : IAsyncDisposable
             return (400, errors);
         }
         var (_, stored) = Store(collection, item);
+        DisksChanged(collection, stored);
         return (201, stored.DeepClone());
     }
 
     private (int, JsonNode?) Update(string collection, JsonObject existing, JsonElement fields)
     {
         var (item, errors) = Build(collection, (JsonObject)existing.DeepClone(), fields);
+        if (errors.Count == 0 && collection == "ipam/ip-addresses" && PrimaryOf(existing) is { } parent && ParentOf(item) != parent)
+        {
+            errors["__all__"] = new JsonArray((JsonNode)"Cannot reassign IP address while it is designated as the primary IP for the parent object");
+        }
         if (errors.Count > 0)
         {
             return (400, errors);
@@ -261,17 +281,19 @@ public sealed class NetBoxStandIn : IAsyncDisposable
         var id = existing["id"]!.GetValue<long>();
         item["last_updated"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
         _store[collection][id] = item;
-        return (200, item.DeepClone());
+        DisksChanged(collection, item);
+        return (200, _store[collection][id].DeepClone());
     }
 
     /// <summary>DELETE: a virtual machine takes its interfaces and disks with it, an interface its IP addresses (NetBox's cascades).</summary>
     private (int, JsonNode?) Delete(string collection, long id)
     {
-        _store[collection].Remove(id);
+        _store[collection].Remove(id, out var deleted);
+        DisksChanged(collection, deleted);
         var dependants = collection switch
         {
             "virtualization/virtual-machines" => new[] { ("virtualization/interfaces", "virtual_machine"), ("virtualization/virtual-disks", "virtual_machine") },
-            "virtualization/interfaces" => [("ipam/ip-addresses", "assigned_object")],
+            "virtualization/interfaces" => [("ipam/ip-addresses", "assigned_object"), ("dcim/mac-addresses", "assigned_object")],
             _ => [],
         };
         foreach (var (dependent, field) in dependants)
@@ -342,7 +364,15 @@ public sealed class NetBoxStandIn : IAsyncDisposable
             var id = assignedId.GetValue<long>();
             item["assigned_object"] = _store["virtualization/interfaces"].TryGetValue(id, out var assigned) ? Brief(assigned) : null;
         }
-        if (!fields.TryGetProperty("name", out _) && item["name"] is null && collection is not "ipam/ip-addresses")
+        else if (fields.TryGetProperty("assigned_object_id", out var unassigned) && unassigned.ValueKind == JsonValueKind.Null)
+        {
+            item["assigned_object"] = null;
+        }
+        if (collection == "dcim/mac-addresses" && item["mac_address"] is JsonValue mac)
+        {
+            item["mac_address"] = mac.ToString().ToUpperInvariant(); // NetBox's MAC field writes it upper-case
+        }
+        if (!fields.TryGetProperty("name", out _) && item["name"] is null && collection is not ("ipam/ip-addresses" or "dcim/mac-addresses"))
         {
             errors["name"] = new JsonArray((JsonNode)"This field is required.");
         }
@@ -435,6 +465,32 @@ public sealed class NetBoxStandIn : IAsyncDisposable
         }
     }
 
+    /// <summary>virtualization/signals.py of NetBox 4.2.2: a virtual disk saved or deleted sets its VM's disk to the sum of its disks.</summary>
+    private void DisksChanged(string collection, JsonObject? disk)
+    {
+        if (collection != "virtualization/virtual-disks" || (disk?["virtual_machine"] as JsonObject)?["id"]?.GetValue<long>() is not { } vmId
+            || !_store["virtualization/virtual-machines"].TryGetValue(vmId, out var vm))
+        {
+            return;
+        }
+        var sizes = _store[collection].Values.Where(d => (d["virtual_machine"] as JsonObject)?["id"]?.GetValue<long>() == vmId).Select(d => d["size"]!.GetValue<long>()).ToList();
+        vm["disk"] = sizes.Count == 0 ? null : sizes.Sum();
+    }
+
+    /// <summary>The VM whose primary address this IP address is, through the interface it is assigned to.</summary>
+    private long? PrimaryOf(JsonObject ip)
+    {
+        var id = ip["id"]!.GetValue<long>();
+        return ParentOf(ip) is { } vmId && _store["virtualization/virtual-machines"].TryGetValue(vmId, out var vm)
+            && new[] { "primary_ip4", "primary_ip6" }.Any(f => (vm[f] as JsonObject)?["id"]?.GetValue<long>() == id) ? vmId : null;
+    }
+
+    private long? ParentOf(JsonObject ip) =>
+        ip["assigned_object_id"] is JsonValue nic && ip["assigned_object_type"]?.ToString() == "virtualization.vminterface"
+        && _store["virtualization/interfaces"].TryGetValue(nic.GetValue<long>(), out var vmInterface)
+            ? (vmInterface["virtual_machine"] as JsonObject)?["id"]?.GetValue<long>()
+            : null;
+
     /// <summary>NetBox 4.2.2's constraints: a VM's name once per cluster (case-insensitive, no tenant), an interface's once per VM.</summary>
     private void Unique(string collection, JsonObject item, JsonObject errors)
     {
@@ -445,6 +501,11 @@ public sealed class NetBoxStandIn : IAsyncDisposable
             && string.Equals(o["name"]?.ToString(), item["name"]?.ToString(), StringComparison.OrdinalIgnoreCase)))
         {
             errors["__all__"] = new JsonArray((JsonNode)"Virtual machine name must be unique per cluster.");
+        }
+        if (collection == "ipam/ip-addresses" && others.FirstOrDefault(o => o["address"]?.ToString().Split('/')[0] == item["address"]?.ToString().Split('/')[0]) is { } duplicate)
+        {
+            // ENFORCE_GLOBAL_UNIQUE, True by default; no VRFs here.
+            errors["address"] = new JsonArray((JsonNode)$"Duplicate IP address found in global table: {duplicate["address"]}");
         }
         if (collection == "virtualization/interfaces" && others.Any(o => Same(o, "virtual_machine") && o["name"]?.ToString() == item["name"]?.ToString()))
         {
@@ -463,7 +524,7 @@ public sealed class NetBoxStandIn : IAsyncDisposable
     private static JsonObject Brief(JsonObject item)
     {
         var brief = new JsonObject { ["id"] = item["id"]!.GetValue<long>(), ["url"] = item["url"]!.ToString(), ["display"] = item["display"]!.ToString() };
-        foreach (var name in new[] { "name", "slug", "address" })
+        foreach (var name in new[] { "name", "slug", "address", "mac_address" })
         {
             if (item[name] is { } value)
             {
@@ -480,7 +541,7 @@ public sealed class NetBoxStandIn : IAsyncDisposable
         var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
         fields["id"] = id;
         fields["url"] = $"{Url}/api/{collection}/{id}/";
-        fields["display"] = fields["name"]?.ToString() ?? fields["address"]?.ToString() ?? id.ToString(CultureInfo.InvariantCulture);
+        fields["display"] = fields["name"]?.ToString() ?? fields["address"]?.ToString() ?? fields["mac_address"]?.ToString() ?? id.ToString(CultureInfo.InvariantCulture);
         fields["created"] = now;
         fields["last_updated"] = now;
         _store[collection][id] = fields;

@@ -20,8 +20,8 @@ public static class SinkSchema
                 ["type"] = "string",
                 ["enum"] = Array(types.Select(t => t.Name)),
                 [Rules.SchemaValidator.PlannedAnnotation] = Array(planned),
-                ["description"] = $"The kind of sink. This version delivers to: {string.Join(", ", types.Select(t => t.Name))}. "
-                    + $"Planned, not in this version: {string.Join(", ", planned)}.",
+                ["description"] = $"The kind of sink. This version delivers to: {string.Join(", ", types.Select(t => t.Name))}."
+                    + (planned.Count > 0 ? $" Planned, not in this version: {string.Join(", ", planned)}." : ""),
             },
         },
         ["allOf"] = new JsonArray([.. types.Select(Branch)]),

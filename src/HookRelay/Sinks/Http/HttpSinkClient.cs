@@ -112,6 +112,14 @@ public sealed class HttpSinkClient : IDisposable
     /// </summary>
     public async Task<(HttpStatusCode Status, byte[] Body)> AskAsync(HttpRequestMessage request, TimeSpan limit, int maxBody, CancellationToken cancellationToken)
     {
+        var (status, body, _) = await AskWithRetryAfterAsync(request, limit, maxBody, cancellationToken).ConfigureAwait(false);
+        return (status, body);
+    }
+
+    /// <summary>As <see cref="AskAsync"/>, with how long the far end asked to be left alone (Retry-After), for a caller that retries.</summary>
+    public async Task<(HttpStatusCode Status, byte[] Body, TimeSpan? RetryAfter)> AskWithRetryAfterAsync(HttpRequestMessage request, TimeSpan limit, int maxBody,
+        CancellationToken cancellationToken)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(limit);
         try
@@ -131,7 +139,7 @@ public sealed class HttpSinkClient : IDisposable
                     }
                     body.Write(buffer, 0, read);
                 }
-                return (response.StatusCode, body.ToArray());
+                return (response.StatusCode, body.ToArray(), RetryAfter(response));
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
