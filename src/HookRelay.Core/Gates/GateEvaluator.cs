@@ -42,7 +42,7 @@ public static class GateEvaluator
             }
             var gate = config.Gates[i];
             var local = Evaluate(gate, plan.Event, attributes, now);
-            if (local.Allowed && local.Outcome == GateOutcome.Allow && gate.Http is not null)
+            if (local.Allowed && local.Outcome == GateOutcome.Allow && gate.Remote is not null)
             {
                 asks.Add((verdicts.Count, gate));
             }

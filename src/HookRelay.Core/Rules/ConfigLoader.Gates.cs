@@ -12,7 +12,7 @@ public static partial class ConfigLoader
     {
         private static readonly string[] DateFormats = ["yyyy-MM-dd HH:mm", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd"];
 
-        private List<GateConfig> Gates(YamlSequenceNode? node)
+        private List<GateConfig> Gates(YamlSequenceNode? node, Dictionary<string, SinkConfig> sinks)
         {
             var gates = new List<GateConfig>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -52,27 +52,54 @@ public static partial class ConfigLoader
                 {
                     policies.Add(freezePolicy);
                 }
-                HttpPolicyConfig? http = null;
-                if (Child(item, "http") is YamlMappingNode httpNode)
+                var remote = RemotePolicy(item, name, sinks);
+                if (policies.Count == 0 && remote is null)
                 {
-                    var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
-                    Flatten(httpNode, "", settings, $"gate '{name}', http", _ => false);
-                    http = new HttpPolicyConfig(new SinkConfig(name, "http-policy", settings, Pos(httpNode)),
-                        Duration(httpNode, "timeout") ?? HttpPolicyConfig.DefaultTimeout);
-                }
-                if (policies.Count == 0 && http is null)
-                {
-                    Error(item, $"gate '{name}' has no policy: give it deny_unless, deny_if, limits, require_tags, allow, protect_tag, freeze or http");
+                    Error(item, $"gate '{name}' has no policy: give it deny_unless, deny_if, limits, require_tags, allow, protect_tag, freeze, http or netbox");
                 }
                 var matchers = Matchers(item, $"gate '{name}'");
                 if (!alreadyChecked && matchers.Count > 0 && !MatcherChecks.AnyPathCanMatch(matchers, "pre"))
                 {
                     Error(Child(item, "matchers")!, $"gate '{name}' matches no pre phase: a gate decides in the pre hook, and a post hook cannot stop an operation (route post events with a route instead)");
                 }
-                gates.Add(new GateConfig(name, OnNodeOf(item, Rules.OnNode.Master), matchers, policies, http,
+                gates.Add(new GateConfig(name, OnNodeOf(item, Rules.OnNode.Master), matchers, policies, remote,
                     Policy(Text(item, "on_error"))!.Value, Pos(item)));
             }
             return gates;
+        }
+
+        /// <summary>The gate's policy server, if it has one: an http policy, or NetBox through a netbox sink (one of the two).</summary>
+        private RemotePolicyConfig? RemotePolicy(YamlMappingNode item, string name, Dictionary<string, SinkConfig> sinks)
+        {
+            var http = Child(item, "http") as YamlMappingNode;
+            var netbox = Child(item, "netbox") as YamlMappingNode;
+            if (http is not null && netbox is not null)
+            {
+                Error(netbox, $"gate '{name}' has both http and netbox: a gate asks one server; make two gates");
+                return null;
+            }
+            if ((http ?? netbox) is not { } node)
+            {
+                return null;
+            }
+            var kind = http is not null ? RemotePolicyConfig.HttpKind : RemotePolicyConfig.NetBoxKind;
+            var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            Flatten(node, "", settings, $"gate '{name}', {kind}", _ => false);
+            var timeout = Duration(node, "timeout") ?? RemotePolicyConfig.DefaultTimeout;
+            if (netbox is null)
+            {
+                return new RemotePolicyConfig(kind, new SinkConfig(name, $"{kind}-policy", settings, Pos(node)), timeout);
+            }
+            // NetBox is asked as the sink reaches it (url, token, cluster): the policy carries the sink's settings.
+            var reference = (YamlScalarNode)Child(netbox, "sink")!;
+            var sink = reference.Value ?? "";
+            if (!sinks.TryGetValue(sink, out var target) || target.Type != RemotePolicyConfig.NetBoxKind)
+            {
+                var known = sinks.Values.Where(s => s.Type == RemotePolicyConfig.NetBoxKind).Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
+                Error(reference, $"gate '{name}', netbox.sink: '{sink}' is not a netbox sink ({(known.Count == 0 ? "none is defined" : "netbox sinks: " + string.Join(", ", known))})");
+                return null;
+            }
+            return new RemotePolicyConfig(kind, target, timeout, sink);
         }
 
         private Dictionary<string, Regex> Patterns(IEnumerable<(string Key, YamlScalarNode Value)> entries, string gate, string section)

@@ -109,7 +109,7 @@ public static partial class ConfigLoader
         {
             var sinks = Sinks(Child(root, "sinks") as YamlMappingNode);
             var routes = Routes(Child(root, "routes") as YamlSequenceNode, sinks);
-            var gates = Gates(Child(root, "gates") as YamlSequenceNode);
+            var gates = Gates(Child(root, "gates") as YamlSequenceNode, sinks);
             var actions = Actions(Child(root, "actions") as YamlMappingNode);
             if (routes.Count == 0 && gates.Count == 0 && actions.Count == 0)
             {

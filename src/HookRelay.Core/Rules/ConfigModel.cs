@@ -123,9 +123,16 @@ public sealed record RouteConfig(
     string? Text,
     SourcePosition Position);
 
-/// <summary>A gate's http policy: url, timeout and the HTTP settings sinks have (headers, auth, ca_file, insecure), raw like a sink's.</summary>
-public sealed record HttpPolicyConfig(SinkConfig Settings, TimeSpan Timeout)
+/// <summary>
+/// A gate's policy that asks a server, in the full hookrelay (the lean hook has no HTTP): kind
+/// "http" (url, timeout and the HTTP settings sinks have: headers, auth, ca_file, insecure, raw
+/// like a sink's), or "netbox" (<see cref="Sink"/>: the netbox sink whose NetBox it asks).
+/// </summary>
+public sealed record RemotePolicyConfig(string Kind, SinkConfig Settings, TimeSpan Timeout, string? Sink = null)
 {
+    public const string HttpKind = "http";
+    public const string NetBoxKind = "netbox";
+
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
 }
 
@@ -134,7 +141,7 @@ public sealed record GateConfig(
     OnNode OnNode,
     IReadOnlyList<Matcher> Matchers,
     IReadOnlyList<Gates.IGatePolicy> Policies,
-    HttpPolicyConfig? Http,
+    RemotePolicyConfig? Remote,
     ErrorPolicy OnError,
     SourcePosition Position);
 

@@ -43,7 +43,7 @@ internal static class ConfigSlicer
                     continue;
                 }
                 var text = Emit(root, [.. routes.Select(i => routeNodes[i])], [.. gates.Select(i => gateNodes[i])],
-                    routes.SelectMany(i => config.Routes[i].To).ToHashSet(StringComparer.Ordinal));
+                    routes.SelectMany(i => config.Routes[i].To).Concat(gates.Select(i => config.Gates[i].Remote?.Sink).OfType<string>()).ToHashSet(StringComparer.Ordinal));
                 if (!seen.TryGetValue(text, out var number))
                 {
                     number = seen[text] = documents.Count;

@@ -45,6 +45,7 @@ public static class CliApp
         root.Subcommands.Add(PinCommand.Create(configOption));
         root.Subcommands.Add(ShapeCommand.Create(configOption));
         root.Subcommands.Add(DnsCommand.Create(configOption));
+        root.Subcommands.Add(NetBoxCommand.Create(configOption));
         root.Subcommands.Add(ClusterCommand.Create(configOption));
         root.Subcommands.Add(DoctorCommand.Create(configOption));
         root.Subcommands.Add(VersionCommand.Create(configOption));

@@ -71,7 +71,7 @@ public static class SinkProbe
         var tls = settings.Declares("tls") && settings.Flag("tls", false);
         return type switch
         {
-            "webhook" or "slack" or "mattermost" or "grafana" or "alertmanager" => [FromUri(settings.RequiredSecret("url"), 443)],
+            "webhook" or "slack" or "mattermost" or "grafana" or "alertmanager" or "netbox" => [FromUri(settings.RequiredSecret("url"), 443)],
             "powerdns" => [FromUri(settings.RequiredSecret("api"), 8081)],
             "rfc2136" => [Sinks.Connections.HostPort.Split(settings.Required("server"), 53)],
             "nats" => [FromUri(settings.Required("url"), 4222)],

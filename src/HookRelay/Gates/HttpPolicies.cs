@@ -1,11 +1,9 @@
-using System.Buffers;
-using System.Text.Json;
 using HookRelay.Events;
 using HookRelay.Rules;
 
 namespace HookRelay.Gates;
 
-/// <summary>Asks the http policies of the gates that need them, all at once, within the gate budget.</summary>
+/// <summary>Asks the policy servers of the gates that have one (http policies, NetBox), all at once, within the gate budget.</summary>
 public static class HttpPolicies
 {
     /// <summary>An <see cref="HttpPolicyAsk"/> in this process.</summary>
@@ -13,50 +11,36 @@ public static class HttpPolicies
         CancellationToken cancellationToken) =>
         AskAllAsync(gates, ev, now, budget, cancellationToken).GetAwaiter().GetResult();
 
-    /// <summary>Asks every http policy at once: the slowest one, not their sum, bounds the hook.</summary>
+    /// <summary>Asks every server at once: the slowest one, not their sum, bounds the hook.</summary>
     public static async Task<GateVerdict[]> AskAllAsync(IReadOnlyList<GateConfig> gates, HookEvent ev, DateTimeOffset now, TimeSpan budget, CancellationToken cancellationToken)
     {
-        var input = Input(CloudEvent.For(ev, now));
-        var policies = new List<HttpPolicy>();
+        var cloudEvent = CloudEvent.For(ev, now).ToJsonUtf8();
+        var servers = new List<IPolicyServer>();
         try
         {
             var asks = new List<Task<GateVerdict>>();
             foreach (var gate in gates)
             {
-                HttpPolicy policy;
+                IPolicyServer server;
                 try
                 {
-                    policy = new HttpPolicy(gate, gate.Http!);
+                    server = gate.Remote!.Kind == RemotePolicyConfig.NetBoxKind ? new NetBoxPolicy(gate, gate.Remote) : new HttpPolicy(gate, gate.Remote);
                 }
-                catch (Exception e) when (e is InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException)
+                catch (Exception e) when (e is InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException or SecretException)
                 {
                     // A secret file that cannot be read, a CA file without certificates.
                     asks.Add(Task.FromResult(GateVerdict.Undecided(gate.Name, GateOutcome.Error, e.Message, gate.OnError)));
                     continue;
                 }
-                policies.Add(policy);
-                var limit = policy.Timeout <= budget ? policy.Timeout : budget;
-                asks.Add(policy.AskAsync(input, limit, policy.Timeout > budget, cancellationToken));
+                servers.Add(server);
+                var limit = server.Timeout <= budget ? server.Timeout : budget;
+                asks.Add(server.AskAsync(cloudEvent, limit, server.Timeout > budget, cancellationToken));
             }
             return await Task.WhenAll(asks).ConfigureAwait(false);
         }
         finally
         {
-            policies.ForEach(p => p.Dispose());
+            servers.ForEach(p => p.Dispose());
         }
-    }
-
-    /// <summary>{"input": event}: the shape OPA's Data API expects, and plain for any other service.</summary>
-    private static byte[] Input(CloudEvent ev)
-    {
-        var buffer = new ArrayBufferWriter<byte>(16384);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WritePropertyName("input");
-            ev.WriteTo(writer);
-            writer.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
     }
 }

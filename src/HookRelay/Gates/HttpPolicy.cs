@@ -10,14 +10,14 @@ namespace HookRelay.Gates;
 /// service and reads its decision (<see cref="PolicyAnswer"/>). Whatever goes wrong (refused,
 /// slow, 5xx, not a decision) becomes an error or timeout verdict that the gate's on_error decides.
 /// </summary>
-public sealed class HttpPolicy : IDisposable
+public sealed class HttpPolicy : IPolicyServer
 {
     private const int MaxAnswerBytes = 64 * 1024;
     private static readonly MediaTypeHeaderValue Json = MediaTypeHeaderValue.Parse("application/json");
 
     private readonly HttpSinkClient _client;
 
-    public HttpPolicy(GateConfig gate, HttpPolicyConfig config)
+    public HttpPolicy(GateConfig gate, RemotePolicyConfig config)
     {
         var settings = new SinkSettings(config.Settings, subject: $"gate '{gate.Name}', http");
         _client = new HttpSinkClient(settings, HttpSinkClient.ParseEndpoint(settings, "url"), 1);
@@ -33,11 +33,11 @@ public sealed class HttpPolicy : IDisposable
     /// Asks, waiting at most <paramref name="limit"/>; <paramref name="limitIsBudget"/> says the
     /// gate budget, not the gate's own timeout, set the limit (the message says which).
     /// </summary>
-    public async Task<GateVerdict> AskAsync(byte[] input, TimeSpan limit, bool limitIsBudget, CancellationToken cancellationToken)
+    public async Task<GateVerdict> AskAsync(byte[] cloudEvent, TimeSpan limit, bool limitIsBudget, CancellationToken cancellationToken)
     {
         try
         {
-            using var request = _client.Post(input, Json);
+            using var request = _client.Post(Input(cloudEvent), Json);
             var (status, body) = await _client.AskAsync(request, limit, MaxAnswerBytes, cancellationToken).ConfigureAwait(false);
             if ((int)status is < 200 or >= 300)
             {
@@ -60,6 +60,16 @@ public sealed class HttpPolicy : IDisposable
         {
             return Undecided(GateOutcome.Error, $"{_client.Display}: {e.Message}");
         }
+    }
+
+    /// <summary>{"input": event}: the shape OPA's Data API expects, and plain for any other service.</summary>
+    private static byte[] Input(byte[] cloudEvent)
+    {
+        var input = new byte[cloudEvent.Length + 10];
+        "{\"input\":"u8.CopyTo(input);
+        cloudEvent.CopyTo(input, 9);
+        input[^1] = (byte)'}';
+        return input;
     }
 
     private GateVerdict Undecided(GateOutcome outcome, string problem) => GateVerdict.Undecided(Gate.Name, outcome, problem, Gate.OnError);

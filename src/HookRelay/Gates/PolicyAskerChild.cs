@@ -24,8 +24,8 @@ public static class PolicyAskerChild
             // The hook that asks runs with the last good configuration while the file is broken: ask with the same.
             var config = LastGoodConfig.LoadOrRecall(HookRunner.ConfigPath).Config;
             var ev = HookEventParser.Parse(HookEventParser.GanetiVariables(Environment.GetEnvironmentVariables()), NodeNames.Local(config.NodeName));
-            var gates = args[1..].Select(name => config.Gates.FirstOrDefault(g => g.Name == name && g.Http is not null)
-                ?? throw new InvalidOperationException($"gate '{name}' with an http policy is no longer in {config.SourcePath}")).ToList();
+            var gates = args[1..].Select(name => config.Gates.FirstOrDefault(g => g.Name == name && g.Remote is not null)
+                ?? throw new InvalidOperationException($"gate '{name}' with a policy server is no longer in {config.SourcePath}")).ToList();
             var verdicts = HttpPolicies.AskAllAsync(gates, ev, DateTimeOffset.UtcNow, budget, CancellationToken.None).GetAwaiter().GetResult();
             GateResultJson.Write(writer, verdicts.Select(v => v.ToResult()));
         }

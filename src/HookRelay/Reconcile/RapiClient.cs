@@ -101,35 +101,70 @@ public sealed class RapiClient : IDisposable
     /// <summary>Every instance with its NICs (/2/instances?bulk=1), networks' IPv6 subnets filled in from /2/networks when asked.</summary>
     public async Task<IReadOnlyList<DnsInstance>> InstancesAsync(bool withSubnet6, CancellationToken cancellationToken)
     {
-        var subnets = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (withSubnet6)
-        {
-            using var networks = await GetAsync("/2/networks?bulk=1", cancellationToken).ConfigureAwait(false);
-            foreach (var network in networks.RootElement.EnumerateArray())
-            {
-                if (network.StringOf("name") is { } name && network.StringOf("network6") is { Length: > 0 } subnet6)
-                {
-                    subnets[name] = subnet6;
-                }
-            }
-        }
+        var subnets = withSubnet6 ? await NetworksAsync(cancellationToken).ConfigureAwait(false) : [];
         using var answer = await GetAsync("/2/instances?bulk=1", cancellationToken).ConfigureAwait(false);
         var instances = new List<DnsInstance>();
         foreach (var instance in answer.RootElement.EnumerateArray())
         {
-            var ips = Texts(instance, "nic.ips");
-            var macs = Texts(instance, "nic.macs");
-            var networks = Texts(instance, "nic.networks.names");
-            var nics = new List<DnsNic>(ips.Count);
-            for (var i = 0; i < Math.Max(ips.Count, macs.Count); i++)
-            {
-                var network = i < networks.Count ? networks[i] : null;
-                nics.Add(new DnsNic(i, i < ips.Count ? ips[i] : null, i < macs.Count ? macs[i] : null, network,
-                    network is not null && subnets.TryGetValue(network, out var subnet6) ? subnet6 : null));
-            }
-            instances.Add(new DnsInstance(instance.StringOf("name") ?? "", nics));
+            instances.Add(new DnsInstance(instance.StringOf("name") ?? "", [.. Nics(instance).Select(nic => new DnsNic(nic.Index, nic.Ip, nic.Mac, nic.Network,
+                nic.Network is not null && subnets.TryGetValue(nic.Network, out var subnet) ? subnet.Subnet6 : null))]));
         }
         return instances;
+    }
+
+    /// <summary>
+    /// Every instance as NetBox holds it (/2/instances?bulk=1): admin state, vCPUs and memory (its
+    /// filled beparams), disk sizes, NICs with their addresses' prefix lengths from /2/networks,
+    /// OS and primary node.
+    /// </summary>
+    public async Task<IReadOnlyList<Sinks.NetBox.NetBoxInstance>> NetBoxInstancesAsync(CancellationToken cancellationToken)
+    {
+        var subnets = await NetworksAsync(cancellationToken).ConfigureAwait(false);
+        using var answer = await GetAsync("/2/instances?bulk=1", cancellationToken).ConfigureAwait(false);
+        var instances = new List<Sinks.NetBox.NetBoxInstance>();
+        foreach (var instance in answer.RootElement.EnumerateArray())
+        {
+            var be = instance.TryGetProperty("beparams", out var b) && b.ValueKind == JsonValueKind.Object ? b : default;
+            var nics = Nics(instance).Select(nic =>
+            {
+                var subnet = nic.Network is not null && subnets.TryGetValue(nic.Network, out var s) ? s : default;
+                return new Sinks.NetBox.NetBoxNic(nic.Index, nic.Mac, Sinks.NetBox.NetBoxNic.AddressOf(nic.Ip, subnet.Subnet, subnet.Subnet6));
+            });
+            var disks = instance.TryGetProperty("disk.sizes", out var sizes) && sizes.ValueKind == JsonValueKind.Array
+                ? sizes.EnumerateArray().Select(size => size.TryGetInt64(out var mib) ? mib : 0).ToList()
+                : [];
+            instances.Add(new Sinks.NetBox.NetBoxInstance(instance.StringOf("name") ?? "", instance.StringOf("admin_state") == "up",
+                be.ValueKind == JsonValueKind.Object && be.TryGetProperty("vcpus", out var vcpus) && vcpus.TryGetInt32(out var count) ? count : null,
+                be.ValueKind == JsonValueKind.Object && be.TryGetProperty("maxmem", out var maxmem) && maxmem.TryGetInt64(out var memory) ? memory : null,
+                disks, [.. nics], instance.StringOf("os"), instance.StringOf("pnode")));
+        }
+        return instances;
+    }
+
+    private static IEnumerable<(int Index, string? Ip, string? Mac, string? Network)> Nics(JsonElement instance)
+    {
+        var ips = Texts(instance, "nic.ips");
+        var macs = Texts(instance, "nic.macs");
+        var networks = Texts(instance, "nic.networks.names");
+        for (var i = 0; i < Math.Max(ips.Count, macs.Count); i++)
+        {
+            yield return (i, i < ips.Count ? ips[i] : null, i < macs.Count ? macs[i] : null, i < networks.Count ? networks[i] : null);
+        }
+    }
+
+    /// <summary>Each Ganeti network's subnets (/2/networks?bulk=1), by name.</summary>
+    private async Task<Dictionary<string, (string? Subnet, string? Subnet6)>> NetworksAsync(CancellationToken cancellationToken)
+    {
+        var subnets = new Dictionary<string, (string?, string?)>(StringComparer.Ordinal);
+        using var networks = await GetAsync("/2/networks?bulk=1", cancellationToken).ConfigureAwait(false);
+        foreach (var network in networks.RootElement.EnumerateArray())
+        {
+            if (network.StringOf("name") is { } name)
+            {
+                subnets[name] = (network.StringOf("network") is { Length: > 0 } subnet ? subnet : null, network.StringOf("network6") is { Length: > 0 } subnet6 ? subnet6 : null);
+            }
+        }
+        return subnets;
     }
 
     /// <summary>The ids of the jobs Ganeti's queue holds, not archived ones (/2/jobs).</summary>

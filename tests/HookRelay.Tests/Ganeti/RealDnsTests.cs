@@ -74,7 +74,7 @@ public sealed class RealDnsTests(GanetiLab lab)
         Assert.Equal("A", change.GetProperty("type").GetString());
         await SeesAsync("web-42.lab.example", "A", "192.0.2.41");
         // What the reconcile changed is an event of its own, routed by kind="reconcile".
-        var said = await lab.WaitForEventAsync("the reconcile's event", e => e.GetProperty("type").GetString() == "org.hookrelay.reconcile.changed");
+        var said = await lab.WaitForEventAsync("the reconcile's event", e => e.GetProperty("type").GetString() == "org.hookrelay.reconcile.changed" && e.GetProperty("subject").GetString() == "dns");
         Assert.Equal("dns", said.GetProperty("subject").GetString());
         Assert.Equal("ganeti://cluster.lab.example", said.GetProperty("source").GetString());
         Assert.Equal("1 RRsets written (1 create)", said.GetProperty("data").GetProperty("hookrelay").GetProperty("reason").GetString());

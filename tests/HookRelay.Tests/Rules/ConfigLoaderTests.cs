@@ -254,7 +254,7 @@ public class ConfigLoaderTests
               shaping: { device: bond1, default_egress: 600mbit }
             """), "test.yaml");
         Assert.Equal(2, config.Gates.Count);
-        Assert.Equal(TimeSpan.FromSeconds(2), config.Gates[1].Http!.Timeout);
+        Assert.Equal(TimeSpan.FromSeconds(2), config.Gates[1].Remote!.Timeout);
         Assert.Equal(3, config.Actions.Count);
         Assert.Equal("bond1", config.Actions.Single(a => a.Name == "shaping").Settings["device"]);
         // Gates are enforced and every action of this version runs: none warns that it does not.

@@ -211,8 +211,7 @@ public sealed class GanetiLab : IAsyncLifetime
     {
         if (_receiver is { } receiver)
         {
-            await ServiceProcesses.StopAsync(receiver);
-            _started.Remove(receiver);
+            await StopBackgroundAsync(receiver);
             _receiver = null;
         }
     }
@@ -327,6 +326,28 @@ public sealed class GanetiLab : IAsyncLifetime
             Assert.True(DateTime.UtcNow < deadline, $"node{node} became master but ran no master-ip-turnup post hook within 60 s");
             await Task.Delay(200, TestContext.Current.CancellationToken);
         }
+    }
+
+    /// <summary>
+    /// A port on <see cref="Receiver"/> inside node1 that reaches <paramref name="hostPort"/> on this
+    /// host's loopback (a service the test runs, such as the NetBox stand-in): a socat in node1 carries
+    /// each connection to a socat in this process's network namespace. Stop the process to close it.
+    /// </summary>
+    public (int Port, Process Bridge) ReachHostFromNode1(int hostPort)
+    {
+        var port = ServiceProcesses.FreeLoopbackPort();
+        var carrier = Path.Combine(Dir, $"to-host-{hostPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}.sh");
+        File.WriteAllText(carrier, $"#!/bin/sh\nexec nsenter --net=/proc/{Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)}/ns/net socat STDIO TCP:127.0.0.1:{hostPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}\n");
+        File.SetUnixFileMode(carrier, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var bridge = Background(1, "socat", $"TCP-LISTEN:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)},bind={Receiver},fork,reuseaddr", $"EXEC:{carrier}");
+        return (port, bridge);
+    }
+
+    /// <summary>Stops a process the lab started for a test (a bridge), before the lab's own teardown would.</summary>
+    public async Task StopBackgroundAsync(Process process)
+    {
+        await ServiceProcesses.StopAsync(process);
+        _started.Remove(process);
     }
 
     /// <summary>Has a node's daemon read its configuration again (SIGHUP, as `hookrelay install` sends it).</summary>

@@ -99,14 +99,22 @@ public sealed class NetBoxApi(HttpSinkClient http, string token) : IDisposable
         {
             (status, answer, retryAfter) = await http.AskWithRetryAfterAsync(request, http.Timeout, MaxAnswerBytes, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is HttpRequestException or TimeoutException or IOException)
+        catch (Exception e) when (e is HttpRequestException or TimeoutException or IOException or InvalidDataException)
         {
             throw new NetBoxException($"{Display}: {e.Message}", retry: true);
         }
         var code = (int)status;
         if (code is >= 200 and < 300)
         {
-            return answer.Length == 0 ? null : JsonDocument.Parse(answer);
+            try
+            {
+                return answer.Length == 0 ? null : JsonDocument.Parse(answer);
+            }
+            catch (JsonException)
+            {
+                // A proxy's or login page's HTML where the API should be.
+                throw new NetBoxException($"{Display} answered {method} /api/{path.Split('?')[0]} with something that is not JSON: {ErrorOf(answer)}", retry: true);
+            }
         }
         var what = $"{Display} answered {code} to {method} /api/{path.Split('?')[0]}" + (ErrorOf(answer) is { Length: > 0 } error ? $": {error}" : "");
         if (status == HttpStatusCode.NotFound)

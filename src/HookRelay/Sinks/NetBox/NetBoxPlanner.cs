@@ -65,6 +65,10 @@ public sealed class NetBoxPlanner(NetBoxApi api, NetBoxLookups lookups, NetBoxOp
         return found.Count > 0 ? found[0] : null;
     }
 
+    /// <summary>What the gate asks: the VM NetBox expects this instance to become, if it holds one (see below).</summary>
+    public async Task<JsonElement?> ExpectedAsync(NetBoxInstance instance, string ganetiCluster, CancellationToken cancellationToken) =>
+        await ExpectedAsync(instance, await lookups.ClusterAsync(ClusterName(ganetiCluster), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
     /// <summary>
     /// A VM NetBox expects Ganeti to make (planned or staged), by the instance's name or by its
     /// first address, in this cluster or in none yet: the add takes it over, so what the

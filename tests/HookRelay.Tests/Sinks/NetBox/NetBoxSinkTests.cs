@@ -300,6 +300,32 @@ public sealed class NetBoxSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reconcile_makes_each_instance_its_vm_removes_the_vms_of_instances_gone_and_leaves_planned_ones_be()
+    {
+        using var sink = Sink();
+        await DeliverAsync(sink, NetBoxTestEvents.Web1Added);
+        var gone = _netbox.Seed("virtualization/virtual-machines", new JsonObject { ["name"] = "old-1.lab.example", ["status"] = "active", ["cluster"] = _cluster });
+        var planned = _netbox.Seed("virtualization/virtual-machines", new JsonObject { ["name"] = "next-1.lab.example", ["status"] = "planned", ["cluster"] = _cluster });
+        NetBoxInstance[] instances =
+        [
+            new("web-1.lab.example", Running: true, Vcpus: 4, MemoryMib: 256, DisksMib: [1024, 1024],
+                Nics: [new NetBoxNic(0, "aa:00:00:7e:0c:37", "192.0.2.2/24"), new NetBoxNic(1, "aa:00:00:a9:77:9e", null)], Os: "noop+default", PrimaryNode: "node1.lab.example"),
+            new("db-9.lab.example", Running: false, Vcpus: 1, MemoryMib: 128, DisksMib: [], Nics: [], Os: "noop+default", PrimaryNode: "node2.lab.example"),
+        ];
+
+        var plan = await sink.Planner.PlanAllAsync(instances, Cluster, TestContext.Current.CancellationToken);
+
+        Assert.Equal(["update virtual machine web-1.lab.example (vcpus 4)", "create virtual machine db-9.lab.example (name db-9.lab.example, cluster, status offline, vcpus 1, memory 128, host device node2.lab.example, tags ganeti, platform noop+default)",
+            "delete virtual machine old-1.lab.example (with its interfaces, addresses and disks)"], plan.Steps.Select(s => s.ToString()));
+        await plan.ApplyAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(4, Vm()["vcpus"]!.GetValue<decimal>());
+        Assert.Equal("node2", Vm("db-9.lab.example")["device"]!["name"]!.ToString());
+        Assert.DoesNotContain(_netbox.Objects("virtualization/virtual-machines"), vm => vm["id"]!.GetValue<long>() == gone);
+        Assert.Contains(_netbox.Objects("virtualization/virtual-machines"), vm => vm["id"]!.GetValue<long>() == planned);
+        Assert.True((await sink.Planner.PlanAllAsync(instances, Cluster, TestContext.Current.CancellationToken)).IsEmpty);
+    }
+
+    [Fact]
     public async Task Pre_events_and_other_objects_write_nothing()
     {
         using var sink = Sink();
