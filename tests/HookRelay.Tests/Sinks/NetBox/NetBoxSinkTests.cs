@@ -326,6 +326,22 @@ public sealed class NetBoxSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reconcile_reads_every_page_of_a_cluster_larger_than_netboxs_largest_page()
+    {
+        // NetBox gives at most 1,000 objects a page (MAX_PAGE_SIZE): 1,050 VMs take two.
+        for (var i = 0; i < 1050; i++)
+        {
+            _netbox.Seed("virtualization/virtual-machines", new JsonObject { ["name"] = $"old-{i}.lab.example", ["status"] = "active", ["cluster"] = _cluster });
+        }
+        using var sink = Sink(("on_remove", "offline"));
+
+        var plan = await sink.Planner.PlanAllAsync([], Cluster, TestContext.Current.CancellationToken);
+
+        Assert.Equal(1050, plan.Steps.Count);
+        Assert.Contains(_netbox.Requests, r => r.PathAndQuery.Contains("offset=1000", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Pre_events_and_other_objects_write_nothing()
     {
         using var sink = Sink();
