@@ -92,6 +92,14 @@ public static partial class ConfigLoader
         return errors.Count > 0 ? throw new ConfigException(errors) : config;
     }
 
+    /// <summary>A snapshot's slice, its nodes rebuilt (<see cref="SliceTree"/>): bound without the schema and the checks over every hooks path, as they passed when the file loaded.</summary>
+    internal static HookRelayConfig BindSlice(YamlNode root, string path)
+    {
+        var errors = new List<ConfigError>();
+        var config = new Binder(path, errors, alreadyChecked: true).Bind((YamlMappingNode)root, []);
+        return errors.Count > 0 ? throw new ConfigException(errors) : config;
+    }
+
     // YamlDotNet prefixes messages with the position we already report.
     private static string YamlMessage(YamlException e)
     {

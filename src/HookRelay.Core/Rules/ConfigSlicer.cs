@@ -9,7 +9,8 @@ namespace HookRelay.Rules;
 /// the file as written, with only the routes, gates and sinks that run of that path and phase
 /// could use. A hook then parses and compiles a few rules instead of all of them, so its cost does
 /// not grow with the file, and a path nothing can apply to needs no parsing at all (no slice).
-/// A slice is read by the same loader as the file, so it means exactly what the file means.
+/// A slice is the file's own YAML nodes (as a <see cref="SliceTree"/>, which a hook rebuilds
+/// without parsing YAML) bound by the same loader as the file, so it means exactly what the file means.
 /// </summary>
 internal static class ConfigSlicer
 {
@@ -42,12 +43,14 @@ internal static class ConfigSlicer
                 {
                     continue;
                 }
-                var text = Emit(root, [.. routes.Select(i => routeNodes[i])], [.. gates.Select(i => gateNodes[i])],
+                var slice = Emit(root, [.. routes.Select(i => routeNodes[i])], [.. gates.Select(i => gateNodes[i])],
                     routes.SelectMany(i => config.Routes[i].To).Concat(gates.Select(i => config.Gates[i].Remote?.Sink).OfType<string>()).ToHashSet(StringComparer.Ordinal));
+                // Many paths share a slice (the same rules apply to them): kept once.
+                var text = Convert.ToBase64String(slice);
                 if (!seen.TryGetValue(text, out var number))
                 {
                     number = seen[text] = documents.Count;
-                    documents.Add(Encoding.UTF8.GetBytes(text));
+                    documents.Add(slice);
                 }
                 index[Key(path.Path, phase)] = number;
             }
@@ -77,8 +80,8 @@ internal static class ConfigSlicer
     private static List<YamlNode> Items(YamlMappingNode root, string key) =>
         root.Children.TryGetValue(new YamlScalarNode(key), out var node) && node is YamlSequenceNode sequence ? [.. sequence.Children] : [];
 
-    /// <summary>The file's own nodes, re-emitted: every other setting as written, the chosen rules, the sinks they name.</summary>
-    private static string Emit(YamlMappingNode root, List<YamlNode> routes, List<YamlNode> gates, HashSet<string> sinks)
+    /// <summary>The file's own nodes: every other setting as written, the chosen rules, the sinks they name.</summary>
+    private static byte[] Emit(YamlMappingNode root, List<YamlNode> routes, List<YamlNode> gates, HashSet<string> sinks)
     {
         var slice = new YamlMappingNode();
         foreach (var (key, value) in root.Children)
@@ -107,9 +110,7 @@ internal static class ConfigSlicer
                     break;
             }
         }
-        using var writer = new StringWriter();
-        new YamlStream(new YamlDocument(slice)).Save(writer, assignAnchors: false);
-        return writer.ToString();
+        return SliceTree.Write(slice);
     }
 
     private static void AddNonEmpty(YamlMappingNode slice, YamlNode key, List<YamlNode> items)

@@ -21,7 +21,7 @@ public sealed class ConfigSnapshot
 {
     private const string Magic = "hookrelay configuration snapshot";
     // Bump when what a slice holds changes, so a snapshot cut by other rules is cut again.
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
     private const int Checksum = sizeof(ulong);
     private const int FirstRead = 64 * 1024;
 
@@ -109,7 +109,7 @@ public sealed class ConfigSnapshot
         {
             return new Run(null, _compiled.StateDir, _compiled.NodeName, _compiled.Journal);
         }
-        return Loaded(ConfigLoader.Parse(Checked(_compiled.Slices[number], $"slice {number}"), SourcePath, alreadyChecked: true) with { Content = Source });
+        return Loaded(ConfigLoader.BindSlice(SliceTree.Read(Checked(_compiled.Slices[number], $"slice {number}")), SourcePath) with { Content = Source });
     }
 
     private static Run Loaded(HookRelayConfig config) => new(config, config.StateDir, config.NodeName, config.Hook.Journal);
