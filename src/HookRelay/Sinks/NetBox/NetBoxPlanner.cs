@@ -20,6 +20,9 @@ public sealed class NetBoxPlanner(NetBoxApi api, NetBoxLookups lookups, NetBoxOp
 
     public string ClusterName(string ganetiCluster) => options.Cluster ?? ganetiCluster;
 
+    /// <summary>The NetBox cluster's id for this Ganeti cluster; NetBox must hold it.</summary>
+    public Task<long> ClusterAsync(string ganetiCluster, CancellationToken cancellationToken) => lookups.ClusterAsync(ClusterName(ganetiCluster), cancellationToken);
+
     public async Task<NetBoxPlan> PlanEventAsync(NetBoxEvent change, string ganetiCluster, CancellationToken cancellationToken)
     {
         var cluster = await lookups.ClusterAsync(ClusterName(ganetiCluster), cancellationToken).ConfigureAwait(false);

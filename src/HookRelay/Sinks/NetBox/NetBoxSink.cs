@@ -81,7 +81,7 @@ public sealed class NetBoxSink : ISink, IDisposable
             {
                 // A test event writes nothing: the version and the cluster are read, which proves the address, the token and the mapping.
                 await _api.VersionAsync(cancellationToken).ConfigureAwait(false);
-                await Planner.PlanAllAsync([], cluster, cancellationToken).ConfigureAwait(false);
+                await Planner.ClusterAsync(cluster, cancellationToken).ConfigureAwait(false);
                 return DeliveryResult.Ok;
             }
             if (change is null)

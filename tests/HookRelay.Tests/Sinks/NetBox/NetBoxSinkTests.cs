@@ -342,6 +342,19 @@ public sealed class NetBoxSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_test_event_reads_netboxs_version_and_cluster_and_writes_nothing()
+    {
+        using var sink = Sink();
+        var test = JsonNode.Parse(NetBoxTestEvents.Web1Added.CloudEventJson.Span)!.AsObject();
+        test[HookRelay.Events.CloudEvent.TestAttribute] = "true";
+
+        Assert.IsType<DeliveryResult.Delivered>(await DeliverAsync(sink, NetBoxTestEvents.Web1Added with { CloudEventJson = System.Text.Encoding.UTF8.GetBytes(test.ToJsonString()) }));
+
+        Assert.Equal(["/api/status/", $"/api/virtualization/clusters/?name={Cluster}&limit=1000&offset=0"], _netbox.Requests.Select(r => r.PathAndQuery));
+        Assert.Empty(_netbox.Objects("virtualization/virtual-machines"));
+    }
+
+    [Fact]
     public async Task Pre_events_and_other_objects_write_nothing()
     {
         using var sink = Sink();
