@@ -82,13 +82,12 @@ public static partial class ConfigLoader
             {
                 return null;
             }
-            var kind = http is not null ? RemotePolicyConfig.HttpKind : RemotePolicyConfig.NetBoxKind;
-            var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
-            Flatten(node, "", settings, $"gate '{name}', {kind}", _ => false);
             var timeout = Duration(node, "timeout") ?? RemotePolicyConfig.DefaultTimeout;
             if (netbox is null)
             {
-                return new RemotePolicyConfig(kind, new SinkConfig(name, $"{kind}-policy", settings, Pos(node)), timeout);
+                var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
+                Flatten(node, "", settings, $"gate '{name}', http", _ => false);
+                return new RemotePolicyConfig(RemotePolicyConfig.HttpKind, new SinkConfig(name, "http-policy", settings, Pos(node)), timeout);
             }
             // NetBox is asked as the sink reaches it (url, token, cluster): the policy carries the sink's settings.
             var reference = (YamlScalarNode)Child(netbox, "sink")!;
@@ -99,7 +98,7 @@ public static partial class ConfigLoader
                 Error(reference, $"gate '{name}', netbox.sink: '{sink}' is not a netbox sink ({(known.Count == 0 ? "none is defined" : "netbox sinks: " + string.Join(", ", known))})");
                 return null;
             }
-            return new RemotePolicyConfig(kind, target, timeout, sink);
+            return new RemotePolicyConfig(RemotePolicyConfig.NetBoxKind, target, timeout, sink);
         }
 
         private Dictionary<string, Regex> Patterns(IEnumerable<(string Key, YamlScalarNode Value)> entries, string gate, string section)

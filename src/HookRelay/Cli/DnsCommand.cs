@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text.Json;
-using HookRelay.Reconcile;
 using HookRelay.Rules;
 using HookRelay.Sinks;
 using HookRelay.Sinks.Dns;
@@ -20,9 +18,6 @@ public static class DnsCommand
             "Read every instance from Ganeti's RAPI and every configured zone, print what differs, then write only that (HookRelay's own records only; a name someone else wrote is a conflict, left as it is)",
             configOption, "dns", Types, ReconcileOneAsync),
     };
-
-    public static Task<int> ReconcileAsync(string configPath, string? only, bool dryRun, bool asJson, TextWriter output, TextWriter err, CancellationToken token) =>
-        ReconcileRunner.RunAsync("dns", Types, configPath, only, dryRun, asJson, output, err, ReconcileOneAsync, token);
 
     private static async Task<ReconcileReport> ReconcileOneAsync(SinkConfig sinkConfig, RouteTexts texts, bool dryRun, CancellationToken token)
     {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text.Json;
 using HookRelay.Rules;
 using HookRelay.Sinks;
@@ -19,9 +18,6 @@ public static class NetBoxCommand
             "Read every instance from Ganeti's RAPI and the cluster's virtual machines from NetBox, print what differs, then write only that (VMs of instances gone are removed as on_remove says; planned and staged ones are left be)",
             configOption, "netbox", Types, ReconcileOneAsync),
     };
-
-    public static Task<int> ReconcileAsync(string configPath, string? only, bool dryRun, bool asJson, TextWriter output, TextWriter err, CancellationToken token) =>
-        ReconcileRunner.RunAsync("netbox", Types, configPath, only, dryRun, asJson, output, err, ReconcileOneAsync, token);
 
     private static async Task<ReconcileReport> ReconcileOneAsync(SinkConfig sinkConfig, RouteTexts texts, bool dryRun, CancellationToken token)
     {

@@ -46,11 +46,9 @@ public sealed class HttpPolicy : IPolicyServer
             var decision = PolicyAnswer.Parse(body);
             return decision.Allow ? GateVerdict.Allow(Gate.Name, decision.Reason) : GateVerdict.Deny(Gate.Name, decision.Reason);
         }
-        catch (TimeoutException e)
+        catch (TimeoutException)
         {
-            return Undecided(GateOutcome.Timeout, limitIsBudget
-                ? $"the gate budget (hook.gate_budget, {limit.TotalSeconds:0.###} s left) ran out before {_client.Display} answered"
-                : e.Message);
+            return Undecided(GateOutcome.Timeout, IPolicyServer.TimedOut(_client.Display, limit, limitIsBudget));
         }
         catch (FormatException e)
         {

@@ -10,4 +10,9 @@ public interface IPolicyServer : IDisposable
     /// <paramref name="limitIsBudget"/> says the gate budget, not the gate's own timeout, set the limit (the message says which).
     /// </summary>
     Task<GateVerdict> AskAsync(byte[] cloudEvent, TimeSpan limit, bool limitIsBudget, CancellationToken cancellationToken);
+
+    /// <summary>Why an ask ran out of time, naming which limit it was: what is left of the gate budget, or the gate's own timeout.</summary>
+    static string TimedOut(string server, TimeSpan limit, bool limitIsBudget) => limitIsBudget
+        ? $"the gate budget (hook.gate_budget, {limit.TotalSeconds:0.###} s left) ran out before {server} answered"
+        : $"{server} did not answer within {limit.TotalSeconds:0.###} s";
 }

@@ -59,9 +59,7 @@ public sealed class NetBoxPolicy : IPolicyServer
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return Undecided(GateOutcome.Timeout, limitIsBudget
-                ? $"the gate budget (hook.gate_budget, {limit.TotalSeconds:0.###} s left) ran out before {_sink.Display} answered"
-                : $"{_sink.Display} did not answer within {limit.TotalSeconds:0.###} s");
+            return Undecided(GateOutcome.Timeout, IPolicyServer.TimedOut(_sink.Display, limit, limitIsBudget));
         }
         catch (Exception e) when (e is NetBoxException or NetBoxNotFoundException or JsonException or TimeoutException)
         {

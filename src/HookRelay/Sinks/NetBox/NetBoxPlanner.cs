@@ -18,14 +18,14 @@ public sealed class NetBoxPlanner(NetBoxApi api, NetBoxLookups lookups, NetBoxOp
     private const string Addresses = "ipam/ip-addresses";
     private const string Macs = "dcim/mac-addresses";
 
-    public string ClusterName(string ganetiCluster) => options.Cluster ?? ganetiCluster;
+    private string ClusterName(string ganetiCluster) => options.Cluster ?? ganetiCluster;
 
     /// <summary>The NetBox cluster's id for this Ganeti cluster; NetBox must hold it.</summary>
     public Task<long> ClusterAsync(string ganetiCluster, CancellationToken cancellationToken) => lookups.ClusterAsync(ClusterName(ganetiCluster), cancellationToken);
 
     public async Task<NetBoxPlan> PlanEventAsync(NetBoxEvent change, string ganetiCluster, CancellationToken cancellationToken)
     {
-        var cluster = await lookups.ClusterAsync(ClusterName(ganetiCluster), cancellationToken).ConfigureAwait(false);
+        var cluster = await ClusterAsync(ganetiCluster, cancellationToken).ConfigureAwait(false);
         switch (change)
         {
             case NetBoxEvent.Remove remove:
@@ -46,7 +46,7 @@ public sealed class NetBoxPlanner(NetBoxApi api, NetBoxLookups lookups, NetBoxOp
     /// <summary>Every instance as RAPI gives it against every VM of the NetBox cluster: the VMs of instances gone are removed, planned and staged ones left be.</summary>
     public async Task<NetBoxPlan> PlanAllAsync(IReadOnlyList<NetBoxInstance> instances, string ganetiCluster, CancellationToken cancellationToken)
     {
-        var cluster = await lookups.ClusterAsync(ClusterName(ganetiCluster), cancellationToken).ConfigureAwait(false);
+        var cluster = await ClusterAsync(ganetiCluster, cancellationToken).ConfigureAwait(false);
         var machines = await api.ListAsync(Machines, cancellationToken, ("cluster_id", Id(cluster))).ConfigureAwait(false);
         var byName = machines.GroupBy(m => NetBoxJson.Text(m, "name"), StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
         var plan = new NetBoxPlan();
@@ -70,7 +70,7 @@ public sealed class NetBoxPlanner(NetBoxApi api, NetBoxLookups lookups, NetBoxOp
 
     /// <summary>What the gate asks: the VM NetBox expects this instance to become, if it holds one (see below).</summary>
     public async Task<JsonElement?> ExpectedAsync(NetBoxInstance instance, string ganetiCluster, CancellationToken cancellationToken) =>
-        await ExpectedAsync(instance, await lookups.ClusterAsync(ClusterName(ganetiCluster), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await ExpectedAsync(instance, await ClusterAsync(ganetiCluster, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// A VM NetBox expects Ganeti to make (planned or staged), by the instance's name or by its
@@ -92,7 +92,7 @@ public sealed class NetBoxPlanner(NetBoxApi api, NetBoxLookups lookups, NetBoxOp
     }
 
     /// <summary>The VM whose interface holds the instance's first address in NetBox, if any.</summary>
-    public async Task<JsonElement?> ByAddressAsync(NetBoxInstance instance, CancellationToken cancellationToken)
+    private async Task<JsonElement?> ByAddressAsync(NetBoxInstance instance, CancellationToken cancellationToken)
     {
         if (instance.Nics.FirstOrDefault(n => n.Address is not null)?.Address is not { } address)
         {
@@ -136,7 +136,7 @@ public sealed class NetBoxPlanner(NetBoxApi api, NetBoxLookups lookups, NetBoxOp
     }
 
     /// <summary>The writes that make <paramref name="current"/> (null: no VM yet) the instance.</summary>
-    public async Task<NetBoxPlan> PlanAsync(NetBoxInstance instance, JsonElement? current, long cluster, CancellationToken cancellationToken)
+    private async Task<NetBoxPlan> PlanAsync(NetBoxInstance instance, JsonElement? current, long cluster, CancellationToken cancellationToken)
     {
         var plan = new NetBoxPlan();
         var vmId = current is { } vm ? NetBoxLookups.IdOf(vm) : (long?)null;
