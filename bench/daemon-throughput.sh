@@ -8,6 +8,9 @@
 # mosquitto, or to librdkafka's mock cluster (bench/KafkaMock holds it) instead, started here
 # on loopback ports; what arrived is counted there (kafka: read back with kcat).
 # SERVE_LOG=file keeps the daemon's log. PERF=file also records a perf profile of the daemon while it drains.
+# CALLGRIND=file instead runs a one-shot drainer (serve --drain) under valgrind's callgrind and
+# prints the instructions it executed: a count this shared machine's noise does not move
+# (bench/daemon-instructions.sh turns two of them into instructions per delivery).
 # Usage: bench/daemon-throughput.sh [hookrelay] [events] [concurrency] [sinks] [webhook|nats|mqtt|kafka]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -98,6 +101,15 @@ INSERT INTO deliveries(event, sink, routes, okey, next_ms)
   SELECT id, 'receiver' || j, 'all', json_extract(CAST(body AS TEXT), '\$.vars.GANETI_INSTANCE_NAME'), created_ms FROM events, s ORDER BY id, j;
 SQL
 echo "outbox: $(sqlite3 "$db" 'SELECT COUNT(*) FROM deliveries WHERE state = 0') pending deliveries, $(du -k "$db" | cut -f1) KiB"
+
+if [ -n "${CALLGRIND:-}" ]; then
+  valgrind --tool=callgrind --callgrind-out-file="$CALLGRIND" "$bin" serve --drain --config "$work/hookrelay.yaml" 2>"$work/serve.log" \
+    || { tail -20 "$work/serve.log" >&2; exit 1; }
+  left=$(sqlite3 "$db" 'SELECT COUNT(*) FROM deliveries WHERE state <> 1')
+  [ "$left" = 0 ] || { echo "the drainer left $left deliveries undelivered" >&2; exit 1; }
+  echo "instructions: $(awk '/^totals:|^summary:/ {print $2; exit}' "$CALLGRIND") for $events deliveries to $type, start-up and exit included"
+  exit 0
+fi
 
 start=$(date +%s%N)
 "$bin" serve --config "$work/hookrelay.yaml" 2>"$work/serve.log" & serve_pid=$!

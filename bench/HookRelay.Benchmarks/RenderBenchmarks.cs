@@ -4,6 +4,7 @@ using HookRelay.Events;
 using HookRelay.Outbox;
 using HookRelay.Sinks;
 using HookRelay.Sinks.Brokers;
+using HookRelay.Sinks.Messages;
 
 namespace HookRelay.Benchmarks;
 
@@ -46,7 +47,18 @@ public class RenderBenchmarks
     [Benchmark]
     public int TakeApartForBroker()
     {
-        using var parts = CloudEventParts.Parse(new SinkMessage("id", "route", "type", _cloudEvent));
+        using var parts = CloudEventParts.Parse(new SinkMessage("id", "route", "type", _cloudEvent) { DataLast = true });
         return parts.Attributes.Count;
+    }
+
+    private static readonly Template Subject = Template.Parse("ganeti.{{ cluster }}.{{ hook }}.{{ phase }}.{{ target }}");
+
+    /// <summary>All a NATS sink does to a stored record before the client has it: render, take apart, its default subject.</summary>
+    [Benchmark]
+    public int RenderForNats()
+    {
+        var rendered = OutboxEnvelope.Render(OutboxEnvelope.Kinds.Hook, 1, _record);
+        using var parts = CloudEventParts.Parse(new SinkMessage("id", "route", "type", rendered) { DataLast = true });
+        return Subject.Render(parts.View, TextFormat.SubjectToken).Length + parts.Data.Length;
     }
 }

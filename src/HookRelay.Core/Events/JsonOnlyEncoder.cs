@@ -26,26 +26,31 @@ public sealed class JsonOnlyEncoder : JavaScriptEncoder
 
     public override unsafe int FindFirstCharacterToEncode(char* text, int textLength)
     {
-        for (var i = 0; i < textLength; i++)
+        // Vector searches: the daemon writes every event with this encoder, kilobytes of text each.
+        var span = new ReadOnlySpan<char>(text, textLength);
+        for (var from = 0; from < span.Length;)
         {
-            var c = text[i];
-            if (c < 0x20 || c == '"' || c == '\\')
+            var rest = span[from..];
+            var special = rest.IndexOfAny(JsonSpecial);
+            var surrogate = rest.IndexOfAnyInRange('\uD800', '\uDFFF');
+            if (special < 0 && surrogate < 0)
             {
-                return i;
+                return -1;
             }
-            if (char.IsSurrogate(c))
+            var i = from + (special < 0 ? surrogate : surrogate < 0 ? special : Math.Min(special, surrogate));
+            // A valid pair passes; a lone surrogate is for the writer to replace.
+            if (char.IsHighSurrogate(span[i]) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1]))
             {
-                // A valid pair passes; a lone surrogate is for the writer to replace.
-                if (char.IsHighSurrogate(c) && i + 1 < textLength && char.IsLowSurrogate(text[i + 1]))
-                {
-                    i++;
-                    continue;
-                }
-                return i;
+                from = i + 2;
+                continue;
             }
+            return i;
         }
         return -1;
     }
+
+    private static readonly System.Buffers.SearchValues<char> JsonSpecial =
+        System.Buffers.SearchValues.Create("\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f");
 
     public override int FindFirstCharacterToEncodeUtf8(ReadOnlySpan<byte> utf8Text)
     {

@@ -55,6 +55,14 @@ public sealed class OrdinalDictionary : IReadOnlyDictionary<string, string>
 
     public static implicit operator OrdinalDictionary(Dictionary<string, string> dictionary) => From(dictionary);
 
+    /// <summary>
+    /// The JSON object this map was read from, when it holds exactly these entries in key order: a
+    /// stored hook record's variables, which the hook wrote with the encoder events are written
+    /// with (<see cref="JsonOnlyEncoder"/>). Written as it stands instead of encoded again, which
+    /// was most of the cost of writing an event in the daemon. Null for a map made any other way.
+    /// </summary>
+    public ReadOnlyMemory<byte>? Json { get; private init; }
+
     public int Count => _entries.Length;
 
     public string this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"no '{key}' in the dictionary");
@@ -136,6 +144,13 @@ public sealed class OrdinalDictionary : IReadOnlyDictionary<string, string>
             _entries.Add(KeyValuePair.Create(key, value));
         }
 
+        /// <summary>
+        /// The map, carrying <paramref name="json"/> (the object its entries were read from, one
+        /// string each) when they came in order, each key once: then the object is the map.
+        /// </summary>
+        public OrdinalDictionary Build(ReadOnlyMemory<byte> json) =>
+            _inOrder && _entries.Count > 0 ? new OrdinalDictionary([.. _entries]) { Json = json } : Build();
+
         public OrdinalDictionary Build()
         {
             if (_entries.Count == 0)
@@ -178,6 +193,11 @@ public sealed class OrdinalDictionaryJsonConverter : JsonConverter<OrdinalDictio
 
     public override void Write(Utf8JsonWriter writer, OrdinalDictionary value, JsonSerializerOptions options)
     {
+        if (value.Json is { } json)
+        {
+            writer.WriteRawValue(json.Span, skipInputValidation: true);
+            return;
+        }
         writer.WriteStartObject();
         foreach (var (key, text) in value)
         {

@@ -54,12 +54,13 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
     }
 
     /// <summary>Reads a stored record. Streaming: the daemon reads one per delivery.</summary>
-    public static HookRecord Parse(ReadOnlySpan<byte> json)
+    public static HookRecord Parse(ReadOnlyMemory<byte> json)
     {
-        var reader = new Utf8JsonReader(json);
+        var reader = new Utf8JsonReader(json.Span);
         string? id = null, node = null;
         long? ticks = null, startedTicks = null;
-        var variables = new OrdinalDictionary.Builder(192);
+        var builder = new OrdinalDictionary.Builder(192);
+        var variables = OrdinalDictionary.Empty;
         List<GateResult>? gates = null;
         Expect(ref reader, JsonTokenType.StartObject);
         while (Next(ref reader) == JsonTokenType.PropertyName)
@@ -83,12 +84,17 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
                     node = reader.GetString();
                     break;
                 case "vars":
+                    var start = (int)reader.TokenStartIndex;
+                    var nulls = false;
                     while (Next(ref reader) == JsonTokenType.PropertyName)
                     {
                         var key = NameOrValue(ref reader, MaxCachedName);
                         reader.Read();
-                        variables.Add(key, reader.TokenType == JsonTokenType.Null ? "" : NameOrValue(ref reader, MaxCachedValue));
+                        nulls |= reader.TokenType == JsonTokenType.Null;
+                        builder.Add(key, reader.TokenType == JsonTokenType.Null ? "" : NameOrValue(ref reader, MaxCachedValue));
                     }
+                    // The event's env is these variables: kept as read, so the daemon copies them instead of encoding them again.
+                    variables = nulls ? builder.Build() : builder.Build(json[start..(int)reader.BytesConsumed]);
                     break;
                 case "gates":
                     gates = GateResultJson.Read(ref reader);
@@ -100,7 +106,7 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
         }
         return new HookRecord(id ?? throw new FormatException("stored hook record without an id"),
             new DateTimeOffset(ticks ?? throw new FormatException("stored hook record without a time"), TimeSpan.Zero),
-            node ?? "", variables.Build())
+            node ?? "", variables)
         { Gates = gates, StartedAt = startedTicks is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null };
     }
 

@@ -45,6 +45,13 @@ public sealed record OutboxEnvelope(string EventId, DateTimeOffset Time, string 
         return new OutboxEnvelope(Required("id"), time, Kinds.CloudEvent, Required("type"), subject, orderingKey, document);
     }
 
+    /// <summary>
+    /// Whether <see cref="Render"/> writes a kind's document itself (<see cref="CloudEvent.WriteTo"/>:
+    /// attributes first, data last), so a reader may stop at data. A producer's own document may
+    /// be in any order.
+    /// </summary>
+    public static bool RendersDataLast(string kind) => kind == Kinds.Hook;
+
     /// <summary>The CloudEvents document to send; throws <see cref="FormatException"/> for a kind or format this build cannot read.</summary>
     /// <param name="jobs">Where a hook run's job is found (the daemon's join); none, the event has no data.job.</param>
     public static byte[] Render(string kind, int format, byte[] payload, IJobJoin? jobs = null) => (kind, format) switch

@@ -16,7 +16,11 @@ public sealed record PendingDelivery(
     long CreatedMs);
 
 /// <summary>An event ready to send: its id, type and CloudEvents JSON document.</summary>
-public sealed record StoredEvent(string EventId, string Type, byte[] Body);
+public sealed record StoredEvent(string EventId, string Type, byte[] Body)
+{
+    /// <summary>HookRelay rendered the body itself, attributes first and data last (<see cref="OutboxEnvelope.RendersDataLast"/>).</summary>
+    public bool DataLast { get; init; }
+}
 
 public enum OutcomeKind
 {

@@ -108,7 +108,7 @@ public sealed class OutboxStore(SqliteConnection connection) : IDisposable
     {
         try
         {
-            return new StoredEvent(eventId, type, OutboxEnvelope.Render(kind, format, payload, jobs));
+            return new StoredEvent(eventId, type, OutboxEnvelope.Render(kind, format, payload, jobs)) { DataLast = OutboxEnvelope.RendersDataLast(kind) };
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
         {

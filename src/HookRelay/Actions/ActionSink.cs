@@ -24,7 +24,7 @@ public sealed class ActionSink(INodeAction action, OwnEvents ownEvents) : IFinal
     public async ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken)
     {
         ActionOutcome outcome;
-        using (var trigger = new EventView(message.CloudEventJson))
+        using (var trigger = message.View())
         {
             outcome = await action.RunAsync(trigger, cancellationToken).ConfigureAwait(false);
         }

@@ -182,8 +182,8 @@ public static class SimulateCommand
             var sink = config.Sinks[delivery.Sink];
             var where = sink.Settings.TryGetValue("path", out var path) ? $" ({path})" : "";
             output.WriteLine($"  {delivery.Route} → {sink.Type} sink '{sink.Name}'{where}: {cloudEvent.Type}, {cloudEventJson.Length} bytes of CloudEvents JSON");
-            var message = new SinkMessage(cloudEvent.Id, delivery.Route, cloudEvent.Type, cloudEventJson);
-            using var view = new EventView(cloudEventJson);
+            var message = new SinkMessage(cloudEvent.Id, delivery.Route, cloudEvent.Type, cloudEventJson) { DataLast = true };
+            using var view = message.View();
             output.WriteLine($"    text: {texts.Render(message, view, TextFormat.Plain)}");
             if (sink.Settings.TryGetValue("body", out var body) && Template.TryParse(body, out var template, out _))
             {

@@ -53,7 +53,7 @@ public static class TestSendCommand
         var vars = Samples.For(hook, phase);
         var ev = HookEventParser.Parse(vars, vars.GetValueOrDefault("GANETI_MASTER") ?? "localhost");
         var cloudEvent = CloudEvent.For(ev, DateTimeOffset.UtcNow) with { Test = true, Stamp = new EventStamp(VersionCommand.InformationalVersion, config.Hash) };
-        var message = new SinkMessage(cloudEvent.Id, route, cloudEvent.Type, cloudEvent.ToJsonUtf8());
+        var message = new SinkMessage(cloudEvent.Id, route, cloudEvent.Type, cloudEvent.ToJsonUtf8()) { DataLast = true };
         var texts = RouteTexts.From(config).WithPrefix(Marker);
         ISink sink;
         try
@@ -65,7 +65,7 @@ public static class TestSendCommand
             err.WriteLine($"hookrelay: sink '{sinkName}' cannot be used: {e.Message}");
             return ExitCodes.Failed;
         }
-        using var view = new EventView(message.CloudEventJson);
+        using var view = message.View();
         output.WriteLine($"sending {cloudEvent.Type} ({cloudEvent.Subject ?? "no subject"}, event {cloudEvent.Id}) to {sinkConfig.Type} sink '{sinkName}'");
         output.WriteLine($"  text: {texts.Render(message, view, TextFormat.Plain)}");
         var clock = Stopwatch.StartNew();

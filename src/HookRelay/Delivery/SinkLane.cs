@@ -93,7 +93,7 @@ public sealed class SinkLane : IDisposable
                 attempt.Add((rows[next + attempt.Count], stored));
             }
             next += attempt.Count;
-            var results = await AttemptAsync([.. attempt.Select(a => new SinkMessage(a.Stored.EventId, a.Row.Routes, a.Stored.Type, a.Stored.Body))], clock, abort)
+            var results = await AttemptAsync([.. attempt.Select(a => new SinkMessage(a.Stored.EventId, a.Row.Routes, a.Stored.Type, a.Stored.Body) { DataLast = a.Stored.DataLast })], clock, abort)
                 .ConfigureAwait(false);
             var now = clock();
             for (var i = 0; i < attempt.Count; i++)

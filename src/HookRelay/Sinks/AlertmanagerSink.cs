@@ -73,7 +73,7 @@ public sealed class AlertmanagerSink : ISink, IDisposable
     {
         List<KeyValuePair<string, string>> labels, annotations;
         DateTimeOffset startsAt;
-        using (var view = new EventView(message.CloudEventJson))
+        using (var view = message.View())
         {
             labels = Labels(view);
             annotations = Annotations(message, view);

@@ -76,7 +76,7 @@ public sealed class ChatSink : ISink, IDisposable
     public async ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken)
     {
         string text, context;
-        using (var view = new EventView(message.CloudEventJson))
+        using (var view = message.View())
         {
             var format = _mattermost ? TextFormat.Markdown : TextFormat.SlackMrkdwn;
             text = TextFormats.Truncate(_texts.Render(message, view, format), _mattermost ? MattermostPostLimit : SlackSectionLimit);

@@ -70,7 +70,7 @@ public sealed class GrafanaSink : ISink, IDisposable
     public async ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken)
     {
         Annotation annotation;
-        using (var view = new EventView(message.CloudEventJson))
+        using (var view = message.View())
         {
             annotation = AnnotationFor(message, view);
         }

@@ -1,7 +1,14 @@
 namespace HookRelay.Sinks;
 
 /// <summary>One event on its way to one sink: the CloudEvents JSON document and what it came from.</summary>
-public sealed record SinkMessage(string EventId, string Route, string EventType, ReadOnlyMemory<byte> CloudEventJson);
+public sealed record SinkMessage(string EventId, string Route, string EventType, ReadOnlyMemory<byte> CloudEventJson)
+{
+    /// <summary>HookRelay wrote the document with data as its last member (<see cref="Events.CloudEvent.WriteTo"/>): a reader may stop at data.</summary>
+    public bool DataLast { get; init; }
+
+    /// <summary>The event read by path, for templates and messages; parsed no further than asked (<see cref="EventView"/>).</summary>
+    public Messages.EventView View() => new(CloudEventJson, DataLast);
+}
 
 /// <summary>
 /// What a delivery attempt came to. A sink only says whether a failure is worth retrying;

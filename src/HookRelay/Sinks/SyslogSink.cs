@@ -81,7 +81,7 @@ public sealed class SyslogSink : ISink, IDisposable
     public async ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken)
     {
         byte[] line;
-        using (var view = new EventView(message.CloudEventJson))
+        using (var view = message.View())
         {
             line = Format(message, view);
         }

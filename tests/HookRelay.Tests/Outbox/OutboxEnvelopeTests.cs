@@ -124,4 +124,55 @@ public sealed class OutboxEnvelopeTests : IDisposable
         using var rendered = JsonDocument.Parse(stored!.Body);
         Assert.Equal(ev.Instance!.Name, rendered.RootElement.GetProperty("data").GetProperty("instance").GetProperty("name").GetString());
     }
+
+    public static TheoryData<string> Captures() => Fixtures.Captures();
+
+    /// <summary>
+    /// The daemon copies a stored record's variables into the event's env as they were read: the
+    /// hook wrote them with the encoder events are written with, so the event must be byte for
+    /// byte the one encoding them again gives, whatever the variables hold.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Captures))]
+    public void A_rendered_hook_record_is_byte_for_byte_the_event_encoded_afresh(string capture)
+    {
+        var record = Record(capture);
+        foreach (var variables in new[] { record.Variables, Hostile(record.Variables, "<b>&'+`"), Hostile(record.Variables, "\"x\" \\ été 名前 🚀"), Hostile(record.Variables, "\u0001\u007f\n") })
+        {
+            var stored = (record with { Variables = variables }).ToJsonUtf8();
+            var read = HookRecord.Parse(stored);
+            Assert.NotNull(read.Variables.Json);
+            Assert.Equal(variables, read.Variables);
+            Assert.Equal(Encoding.UTF8.GetString(Afresh(read)), Encoding.UTF8.GetString(OutboxEnvelope.Render(OutboxEnvelope.Kinds.Hook, 1, stored)));
+        }
+    }
+
+    [Fact]
+    public void A_record_an_older_hookrelay_wrote_with_other_escapes_renders_the_same_event()
+    {
+        var record = Record("instance-migrate-post-node1-01");
+        record = record with { Variables = Hostile(record.Variables, "noop+default <é>") };
+        // The hook wrote its records with the default encoder until commit afea0e0: \u002B for '+', \u00E9 for 'é'.
+        var old = Encoding.UTF8.GetString(record.ToJsonUtf8()).Replace("+", "\\u002B", StringComparison.Ordinal).Replace("é", "\\u00E9", StringComparison.Ordinal);
+        Assert.Contains("\\u002B", old, StringComparison.Ordinal);
+        var rendered = OutboxEnvelope.Render(OutboxEnvelope.Kinds.Hook, 1, Encoding.UTF8.GetBytes(old));
+        using var expected = JsonDocument.Parse(Afresh(HookRecord.Parse(record.ToJsonUtf8())));
+        using var actual = JsonDocument.Parse(rendered);
+        Assert.True(JsonElement.DeepEquals(expected.RootElement, actual.RootElement));
+        Assert.Equal("noop+default <é>", actual.RootElement.GetProperty("data").GetProperty("env").GetProperty("GANETI_ZZ_HOSTILE").GetString());
+    }
+
+    private static HookRecord Record(string capture) =>
+        HookRecord.For(HookRelay.Events.HookEventParser.Parse(Fixtures.Env(capture), Fixtures.Node(capture)), Fixtures.Node(capture), new DateTimeOffset(2026, 12, 2, 6, 0, 0, TimeSpan.Zero));
+
+    /// <summary>The event with env encoded from the variables, not copied.</summary>
+    private static byte[] Afresh(HookRecord read)
+    {
+        var afresh = read with { Variables = HookRelay.Events.OrdinalDictionary.From(read.Variables.ToList()) };
+        Assert.Null(afresh.Variables.Json);
+        return afresh.ToCloudEvent().ToJsonUtf8();
+    }
+
+    private static HookRelay.Events.OrdinalDictionary Hostile(HookRelay.Events.OrdinalDictionary variables, string value) =>
+        HookRelay.Events.OrdinalDictionary.From(variables.Append(KeyValuePair.Create("GANETI_ZZ_HOSTILE", value)).ToList());
 }

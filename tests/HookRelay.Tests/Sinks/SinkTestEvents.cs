@@ -16,7 +16,8 @@ internal static class SinkTestEvents
         var ev = HookEventParser.Parse(Fixtures.Env(capture), Fixtures.Node(capture));
         ev = change?.Invoke(ev) ?? ev;
         var cloudEvent = new CloudEvent(Id, Time, OpKey.Compute(ev.Env), ev);
-        return new SinkMessage(Id, route, cloudEvent.Type, cloudEvent.ToJsonUtf8());
+        // As the daemon hands it over: rendered by HookRelay, data last, so sinks read it as they do there.
+        return new SinkMessage(Id, route, cloudEvent.Type, cloudEvent.ToJsonUtf8()) { DataLast = true };
     }
 
     /// <summary>The live migration of web-1 from node1 to node2, 4.2 s after its pre run.</summary>

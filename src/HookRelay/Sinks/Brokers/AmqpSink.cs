@@ -127,7 +127,7 @@ public sealed class AmqpSink : BrokerSink<AmqpLink>
                 MessageId = parts.Id,
                 ContentType = contentType,
                 DeliveryMode = DeliveryModes.Persistent,
-                Type = parts.View.Root.TryGetProperty("type", out var type) ? type.GetString() : null,
+                Type = parts.AttributeOf("type"),
                 Timestamp = new AmqpTimestamp(parts.View.Time.ToUnixTimeSeconds()),
                 AppId = "hookrelay",
                 Headers = parts.Headers(_mode, "cloudEvents:").ToDictionary(h => h.Key, h => (object?)Encoding.UTF8.GetBytes(h.Value), StringComparer.Ordinal),

@@ -40,16 +40,56 @@ public sealed class CloudEventParts : IDisposable
     /// <summary>Every context attribute but datacontenttype (which each binding carries in its own content-type field), in document order.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Attributes { get; }
 
-    public string Id => Attributes.FirstOrDefault(a => a.Key == "id").Value ?? "";
+    public string Id => AttributeOf("id") ?? "";
 
     public string ContentType { get; }
 
     /// <summary>The data alone: the payload in binary mode.</summary>
     public ReadOnlyMemory<byte> Data { get; }
 
-    public static CloudEventParts Parse(SinkMessage message)
+    public static CloudEventParts Parse(SinkMessage message) => message.DataLast ? FromLayout(message) : FromDocument(message);
+
+    /// <summary>
+    /// A document HookRelay rendered (<see cref="SinkMessage.DataLast"/>): the attributes read up
+    /// to data, and data everything from there to the closing brace, so data is never parsed.
+    /// </summary>
+    private static CloudEventParts FromLayout(SinkMessage message)
     {
-        var view = new EventView(message.CloudEventJson);
+        var json = message.CloudEventJson;
+        var attributes = new List<KeyValuePair<string, string>>(12);
+        var contentType = "application/json";
+        var data = ReadOnlyMemory<byte>.Empty;
+        var reader = new Utf8JsonReader(json.Span);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("data"u8))
+            {
+                reader.Read();
+                var end = json.Span.TrimEnd(" \t\r\n"u8).Length - 1;
+                data = json[(int)reader.TokenStartIndex..end].TrimEnd(" \t\r\n"u8);
+                break;
+            }
+            var name = reader.GetString()!;
+            reader.Read();
+            var start = (int)reader.TokenStartIndex;
+            reader.Skip();
+            var value = reader.TokenType == JsonTokenType.String ? reader.GetString()! : Encoding.UTF8.GetString(json.Span[start..(int)reader.BytesConsumed]);
+            if (name == "datacontenttype")
+            {
+                contentType = value;
+            }
+            else
+            {
+                attributes.Add(KeyValuePair.Create(name, value));
+            }
+        }
+        return new CloudEventParts(new EventView(json, dataLast: true), json, attributes, contentType, data);
+    }
+
+    private static CloudEventParts FromDocument(SinkMessage message)
+    {
+        var view = message.View();
         var attributes = new List<KeyValuePair<string, string>>();
         var contentType = "application/json";
         ReadOnlyMemory<byte> data = ReadOnlyMemory<byte>.Empty;
@@ -74,6 +114,9 @@ public sealed class CloudEventParts : IDisposable
         }
         return new CloudEventParts(view, message.CloudEventJson, attributes, contentType, data);
     }
+
+    /// <summary>A context attribute as text; null when the event has none.</summary>
+    public string? AttributeOf(string name) => Attributes.FirstOrDefault(a => a.Key == name).Value;
 
     /// <summary>
     /// A value's JSON as it stands in the document, without copying it: data is most of an event

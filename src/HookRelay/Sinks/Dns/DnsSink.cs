@@ -65,7 +65,7 @@ public sealed class DnsSink(string name, DnsZones zones, string? ownerId, Reconc
         DnsEvent? change;
         string? cluster;
         bool test;
-        using (var view = new EventView(message.CloudEventJson))
+        using (var view = message.View())
         {
             change = DnsEvent.From(view);
             cluster = view.Text("cluster");

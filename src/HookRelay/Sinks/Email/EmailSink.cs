@@ -102,7 +102,7 @@ public sealed class EmailSink : ISink, IDisposable
     public async ValueTask<DeliveryResult> DeliverAsync(SinkMessage message, CancellationToken cancellationToken)
     {
         MimeMessage mail;
-        using (var view = new EventView(message.CloudEventJson))
+        using (var view = message.View())
         {
             mail = EventMail.Compose(message, view, _texts, _settings.Subject, _settings.From, _settings.To);
         }

@@ -69,7 +69,7 @@ public sealed class NetBoxSink : ISink, IDisposable
         NetBoxEvent? change;
         string cluster;
         bool test;
-        using (var view = new EventView(message.CloudEventJson))
+        using (var view = message.View())
         {
             change = NetBoxEvent.From(view);
             cluster = view.Text("cluster") ?? "";

@@ -15,7 +15,7 @@ internal static class BrokerTestEvents
     {
         var ev = HookEventParser.Parse(Fixtures.Env("instance-migrate-post-node1-01"), Fixtures.Node("instance-migrate-post-node1-01"));
         var cloudEvent = new CloudEvent(id, SinkTestEvents.Time, OpKey.Compute(ev.Env), ev);
-        return new SinkMessage(id, "route", cloudEvent.Type, cloudEvent.ToJsonUtf8());
+        return new SinkMessage(id, "route", cloudEvent.Type, cloudEvent.ToJsonUtf8()) { DataLast = true };
     }
 
     public static IReadOnlyList<SinkMessage> Migrations(int count, string prefix = "019abcde-0000-7000-8000-") =>

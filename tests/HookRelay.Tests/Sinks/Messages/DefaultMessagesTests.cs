@@ -13,7 +13,7 @@ namespace HookRelay.Tests.Sinks.Messages;
 public class DefaultMessagesTests
 {
     private static EventView View(string capture, Func<HookEvent, HookEvent>? change = null) =>
-        new(SinkTestEvents.Message(capture, change).CloudEventJson);
+        SinkTestEvents.Message(capture, change).View();
 
     [Fact]
     public void Every_capture_has_its_golden_sentence()
