@@ -86,12 +86,13 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
                 case "vars":
                     var start = (int)reader.TokenStartIndex;
                     var nulls = false;
+                    var names = RecentNames.ForThisThread();
                     while (Next(ref reader) == JsonTokenType.PropertyName)
                     {
-                        var key = NameOrValue(ref reader, MaxCachedName);
+                        var key = names.Next(ref reader);
                         reader.Read();
                         nulls |= reader.TokenType == JsonTokenType.Null;
-                        builder.Add(key, reader.TokenType == JsonTokenType.Null ? "" : NameOrValue(ref reader, MaxCachedValue));
+                        builder.Add(key, reader.TokenType == JsonTokenType.Null ? "" : Value(ref reader));
                     }
                     // The event's env is these variables: kept as read, so the daemon copies them instead of encoding them again.
                     variables = nulls ? builder.Build() : builder.Build(json[start..(int)reader.BytesConsumed]);
@@ -110,14 +111,59 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
         { Gates = gates, StartedAt = startedTicks is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null };
     }
 
-    // Every name is one of a few hundred; of the values only the short ones repeat ("True", "kvm", "0").
-    private const int MaxCachedName = int.MaxValue;
+    // Of the values only the short ones repeat ("True", "kvm", "0").
     private const int MaxCachedValue = 5;
 
-    private static string NameOrValue(ref Utf8JsonReader reader, int maxCached) =>
-        !reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= maxCached
+    private static string Value(ref Utf8JsonReader reader) =>
+        !reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= MaxCachedValue
             ? NameCache.Of(reader.ValueSpan)
             : reader.GetString()!;
+
+    /// <summary>
+    /// The variable names of the record this thread read last, in order: the daemon reads run
+    /// after run of the same operation, whose records name the same variables in the same order,
+    /// so a name is usually one comparison of bytes away (the name cache hashes each one).
+    /// </summary>
+    private sealed class RecentNames
+    {
+        private const int Max = 512;
+        private readonly List<(byte[] Utf8, string Name)> _names = [];
+        private int _at;
+
+        [ThreadStatic]
+        private static RecentNames? _current;
+
+        public static RecentNames ForThisThread()
+        {
+            var names = _current ??= new RecentNames();
+            names._at = 0;
+            return names;
+        }
+
+        public string Next(ref Utf8JsonReader reader)
+        {
+            if (reader.ValueIsEscaped || reader.HasValueSequence)
+            {
+                return reader.GetString()!;
+            }
+            var utf8 = reader.ValueSpan;
+            var at = _at++;
+            if (at < _names.Count && utf8.SequenceEqual(_names[at].Utf8))
+            {
+                return _names[at].Name;
+            }
+            var name = NameCache.Of(utf8);
+            if (at < _names.Count)
+            {
+                _names[at] = (utf8.ToArray(), name);
+            }
+            else if (at < Max)
+            {
+                _names.Add((utf8.ToArray(), name));
+            }
+            return name;
+        }
+    }
 
     private static JsonTokenType Next(ref Utf8JsonReader reader) =>
         reader.Read() ? reader.TokenType : throw new FormatException("stored hook record ends early");
