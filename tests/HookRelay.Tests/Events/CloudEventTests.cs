@@ -41,6 +41,29 @@ public class CloudEventTests
         Assert.NotEqual(OpKey.Compute(pre.Env), OpKey.Compute(post.Env));
     }
 
+    /// <summary>
+    /// The opkey's definition, which receivers deduplicate by across nodes and HookRelay versions:
+    /// XxHash128 of every variable in key order as UTF-8 name, 0, value, 0, in lower-case hex.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Captures))]
+    public void Opkey_is_xxhash128_of_the_sorted_variables_each_followed_by_a_zero(string capture)
+    {
+        var env = HookEventParser.Parse(Fixtures.Env(capture), "n").Env;
+        var bytes = env.SelectMany(v => System.Text.Encoding.UTF8.GetBytes(v.Key).Append((byte)0).Concat(System.Text.Encoding.UTF8.GetBytes(v.Value)).Append((byte)0)).ToArray();
+        Assert.Equal(Convert.ToHexStringLower(System.IO.Hashing.XxHash128.Hash(bytes)), OpKey.Compute(env));
+    }
+
+    public static TheoryData<string> Captures() => Fixtures.Captures();
+
+    [Fact]
+    public void Opkey_of_a_capture_is_the_one_every_release_computed()
+    {
+        var big = OrdinalDictionary.From(Enumerable.Range(0, 40).Select(i => KeyValuePair.Create($"GANETI_BIG{i}", new string((char)('a' + i % 26), 1000 + i))).ToList());
+        Assert.Equal("9f7ad3f4875b2db34defa1601369f3c9", OpKey.Compute(HookEventParser.Parse(Fixtures.Env("instance-migrate-post-node1-01"), "n").Env));
+        Assert.Equal("837dc62b042a0ae41019aa977b3d2373", OpKey.Compute(big));
+    }
+
     [Fact]
     public void Opkey_does_not_confuse_where_one_variable_ends_and_the_next_begins()
     {
