@@ -25,13 +25,24 @@ internal sealed class EnvReader(OrdinalDictionary vars)
     public bool Has(string key) => vars.IndexOf(key) >= 0;
 
     /// <summary>The variables whose names start with <paramref name="prefix"/>, in order, each with its position for <see cref="Consume"/>.</summary>
-    public IEnumerable<(int Index, string Key, string Value)> WithPrefix(string prefix)
+    public PrefixRun WithPrefix(string prefix)
     {
         var (start, length) = vars.RangeOf(prefix).GetOffsetAndLength(vars.Count);
-        for (var i = start; i < start + length; i++)
+        return new PrefixRun(vars, start, start + length);
+    }
+
+    /// <summary>A run of sorted variables, enumerated without allocating: the daemon parses two instances per event.</summary>
+    public readonly struct PrefixRun(OrdinalDictionary vars, int start, int end)
+    {
+        public Enumerator GetEnumerator() => new(vars, start, end);
+
+        public struct Enumerator(OrdinalDictionary vars, int start, int end)
         {
-            var (key, value) = vars.At(i);
-            yield return (i, key, value);
+            private int _at = start - 1;
+
+            public bool MoveNext() => ++_at < end;
+
+            public readonly (int Index, string Key, string Value) Current => (_at, vars.At(_at).Key, vars.At(_at).Value);
         }
     }
 

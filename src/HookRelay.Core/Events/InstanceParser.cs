@@ -8,12 +8,13 @@ internal static class InstanceParser
 
     public static InstanceInfo? Parse(EnvReader env, string prefix)
     {
-        if (env.Get(prefix + "NAME") is not { } name)
+        var keys = InstanceKeys.For(prefix);
+        if (env.Get(keys.Name) is not { } name)
         {
             return null;
         }
-        var disks = new SortedDictionary<int, Dictionary<string, string>>();
-        var nics = new SortedDictionary<int, Dictionary<string, string>>();
+        var disks = new Devices();
+        var nics = new Devices();
         var be = new OrdinalDictionary.Builder();
         var hv = new OrdinalDictionary.Builder();
         foreach (var (index, key, value) in env.WithPrefix(prefix))
@@ -33,33 +34,93 @@ internal static class InstanceParser
             }
             env.Consume(index);
         }
-        AddDeclared(disks, GanetiValues.Int(env.Get(prefix + "DISK_COUNT")));
-        AddDeclared(nics, GanetiValues.Int(env.Get(prefix + "NIC_COUNT")));
+        disks.Declare(GanetiValues.Int(env.Get(keys.DiskCount)));
+        nics.Declare(GanetiValues.Int(env.Get(keys.NicCount)));
 
         return new InstanceInfo
         {
             Name = name,
-            Primary = env.Get(prefix + "PRIMARY"),
-            Secondaries = GanetiValues.List(env.Get(prefix + "SECONDARIES")),
-            Os = env.Get(prefix + "OS_TYPE"),
-            Status = env.Get(prefix + "STATUS"),
-            MemoryMib = GanetiValues.Long(env.Get(prefix + "MEMORY")),
-            MinmemMib = GanetiValues.Long(env.Get(prefix + "MINMEM")),
-            MaxmemMib = GanetiValues.Long(env.Get(prefix + "MAXMEM")),
-            Vcpus = GanetiValues.Int(env.Get(prefix + "VCPUS")),
-            DiskTemplate = env.Get(prefix + "DISK_TEMPLATE"),
-            Hypervisor = env.Get(prefix + "HYPERVISOR"),
-            Tags = GanetiValues.List(env.Get(prefix + "TAGS")),
-            Disks = [.. disks.Select(d => Disk(d.Key, d.Value))],
-            Nics = [.. nics.Select(n => Nic(n.Key, n.Value))],
+            Primary = env.Get(keys.Primary),
+            Secondaries = GanetiValues.List(env.Get(keys.Secondaries)),
+            Os = env.Get(keys.Os),
+            Status = env.Get(keys.Status),
+            MemoryMib = GanetiValues.Long(env.Get(keys.Memory)),
+            MinmemMib = GanetiValues.Long(env.Get(keys.Minmem)),
+            MaxmemMib = GanetiValues.Long(env.Get(keys.Maxmem)),
+            Vcpus = GanetiValues.Int(env.Get(keys.Vcpus)),
+            DiskTemplate = env.Get(keys.DiskTemplate),
+            Hypervisor = env.Get(keys.Hypervisor),
+            Tags = GanetiValues.List(env.Get(keys.Tags)),
+            Disks = [.. disks.InOrder().Select(d => Disk(d.Index, d.Fields))],
+            Nics = [.. nics.InOrder().Select(n => Nic(n.Index, n.Fields))],
             Be = be.Build(),
             Hv = hv.Build(),
         };
     }
 
+    /// <summary>The variable names of an instance under one prefix, made once: every event looks up these for two instances.</summary>
+    private sealed class InstanceKeys(string prefix)
+    {
+        private static readonly InstanceKeys Current = new("GANETI_INSTANCE_");
+        private static readonly InstanceKeys After = new("GANETI_POST_INSTANCE_");
+
+        public static InstanceKeys For(string prefix) =>
+            prefix == Current.Prefix ? Current : prefix == After.Prefix ? After : new InstanceKeys(prefix);
+
+        public string Prefix { get; } = prefix;
+        public string Name { get; } = prefix + "NAME";
+        public string DiskCount { get; } = prefix + "DISK_COUNT";
+        public string NicCount { get; } = prefix + "NIC_COUNT";
+        public string Primary { get; } = prefix + "PRIMARY";
+        public string Secondaries { get; } = prefix + "SECONDARIES";
+        public string Os { get; } = prefix + "OS_TYPE";
+        public string Status { get; } = prefix + "STATUS";
+        public string Memory { get; } = prefix + "MEMORY";
+        public string Minmem { get; } = prefix + "MINMEM";
+        public string Maxmem { get; } = prefix + "MAXMEM";
+        public string Vcpus { get; } = prefix + "VCPUS";
+        public string DiskTemplate { get; } = prefix + "DISK_TEMPLATE";
+        public string Hypervisor { get; } = prefix + "HYPERVISOR";
+        public string Tags { get; } = prefix + "TAGS";
+    }
+
+    /// <summary>An instance's disks or NICs by index, each with its fields; in index order, however the names sort ("DISK10" before "DISK2").</summary>
+    private sealed class Devices
+    {
+        private readonly List<Dictionary<string, string>?> _byIndex = [];
+
+        public Dictionary<string, string> At(int index)
+        {
+            while (_byIndex.Count <= index)
+            {
+                _byIndex.Add(null);
+            }
+            return _byIndex[index] ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+
+        /// <summary>Every device below the count Ganeti declared exists, with or without fields.</summary>
+        public void Declare(int? count)
+        {
+            for (var i = 0; i < Math.Min(count ?? 0, MaxDevices); i++)
+            {
+                At(i);
+            }
+        }
+
+        public IEnumerable<(int Index, Dictionary<string, string> Fields)> InOrder()
+        {
+            for (var i = 0; i < _byIndex.Count; i++)
+            {
+                if (_byIndex[i] is { } fields)
+                {
+                    yield return (i, fields);
+                }
+            }
+        }
+    }
+
     /// <summary>Matches "DISK3_SIZE" style names; the count variables ("DISK_COUNT") are not indexed.</summary>
-    private static bool TryIndexed(ReadOnlySpan<char> rest, string kind,
-        SortedDictionary<int, Dictionary<string, string>> into, string value)
+    private static bool TryIndexed(ReadOnlySpan<char> rest, string kind, Devices into, string value)
     {
         if (!rest.StartsWith(kind, StringComparison.Ordinal))
         {
@@ -72,24 +133,8 @@ internal static class InstanceParser
         {
             return false;
         }
-        if (!into.TryGetValue(index, out var fields))
-        {
-            fields = new Dictionary<string, string>(StringComparer.Ordinal);
-            into[index] = fields;
-        }
-        fields[NameCache.Of(tail[(underscore + 1)..])] = value;
+        into.At(index)[NameCache.Of(tail[(underscore + 1)..])] = value;
         return true;
-    }
-
-    private static void AddDeclared(SortedDictionary<int, Dictionary<string, string>> devices, int? count)
-    {
-        for (var i = 0; i < Math.Min(count ?? 0, MaxDevices); i++)
-        {
-            if (!devices.ContainsKey(i))
-            {
-                devices[i] = new Dictionary<string, string>(StringComparer.Ordinal);
-            }
-        }
     }
 
     private static DiskInfo Disk(int index, Dictionary<string, string> f) => new()
