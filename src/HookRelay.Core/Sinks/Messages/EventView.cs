@@ -88,7 +88,7 @@ public sealed class EventView : IDisposable
     /// <summary>A value as text (lists joined with ", "), or null when the path leads nowhere or to null.</summary>
     public string? Text(string path) => Resolve(path.Split('.'));
 
-    public string? Resolve(string[] path) => Find(path) is { } element ? AsText(element) : null;
+    public string? Resolve(string[] path) => !_parsed ? LayoutReader.Text(_json.Span, path) : Find(path) is { } element ? AsText(element) : null;
 
     public long? Number(string path) =>
         Find(path.Split('.')) is { ValueKind: JsonValueKind.Number } n && n.TryGetInt64(out var value) ? value : null;
@@ -160,7 +160,7 @@ public sealed class EventView : IDisposable
         return element;
     }
 
-    private static string? AsText(JsonElement element) => element.ValueKind switch
+    internal static string? AsText(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.String => element.GetString(),
         JsonValueKind.Null or JsonValueKind.Undefined => null,

@@ -12,12 +12,35 @@ namespace HookRelay.Sinks.Messages;
 internal static class LayoutReader
 {
     /// <summary>The value at <paramref name="path"/> from the attributes, or failing that from data; null when neither has it.</summary>
-    public static JsonElement? Find(ReadOnlySpan<byte> document, string[] path)
+    public static JsonElement? Find(ReadOnlySpan<byte> document, string[] path) =>
+        Locate(document, path, out var reader) ? JsonElement.ParseValue(ref reader) : null;
+
+    /// <summary>
+    /// What <see cref="EventView.Resolve"/> answers for <paramref name="path"/>: a string as it
+    /// is (the usual case, read without building an element), anything else as the view writes it.
+    /// </summary>
+    public static string? Text(ReadOnlySpan<byte> document, string[] path)
     {
-        var reader = new Utf8JsonReader(document);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        if (!Locate(document, path, out var reader))
         {
             return null;
+        }
+        return reader.TokenType switch
+        {
+            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.Null => null,
+            _ => EventView.AsText(JsonElement.ParseValue(ref reader)),
+        };
+    }
+
+    /// <summary>Leaves <paramref name="at"/> on the value <paramref name="path"/> names: an attribute's, or failing that data's.</summary>
+    private static bool Locate(ReadOnlySpan<byte> document, string[] path, out Utf8JsonReader at)
+    {
+        var reader = new Utf8JsonReader(document);
+        at = default;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
         }
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -27,19 +50,25 @@ internal static class LayoutReader
             if (matches)
             {
                 var copy = reader;
-                if (WalkFrom(ref copy, path, 1) is { } attribute)
+                if (WalkFrom(ref copy, path, 1))
                 {
-                    return attribute;
+                    at = copy;
+                    return true;
                 }
             }
             if (isData)
             {
                 // Nothing follows data: the attributes did not have it, so data is where it may be.
-                return reader.TokenType == JsonTokenType.StartObject ? WalkFrom(ref reader, path, 0) : null;
+                if (reader.TokenType == JsonTokenType.StartObject && WalkFrom(ref reader, path, 0))
+                {
+                    at = reader;
+                    return true;
+                }
+                return false;
             }
             reader.Skip();
         }
-        return null;
+        return false;
     }
 
     /// <summary>The context attribute <paramref name="name"/>; null when the document has none before data.</summary>
@@ -69,17 +98,17 @@ internal static class LayoutReader
     }
 
     /// <summary>From the value the reader is on, follows <paramref name="path"/> from step <paramref name="step"/>: members by name, array items by index.</summary>
-    private static JsonElement? WalkFrom(ref Utf8JsonReader reader, string[] path, int step)
+    private static bool WalkFrom(ref Utf8JsonReader reader, string[] path, int step)
     {
         for (; step < path.Length; step++)
         {
             if (reader.TokenType == JsonTokenType.StartObject ? !ToMember(ref reader, path[step])
                 : reader.TokenType != JsonTokenType.StartArray || !int.TryParse(path[step], NumberStyles.None, CultureInfo.InvariantCulture, out var index) || !ToItem(ref reader, index))
             {
-                return null;
+                return false;
             }
         }
-        return JsonElement.ParseValue(ref reader);
+        return true;
     }
 
     private static bool ToMember(ref Utf8JsonReader reader, string name)
