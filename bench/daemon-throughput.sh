@@ -103,6 +103,7 @@ SQL
 echo "outbox: $(sqlite3 "$db" 'SELECT COUNT(*) FROM deliveries WHERE state = 0') pending deliveries, $(du -k "$db" | cut -f1) KiB"
 
 if [ -n "${CALLGRIND:-}" ]; then
+  command -v valgrind >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
   # Without the .dbg beside it: Debian 12's valgrind cannot read its DWARF 5 and gives up.
   mkdir "$work/vg" && cp "$bin" "$(dirname "$bin")"/*.so "$work/vg/" 2>/dev/null || cp "$bin" "$work/vg/"
   valgrind --tool=callgrind --callgrind-out-file="$CALLGRIND" "$work/vg/$(basename "$bin")" serve --drain --config "$work/hookrelay.yaml" 2>"$work/serve.log" \
