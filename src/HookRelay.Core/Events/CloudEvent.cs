@@ -72,7 +72,7 @@ public sealed record CloudEvent(string Id, DateTimeOffset Time, string OpKey, Ho
         var buffer = _renderBuffer ?? new System.Buffers.ArrayBufferWriter<byte>(RenderBufferSize);
         _renderBuffer = null;
         buffer.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        using (var writer = new Utf8JsonWriter(buffer, JsonOnlyEncoder.WriterOptions))
         {
             WriteTo(writer);
         }
@@ -83,12 +83,6 @@ public sealed record CloudEvent(string Id, DateTimeOffset Time, string OpKey, Ho
         }
         return json;
     }
-
-    /// <summary>
-    /// JSON's own escapes and nothing more (UTF-8 as it is, no HTML escaping): the encoder the hook
-    /// stores its variables with, so the daemon copies them into env as they are (<see cref="OrdinalDictionary.Json"/>).
-    /// </summary>
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JsonOnlyEncoder.Instance };
 
     // Events with every raw variable run to 10-15 KB: big enough not to grow twice.
     private const int RenderBufferSize = 16384;

@@ -15,6 +15,13 @@ public sealed class JsonOnlyEncoder : JavaScriptEncoder
 {
     public static readonly JsonOnlyEncoder Instance = new();
 
+    /// <summary>
+    /// Writer options with this encoder: the hook's stored record and journal line, and the events
+    /// the daemon renders. One encoder for record and event is what lets the daemon copy a record's
+    /// variables into the event's env as they are (<see cref="OrdinalDictionary.Json"/>).
+    /// </summary>
+    public static readonly System.Text.Json.JsonWriterOptions WriterOptions = new() { Encoder = Instance };
+
     private JsonOnlyEncoder()
     {
     }

@@ -144,14 +144,12 @@ public sealed class OrdinalDictionary : IReadOnlyDictionary<string, string>
             _entries.Add(KeyValuePair.Create(key, value));
         }
 
-        /// <summary>
-        /// The map, carrying <paramref name="json"/> (the object its entries were read from, one
-        /// string each) when they came in order, each key once: then the object is the map.
-        /// </summary>
-        public OrdinalDictionary Build(ReadOnlyMemory<byte> json) =>
-            _inOrder && _entries.Count > 0 ? new OrdinalDictionary([.. _entries]) { Json = json } : Build();
-
-        public OrdinalDictionary Build()
+        /// <summary>The map.</summary>
+        /// <param name="json">
+        /// The JSON object the entries were read from, one string each: kept as the map's
+        /// <see cref="Json"/> when they came in order, each key once, since then the object is the map.
+        /// </param>
+        public OrdinalDictionary Build(ReadOnlyMemory<byte>? json = null)
         {
             if (_entries.Count == 0)
             {
@@ -159,7 +157,7 @@ public sealed class OrdinalDictionary : IReadOnlyDictionary<string, string>
             }
             if (_inOrder)
             {
-                return new OrdinalDictionary([.. _entries]);
+                return new OrdinalDictionary([.. _entries]) { Json = json };
             }
             // Ties broken by position: of a repeated key's entries, the one added last ends last and wins.
             var order = new int[_entries.Count];

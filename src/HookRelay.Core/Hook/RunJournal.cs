@@ -29,7 +29,7 @@ public static class RunJournal
     private static byte[] Line(Entry entry)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Events.JsonOnlyEncoder.Instance }))
+        using (var writer = new Utf8JsonWriter(buffer, Events.JsonOnlyEncoder.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("time", entry.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));

@@ -26,7 +26,7 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
     public byte[] ToJsonUtf8()
     {
         var buffer = new ArrayBufferWriter<byte>(8192);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Events.JsonOnlyEncoder.Instance }))
+        using (var writer = new Utf8JsonWriter(buffer, Events.JsonOnlyEncoder.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteNumber("v", FormatVersion);

@@ -13,7 +13,11 @@ internal static class LayoutReader
 {
     /// <summary>The value at <paramref name="path"/> from the attributes, or failing that from data; null when neither has it.</summary>
     public static JsonElement? Find(ReadOnlySpan<byte> document, string[] path) =>
-        Locate(document, path, out var reader) ? JsonElement.ParseValue(ref reader) : null;
+        Locate(document, path, attributesOnly: false, out var reader) ? JsonElement.ParseValue(ref reader) : null;
+
+    /// <summary>The context attribute <paramref name="name"/>; null when the document has none before data.</summary>
+    public static JsonElement? Attribute(ReadOnlySpan<byte> document, string name) =>
+        Locate(document, [name], attributesOnly: true, out var reader) ? JsonElement.ParseValue(ref reader) : null;
 
     /// <summary>
     /// What <see cref="EventView.Resolve"/> answers for <paramref name="path"/>: a string as it
@@ -21,7 +25,7 @@ internal static class LayoutReader
     /// </summary>
     public static string? Text(ReadOnlySpan<byte> document, string[] path)
     {
-        if (!Locate(document, path, out var reader))
+        if (!Locate(document, path, attributesOnly: false, out var reader))
         {
             return null;
         }
@@ -33,8 +37,8 @@ internal static class LayoutReader
         };
     }
 
-    /// <summary>Leaves <paramref name="at"/> on the value <paramref name="path"/> names: an attribute's, or failing that data's.</summary>
-    private static bool Locate(ReadOnlySpan<byte> document, string[] path, out Utf8JsonReader at)
+    /// <summary>Leaves <paramref name="at"/> on the value <paramref name="path"/> names: an attribute's, or failing that (unless <paramref name="attributesOnly"/>) data's.</summary>
+    private static bool Locate(ReadOnlySpan<byte> document, string[] path, bool attributesOnly, out Utf8JsonReader at)
     {
         var reader = new Utf8JsonReader(document);
         at = default;
@@ -59,7 +63,7 @@ internal static class LayoutReader
             if (isData)
             {
                 // Nothing follows data: the attributes did not have it, so data is where it may be.
-                if (reader.TokenType == JsonTokenType.StartObject && WalkFrom(ref reader, path, 0))
+                if (!attributesOnly && reader.TokenType == JsonTokenType.StartObject && WalkFrom(ref reader, path, 0))
                 {
                     at = reader;
                     return true;
@@ -69,32 +73,6 @@ internal static class LayoutReader
             reader.Skip();
         }
         return false;
-    }
-
-    /// <summary>The context attribute <paramref name="name"/>; null when the document has none before data.</summary>
-    public static JsonElement? Attribute(ReadOnlySpan<byte> document, string name)
-    {
-        var reader = new Utf8JsonReader(document);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            return null;
-        }
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var isData = reader.ValueTextEquals("data"u8);
-            var matches = reader.ValueTextEquals(name);
-            reader.Read();
-            if (matches)
-            {
-                return JsonElement.ParseValue(ref reader);
-            }
-            if (isData)
-            {
-                return null;
-            }
-            reader.Skip();
-        }
-        return null;
     }
 
     /// <summary>From the value the reader is on, follows <paramref name="path"/> from step <paramref name="step"/>: members by name, array items by index.</summary>
