@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
 using HookRelay.Events;
+using HookRelay.Posix;
 
 namespace HookRelay.Hook;
 
@@ -48,9 +49,13 @@ public static class RunMarkers
         var path = PathFor(stateDir, ev, node);
         try
         {
-            var text = File.ReadAllText(path);
+            // Most post runs have no marker (nothing installed for their pre phase): read without an exception for that.
+            if (UnixFile.ReadIfExists(path) is not { } bytes)
+            {
+                return null;
+            }
             File.Delete(path);
-            if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) || ticks <= 0 || ticks > DateTimeOffset.MaxValue.UtcTicks)
+            if (!long.TryParse(bytes, NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) || ticks <= 0 || ticks > DateTimeOffset.MaxValue.UtcTicks)
             {
                 return null;
             }

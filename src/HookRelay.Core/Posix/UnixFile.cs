@@ -16,15 +16,32 @@ internal static unsafe partial class UnixFile
     private const int Create = 0x40;
     private const int Append = 0x400;
     private const int CloseOnExec = 0x80000;
+    private const int NoSuchFile = 2;
     private const int Interrupted = 4;
+    private const int NotADirectory = 20;
     private const int SeekEnd = 2;
     private const int AtCurrentDirectory = -100;
     private const uint StatxBasicStats = 0x7ff;
 
     /// <summary>The file's bytes; throws <see cref="IOException"/> naming the file and the system's reason.</summary>
-    public static byte[] ReadAll(string path)
+    public static byte[] ReadAll(string path) => ReadAll(path, OpenForReading(path));
+
+    /// <summary>
+    /// The file's bytes, or null when there is no such file (nor its directory): for a file whose
+    /// absence is the usual answer, which an exception would make the slowest one.
+    /// </summary>
+    public static byte[]? ReadIfExists(string path)
     {
-        var fd = OpenForReading(path);
+        var fd = open(path, ReadOnly | CloseOnExec, 0);
+        if (fd >= 0)
+        {
+            return ReadAll(path, fd);
+        }
+        return Marshal.GetLastPInvokeError() is NoSuchFile or NotADirectory ? null : throw Failure("cannot open", path);
+    }
+
+    private static byte[] ReadAll(string path, int fd)
+    {
         try
         {
             // Not zeroed: only what was read is kept, and a run pays for clearing every fresh page it allocates.
@@ -160,7 +177,7 @@ internal static unsafe partial class UnixFile
         var errno = Marshal.GetLastPInvokeError();
         var reason = Marshal.GetPInvokeErrorMessage(errno);
         // ENOENT: callers tell a missing file from an unreadable one.
-        return errno == 2 ? new FileNotFoundException($"{what} {path}: {reason}", path) : new IOException($"{what} {path}: {reason}");
+        return errno == NoSuchFile ? new FileNotFoundException($"{what} {path}: {reason}", path) : new IOException($"{what} {path}: {reason}");
     }
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

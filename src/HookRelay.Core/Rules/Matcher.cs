@@ -17,7 +17,7 @@ public enum MatchOp
 /// reads as the empty string. An attribute may hold several values (tag, role): a positive
 /// matcher needs one value to match, a negative one needs none to.
 /// </summary>
-public sealed partial class Matcher
+public sealed class Matcher
 {
     private readonly Regex? _regex;
 
@@ -58,21 +58,12 @@ public sealed partial class Matcher
     public static bool TryParse(string text, out Matcher? matcher, out string error)
     {
         matcher = null;
-        var match = Syntax().Match(text);
-        if (!match.Success)
+        if (!TrySplit(text, out var name, out var op, out var rest))
         {
             error = $"'{text}' is not a matcher: expected name=\"value\", name!=\"value\", name=~\"regex\" or name!~\"regex\" with a name of letters, digits and _";
             return false;
         }
-        var name = match.Groups["name"].Value;
-        var op = match.Groups["op"].Value switch
-        {
-            "=" => MatchOp.Equal,
-            "!=" => MatchOp.NotEqual,
-            "=~" => MatchOp.Regex,
-            _ => MatchOp.NotRegex,
-        };
-        var raw = match.Groups["value"].Value.Trim();
+        var raw = rest.Trim();
         string value;
         if (raw.Length >= 2 && raw[0] == '"' && raw[^1] == '"')
         {
@@ -107,6 +98,48 @@ public sealed partial class Matcher
         matcher = new Matcher(name, op, value, regex);
         error = "";
         return true;
+    }
+
+    /// <summary>
+    /// Name, operator and the rest: optional white space, a name of ASCII letters, digits and _
+    /// not starting with a digit, optional white space, then =~, !~, != or =. Read by hand, not by
+    /// a regular expression: every hook run binds its routes' matchers, and building the
+    /// generated regex's tables cost more than the rest of the parse.
+    /// </summary>
+    internal static bool TrySplit(string text, out string name, out MatchOp op, out string rest)
+    {
+        name = rest = "";
+        op = MatchOp.Equal;
+        var at = 0;
+        while (at < text.Length && char.IsWhiteSpace(text[at]))
+        {
+            at++;
+        }
+        var start = at;
+        while (at < text.Length && (char.IsAsciiLetter(text[at]) || text[at] == '_' || (at > start && char.IsAsciiDigit(text[at]))))
+        {
+            at++;
+        }
+        if (at == start)
+        {
+            return false;
+        }
+        name = text[start..at];
+        while (at < text.Length && char.IsWhiteSpace(text[at]))
+        {
+            at++;
+        }
+        var tail = text.AsSpan(at);
+        (op, var length) = tail switch
+        {
+            _ when tail.StartsWith("=~") => (MatchOp.Regex, 2),
+            _ when tail.StartsWith("!~") => (MatchOp.NotRegex, 2),
+            _ when tail.StartsWith("!=") => (MatchOp.NotEqual, 2),
+            _ when tail.StartsWith("=") => (MatchOp.Equal, 1),
+            _ => (MatchOp.Equal, 0),
+        };
+        rest = text[(at + length)..];
+        return length > 0;
     }
 
     private static bool TryUnquote(string inner, out string value)
@@ -157,6 +190,4 @@ public sealed partial class Matcher
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
             .Replace("\n", "\\n", StringComparison.Ordinal);
 
-    [GeneratedRegex(@"^\s*(?<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?<op>=~|!~|!=|=)(?<value>.*)$", RegexOptions.Singleline)]
-    private static partial Regex Syntax();
 }

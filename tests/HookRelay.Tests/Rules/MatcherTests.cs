@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using HookRelay.Rules;
 
 namespace HookRelay.Tests.Rules;
@@ -75,5 +76,45 @@ public class MatcherTests
         Assert.True(Matcher.TryParse(first!.ToString(), out var second, out _));
         Assert.Equal(first.ToString(), second!.ToString());
         Assert.Equal(first.Value, second.Value);
+    }
+
+    // The syntax as a regular expression, as Matcher read it before it was read by hand: the reference.
+    private static readonly Regex Syntax = new(@"^\s*(?<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?<op>=~|!~|!=|=)(?<value>.*)$", RegexOptions.Singleline);
+
+    [Fact]
+    public void Hand_reader_splits_every_text_as_the_syntax_regex_does()
+    {
+        string[] spaces = ["", " ", "\t", "\n", "\u00A0", "\u2003", "\u0085", "\u001F"];
+        string[] names = ["a", "_x1", "1a", "a1_b", "\u00E9", "a\u00E9", "A_", "-a", ""];
+        string[] ops = ["=", "!=", "=~", "!~", "==", "~", "!", "=!", "~=", ""];
+        string[] values = ["\"v\"", "x", "", " \"y\" \n", "=~\"z\"", "\n"];
+        var checkedTexts = 0;
+        foreach (var before in spaces)
+        {
+            foreach (var name in names)
+            {
+                foreach (var between in spaces)
+                {
+                    foreach (var op in ops)
+                    {
+                        foreach (var value in values)
+                        {
+                            var text = before + name + between + op + value;
+                            var expected = Syntax.Match(text);
+                            var split = Matcher.TrySplit(text, out var gotName, out var gotOp, out var rest);
+                            Assert.True(expected.Success == split, $"'{text}': regex {expected.Success}, hand {split}");
+                            if (split)
+                            {
+                                Assert.Equal(expected.Groups["name"].Value, gotName);
+                                Assert.Equal(expected.Groups["op"].Value, gotOp switch { MatchOp.Equal => "=", MatchOp.NotEqual => "!=", MatchOp.Regex => "=~", _ => "!~" });
+                                Assert.Equal(expected.Groups["value"].Value, rest);
+                            }
+                            checkedTexts++;
+                        }
+                    }
+                }
+            }
+        }
+        Assert.Equal(spaces.Length * names.Length * spaces.Length * ops.Length * values.Length, checkedTexts);
     }
 }
