@@ -21,7 +21,6 @@ public static class OutboxDatabase
     public const string FileName = "outbox.db";
     public const long DefaultMaxSizeBytes = 512L * 1024 * 1024;
     private const int PageSize = 4096;
-    private static int _providerSet;
 
     public static string PathIn(string stateDir) => Path.Combine(stateDir, FileName);
 
@@ -43,10 +42,7 @@ public static class OutboxDatabase
 
     public static SqliteConnection Open(string stateDir, OutboxOptions options)
     {
-        if (Interlocked.Exchange(ref _providerSet, 1) == 0)
-        {
-            SQLitePCL.raw.SetProvider(new SQLitePCL.SQLite3Provider_sqlite3());
-        }
+        EnsureProvider();
         EnsureStateDir(stateDir);
         try
         {
@@ -58,6 +54,67 @@ public static class OutboxDatabase
             return OpenMigrated(stateDir, options);
         }
     }
+
+    /// <summary>
+    /// The outbox opened to queue into (<see cref="OutboxWriter"/>), through SQLitePCL.raw: the
+    /// session set as <see cref="Open"/> sets it. A file without the current schema (new, or from
+    /// an older HookRelay) is migrated once through <see cref="Open"/> first. Damage is thrown, as
+    /// <see cref="SqliteException"/>, for the caller to quarantine.
+    /// </summary>
+    internal static RawConnection OpenToQueue(string stateDir, OutboxOptions options)
+    {
+        EnsureProvider();
+        EnsureStateDir(stateDir);
+        if (OpenRawIfCurrent(stateDir, options) is { } current)
+        {
+            return current;
+        }
+        Open(stateDir, options).Dispose();
+        return OpenRawIfCurrent(stateDir, options)
+            ?? throw new OutboxException(OutboxProblem.Unavailable, $"{PathIn(stateDir)} still has an older schema after migrating it");
+    }
+
+    private static RawConnection? OpenRawIfCurrent(string stateDir, OutboxOptions options)
+    {
+        var connection = RawConnection.Open(PathIn(stateDir));
+        try
+        {
+            connection.Execute(SessionPragmas(options));
+            if (connection.Scalar("PRAGMA user_version") == OutboxSchema.CurrentVersion)
+            {
+                return connection;
+            }
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+        connection.Dispose();
+        return null;
+    }
+
+    private static void EnsureProvider() => Provider.Set();
+
+    /// <summary>
+    /// SQLitePCL's provider, set once per process. A class constructor, not a flag: every other
+    /// thread waits until it has run, so none calls into SQLite before the provider is there.
+    /// </summary>
+    private static class Provider
+    {
+        static Provider() => SQLitePCL.raw.SetProvider(new SQLitePCL.SQLite3Provider_sqlite3());
+
+        public static void Set()
+        {
+        }
+    }
+
+    /// <summary>What every connection sets for itself: how long to wait for a lock, how durable a commit is, how large the file may grow.</summary>
+    private static string SessionPragmas(OutboxOptions options) => $"""
+        PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds};
+        PRAGMA synchronous = {(options.FullSync ? "FULL" : "NORMAL")};
+        PRAGMA max_page_count = {Math.Max(64, options.MaxSizeBytes / PageSize)};
+        """;
 
     /// <summary>
     /// Moves a damaged database aside. Serialised by a lock file, and re-checked under it: two
@@ -169,11 +226,7 @@ public static class OutboxDatabase
         try
         {
             connection.Open();
-            Execute(connection, $"""
-                PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds};
-                PRAGMA synchronous = {(options.FullSync ? "FULL" : "NORMAL")};
-                PRAGMA max_page_count = {Math.Max(64, options.MaxSizeBytes / PageSize)};
-                """);
+            Execute(connection, SessionPragmas(options));
             Migrate(connection);
             return connection;
         }

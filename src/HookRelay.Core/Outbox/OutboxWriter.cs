@@ -50,47 +50,42 @@ public static class OutboxWriter
 
     private static bool Write(string stateDir, OutboxOptions options, OutboxEnvelope envelope, IReadOnlyList<PlannedDelivery> deliveries)
     {
-        using var connection = OutboxDatabase.Open(stateDir, options);
-        using var transaction = connection.BeginTransaction();
+        using var connection = OutboxDatabase.OpenToQueue(stateDir, options);
+        // Immediate: the write lock is taken (or waited for, up to the busy timeout) before anything is read.
+        connection.Execute("BEGIN IMMEDIATE");
         var nowMs = envelope.Time.ToUnixTimeMilliseconds();
         long eventRow;
-        using (var insert = connection.CreateCommand())
+        using (var insert = connection.Prepare("""
+            INSERT INTO events(event_id, created_ms, type, subject, kind, format, body)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            ON CONFLICT(event_id) DO NOTHING RETURNING id
+            """))
         {
-            insert.CommandText = """
-                INSERT INTO events(event_id, created_ms, type, subject, kind, format, body)
-                VALUES ($id, $created, $type, $subject, $kind, $format, $body)
-                ON CONFLICT(event_id) DO NOTHING RETURNING id
-                """;
-            insert.Parameters.AddWithValue("$id", envelope.EventId);
-            insert.Parameters.AddWithValue("$created", nowMs);
-            insert.Parameters.AddWithValue("$type", envelope.Type);
-            insert.Parameters.AddWithValue("$subject", (object?)envelope.Subject ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$kind", envelope.Kind);
-            insert.Parameters.AddWithValue("$format", envelope.Format);
-            insert.Parameters.AddWithValue("$body", envelope.Payload);
-            if (insert.ExecuteScalar() is not long row)
+            insert.Bind(1, envelope.EventId).Bind(2, nowMs).Bind(3, envelope.Type).Bind(4, envelope.Subject)
+                .Bind(5, envelope.Kind).Bind(6, envelope.Format).Bind(7, envelope.Payload);
+            if (!insert.Step())
             {
+                // Queued before under this id; closing the connection rolls the transaction back.
                 return false;
             }
-            eventRow = row;
+            eventRow = insert.Int64(0);
+            // RETURNING hands the row out before the insert is finished: step on to the end.
+            while (insert.Step())
+            {
+            }
         }
-        using (var insert = connection.CreateCommand())
+        using (var insert = connection.Prepare("INSERT INTO deliveries(event, sink, routes, okey, next_ms) VALUES (?1, ?2, ?3, ?4, ?5)"))
         {
-            insert.CommandText = "INSERT INTO deliveries(event, sink, routes, okey, next_ms) VALUES ($event, $sink, $routes, $okey, $next)";
-            var sink = insert.Parameters.Add("$sink", SqliteType.Text);
-            var routes = insert.Parameters.Add("$routes", SqliteType.Text);
-            insert.Parameters.AddWithValue("$event", eventRow);
-            insert.Parameters.AddWithValue("$okey", envelope.OrderingKey);
-            insert.Parameters.AddWithValue("$next", nowMs);
+            insert.Bind(1, eventRow).Bind(4, envelope.OrderingKey).Bind(5, nowMs);
             // Two routes naming one sink send the event to it once.
             foreach (var group in deliveries.GroupBy(d => d.Sink, StringComparer.Ordinal))
             {
-                sink.Value = group.Key;
-                routes.Value = string.Join(",", group.Select(d => d.Route).Distinct(StringComparer.Ordinal));
-                insert.ExecuteNonQuery();
+                insert.Bind(2, group.Key).Bind(3, string.Join(",", group.Select(d => d.Route).Distinct(StringComparer.Ordinal)));
+                insert.Step();
+                insert.Reset();
             }
         }
-        transaction.Commit();
+        connection.Execute("COMMIT");
         return true;
     }
 }

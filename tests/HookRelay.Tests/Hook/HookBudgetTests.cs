@@ -49,4 +49,35 @@ public class HookBudgetTests
         var run = await RunWithLockedOutbox("instance-migrate-pre-node1-01", "{ budget: 1s }");
         Assert.Equal(HookExitCodes.Ok, run.ExitCode);
     }
+
+    /// <summary>
+    /// Waits nothing bounds by itself: the run journal is a FIFO nobody reads, so opening it never
+    /// returns. Only the budget's timer ends the run, after the event was queued.
+    /// </summary>
+    [Theory]
+    [InlineData("instance-migrate-pre-node1-01", "{ budget: 1s, on_internal_error: deny }", HookExitCodes.InternalErrorDenied)]
+    [InlineData("instance-migrate-post-node1-01", "{ budget: 1s, on_internal_error: deny }", HookExitCodes.Ok)]
+    public async Task The_budget_ends_a_run_stuck_where_nothing_else_would(string capture, string hookSection, int expectedExit)
+    {
+        using var host = new HookRelayHost();
+        host.Configure($$"""
+            hook: {{hookSection}}
+            sinks: { out: { type: file, path: "{{host.Dir.Path}}/events.jsonl" } }
+            routes: [ { name: all, on_node: all, to: [out] } ]
+            """);
+        Directory.CreateDirectory(host.StateDir);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [Path.Combine(host.StateDir, RunJournal.FileName)]))
+        {
+            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var run = await host.RunHookAsync(capture);
+
+        Assert.Equal(expectedExit, run.ExitCode);
+        Assert.InRange(run.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10));
+        var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("gave up after the hook budget of 1s; nothing more was done", line, StringComparison.Ordinal);
+        Assert.Equal(1, host.Count("1 = 1"));
+    }
 }
