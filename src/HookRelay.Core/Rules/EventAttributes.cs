@@ -14,7 +14,6 @@ public sealed class EventAttributes : IEventAttributes
     public static IReadOnlyCollection<string> CuratedNames { get; } = [.. EventFields.All.Select(f => f.Name)];
 
     private readonly HookEvent _event;
-    private Dictionary<string, string>? _raw;
 
     public EventAttributes(HookEvent ev) => _event = ev;
 
@@ -24,8 +23,28 @@ public sealed class EventAttributes : IEventAttributes
         {
             return field.OfEvent(_event);
         }
-        _raw ??= BuildRaw(_event.Env);
-        return _raw.TryGetValue(name, out var value) ? [value] : [];
+        return RawValue(_event.Env, name) is { } value ? [value] : [];
+    }
+
+    /// <summary>
+    /// GANETI_<paramref name="name"/> in any case, as <see cref="BuildRaw"/> would hold it: the
+    /// last of the variables that differ only in case. Looked up in place, because a hook run asks
+    /// for one or two names and a table of all 150-odd variables cost it more than the lookups.
+    /// </summary>
+    internal static string? RawValue(OrdinalDictionary env, string name)
+    {
+        string? found = null;
+        var length = HookEventParser.Prefix.Length + name.Length;
+        for (var i = 0; i < env.Count; i++)
+        {
+            var (key, value) = env.At(i);
+            if (key.Length == length && key.StartsWith(HookEventParser.Prefix, StringComparison.Ordinal)
+                && key.AsSpan(HookEventParser.Prefix.Length).Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                found = value;
+            }
+        }
+        return found is null ? null : AsRead(found);
     }
 
     IReadOnlyList<string> IEventAttributes.ValuesOf(string name) => Get(name);

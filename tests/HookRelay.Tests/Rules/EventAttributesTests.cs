@@ -58,4 +58,21 @@ public class EventAttributesTests
         Assert.Equal(["node1.lab.example"], attributes.Get("node"));
         Assert.Equal(["true"], attributes.Get("known_hook"));
     }
+
+    [Theory]
+    [MemberData(nameof(Fixtures.Captures), MemberType = typeof(Fixtures))]
+    public void A_variable_looked_up_in_place_reads_as_the_table_of_all_variables_holds_it(string capture)
+    {
+        var env = Fixtures.Env(capture);
+        env["GANETI_CASE_twin"] = "lower";
+        env["GANETI_CASE_TWIN"] = "upper";
+        var ev = HookEventParser.Parse(env, "node1.lab.example");
+        var table = EventAttributes.BuildRaw(ev.Env);
+        var names = table.Keys.SelectMany(k => new[] { k, k.ToLowerInvariant(), k.ToUpperInvariant() }).Append("no_such_variable").Append("");
+        foreach (var name in names)
+        {
+            Assert.Equal(table.GetValueOrDefault(name), EventAttributes.RawValue(ev.Env, name));
+        }
+        Assert.Equal("lower", EventAttributes.RawValue(ev.Env, "case_twin"));
+    }
 }
