@@ -46,6 +46,10 @@ public sealed class TimelinePage(HeadlessChromium browser)
     public void WaitForLane(string subject, TimeSpan? timeout = null) =>
         browser.WaitUntil($"{subject}'s lane", () => browser.Driver.FindElement(LaneOf(subject)).Displayed, timeout);
 
+    /// <summary>The subjects the timeline draws a row for, top to bottom.</summary>
+    public IReadOnlyList<string> DrawnLanes() => HeadlessChromium.Read(() => browser.Driver.FindElements(By.CssSelector(".lane"))
+        .Select(l => l.GetAttribute("data-lane") ?? "").ToList());
+
     private static By LaneOf(string subject) => By.CssSelector($".lane[data-lane='{subject}']");
 
     /// <summary>The marks on the timeline's row of one subject (an instance, a node, a group).</summary>

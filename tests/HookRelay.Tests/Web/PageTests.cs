@@ -121,6 +121,28 @@ public sealed class PageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_more_subjects_than_rows_the_most_recently_active_are_drawn()
+    {
+        var serve = _host.StartServe();
+        await serve.WaitReadyAsync(_host.StateDir);
+        await serve.WaitForOutputAsync($"/metrics and /api/events on http://127.0.0.1:{_port.ToString(CultureInfo.InvariantCulture)}/");
+        // 41 subjects for the page's 40 rows; the last one active sorts last by name.
+        for (var i = 0; i < 40; i++)
+        {
+            await HookAsync("instance-reboot-post-node1-01", $"db-{i:00}");
+        }
+        await HookAsync("instance-reboot-post-node1-01", "web-1");
+
+        var page = new TimelinePage(StartBrowser()).Open(Base + "/", Token);
+        page.WaitForLane("web-1");
+        var drawn = page.DrawnLanes();
+        Assert.Equal(40, drawn.Count);
+        Assert.DoesNotContain("db-00", drawn);
+        Assert.Equal([.. Enumerable.Range(1, 39).Select(i => $"db-{i:00}"), "web-1"], drawn);
+        Assert.Contains("1 more subjects not drawn", page.Text(By.Id("chart")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task One_instances_timeline_fits_a_phone_screen()
     {
         var page = await OpenOnHistoryAsync();

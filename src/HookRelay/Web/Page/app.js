@@ -243,8 +243,12 @@ function renderChart(items) {
     if (!lanes.has(lane)) lanes.set(lane, []);
     lanes.get(lane).push([item, spans[index]]);
   });
-  const names = [...lanes.keys()].sort((a, b) => a.localeCompare(b));
-  const rows = names.slice(0, MaxLanes).map((name) => {
+  // More subjects than lanes: the most recently active ones are drawn (what an operator just
+  // did must be on the page), then listed by name.
+  const lastSeen = (name) => Math.max(...lanes.get(name).map(([, span]) => span.end));
+  const names = [...lanes.keys()];
+  const shown = names.sort((a, b) => lastSeen(b) - lastSeen(a)).slice(0, MaxLanes).sort((a, b) => a.localeCompare(b));
+  const rows = shown.map((name) => {
     const marks = lanes.get(name).map(([item, span]) => {
       const kind = kindOf(item);
       const phase = hookOf(item.event).phase;
