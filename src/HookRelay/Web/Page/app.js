@@ -238,16 +238,17 @@ function renderChart(items) {
   const axis = el("div", { class: "axis", "aria-hidden": "true" }, ticks);
 
   const lanes = new Map();
+  const lastSeen = new Map();
   drawn.forEach((item, index) => {
     const lane = laneOf(item.event);
     if (!lanes.has(lane)) lanes.set(lane, []);
     lanes.get(lane).push([item, spans[index]]);
+    lastSeen.set(lane, Math.max(lastSeen.get(lane) ?? -Infinity, spans[index].end));
   });
   // More subjects than lanes: the most recently active ones are drawn (what an operator just
   // did must be on the page), then listed by name.
-  const lastSeen = (name) => Math.max(...lanes.get(name).map(([, span]) => span.end));
   const names = [...lanes.keys()];
-  const shown = names.sort((a, b) => lastSeen(b) - lastSeen(a)).slice(0, MaxLanes).sort((a, b) => a.localeCompare(b));
+  const shown = names.sort((a, b) => lastSeen.get(b) - lastSeen.get(a)).slice(0, MaxLanes).sort((a, b) => a.localeCompare(b));
   const rows = shown.map((name) => {
     const marks = lanes.get(name).map(([item, span]) => {
       const kind = kindOf(item);
