@@ -20,5 +20,11 @@ if [ -n "${CI:-}" ] && [ "$skipped" -gt 0 ]; then
     grep -E '^\s*skipped [A-Za-z]' "$log" >&2 || true
     [ "$status" -eq 0 ] && status=1
 fi
+if [ "$failed" -gt 0 ]; then
+    # CI shows only the end of the output: name each failed test there again, with the first
+    # lines of its message, so a failure that does not come back on a re-run is still known.
+    echo "test.sh: failed tests:" >&2
+    awk '/^[[:space:]]*failed [A-Za-z]/ { n = 8 } n > 0 { print; n-- }' "$log" | cut -c1-300 >&2
+fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit "$status"
