@@ -63,6 +63,12 @@ public sealed class OrdinalDictionary : IReadOnlyDictionary<string, string>
     /// </summary>
     public ReadOnlyMemory<byte>? Json { get; private init; }
 
+    /// <summary>
+    /// These variables' opkey when it was worked out as they were read (<see cref="OpKey.Accumulator"/>),
+    /// which <see cref="OpKey.Compute"/> then returns. Null otherwise.
+    /// </summary>
+    public string? KnownOpKey { get; private init; }
+
     public int Count => _entries.Length;
 
     public string this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"no '{key}' in the dictionary");
@@ -149,7 +155,8 @@ public sealed class OrdinalDictionary : IReadOnlyDictionary<string, string>
         /// The JSON object the entries were read from, one string each: kept as the map's
         /// <see cref="Json"/> when they came in order, each key once, since then the object is the map.
         /// </param>
-        public OrdinalDictionary Build(ReadOnlyMemory<byte>? json = null)
+        /// <param name="opKey">The entries' opkey in the order they came: kept as <see cref="KnownOpKey"/> on the same terms.</param>
+        public OrdinalDictionary Build(ReadOnlyMemory<byte>? json = null, string? opKey = null)
         {
             if (_entries.Count == 0)
             {
@@ -157,7 +164,7 @@ public sealed class OrdinalDictionary : IReadOnlyDictionary<string, string>
             }
             if (_inOrder)
             {
-                return new OrdinalDictionary([.. _entries]) { Json = json };
+                return new OrdinalDictionary([.. _entries]) { Json = json, KnownOpKey = opKey };
             }
             // Ties broken by position: of a repeated key's entries, the one added last ends last and wins.
             var order = new int[_entries.Count];

@@ -84,18 +84,7 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
                     node = reader.GetString();
                     break;
                 case "vars":
-                    var start = (int)reader.TokenStartIndex;
-                    var nulls = false;
-                    var names = RecentNames.ForThisThread();
-                    while (Next(ref reader) == JsonTokenType.PropertyName)
-                    {
-                        var key = names.Next(ref reader);
-                        reader.Read();
-                        nulls |= reader.TokenType == JsonTokenType.Null;
-                        builder.Add(key, reader.TokenType == JsonTokenType.Null ? "" : Value(ref reader));
-                    }
-                    // The event's env is these variables: kept as read, so the daemon copies them instead of encoding them again.
-                    variables = nulls ? builder.Build() : builder.Build(json[start..(int)reader.BytesConsumed]);
+                    variables = ReadVariables(ref reader, json, builder);
                     break;
                 case "gates":
                     gates = GateResultJson.Read(ref reader);
@@ -109,6 +98,46 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
             new DateTimeOffset(ticks ?? throw new FormatException("stored hook record without a time"), TimeSpan.Zero),
             node ?? "", variables)
         { Gates = gates, StartedAt = startedTicks is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null };
+    }
+
+    /// <summary>
+    /// The variables, kept with the JSON object they were read from (the event's env: the daemon
+    /// copies it instead of encoding it again) and their opkey, hashed from the bytes as read.
+    /// </summary>
+    private static OrdinalDictionary ReadVariables(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, OrdinalDictionary.Builder builder)
+    {
+        var start = (int)reader.TokenStartIndex;
+        var nulls = false;
+        // Until a name or value comes escaped: OpKey.Compute then works the key out from the strings.
+        var hashed = true;
+        var names = RecentNames.ForThisThread();
+        using var opKey = new OpKey.Accumulator();
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            hashed = hashed && HashAsRead(opKey, ref reader);
+            var key = names.Next(ref reader);
+            reader.Read();
+            nulls |= reader.TokenType == JsonTokenType.Null;
+            hashed = hashed && HashAsRead(opKey, ref reader);
+            builder.Add(key, reader.TokenType == JsonTokenType.Null ? "" : Value(ref reader));
+        }
+        return nulls ? builder.Build() : builder.Build(json[start..(int)reader.BytesConsumed], hashed ? opKey.Finish() : null);
+    }
+
+    /// <summary>Adds the current name or value to the opkey as its UTF-8 bytes, unless they are not exactly the string's.</summary>
+    private static bool HashAsRead(OpKey.Accumulator opKey, ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            opKey.Add(ReadOnlySpan<byte>.Empty);
+            return true;
+        }
+        if (reader.ValueIsEscaped || reader.HasValueSequence || !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan))
+        {
+            return false;
+        }
+        opKey.Add(reader.ValueSpan);
+        return true;
     }
 
     // Of the values only the short ones repeat ("True", "kvm", "0").
