@@ -56,10 +56,14 @@ public static class OpKey
         /// <summary>A name or a value already in UTF-8, and its 0 separator.</summary>
         public void Add(ReadOnlySpan<byte> utf8)
         {
-            Reserve(utf8.Length + 1);
-            utf8.CopyTo(_buffer.AsSpan(_used));
-            _used += utf8.Length;
-            _buffer[_used++] = 0;
+            if (_used + utf8.Length + 1 > _buffer.Length)
+            {
+                Reserve(utf8.Length + 1);
+            }
+            var free = _buffer.AsSpan(_used);
+            utf8.CopyTo(free);
+            free[utf8.Length] = 0;
+            _used += utf8.Length + 1;
         }
 
         public string Finish()

@@ -109,7 +109,9 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
         var start = (int)reader.TokenStartIndex;
         var nulls = false;
         // Until a name or value comes escaped: OpKey.Compute then works the key out from the strings.
-        var hashed = true;
+        // Bytes that are not UTF-8 would be hashed as they are but read as U+FFFD: checked once for the
+        // whole record, which costs a fraction of checking each name and value.
+        var hashed = System.Text.Unicode.Utf8.IsValid(json.Span);
         var names = RecentNames.ForThisThread();
         using var opKey = new OpKey.Accumulator();
         while (Next(ref reader) == JsonTokenType.PropertyName)
@@ -124,7 +126,7 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
         return nulls ? builder.Build() : builder.Build(json[start..(int)reader.BytesConsumed], hashed ? opKey.Finish() : null);
     }
 
-    /// <summary>Adds the current name or value to the opkey as its UTF-8 bytes, unless they are not exactly the string's.</summary>
+    /// <summary>Adds the current name or value to the opkey as its UTF-8 bytes, unless they are escaped (not the string's bytes).</summary>
     private static bool HashAsRead(OpKey.Accumulator opKey, ref Utf8JsonReader reader)
     {
         if (reader.TokenType == JsonTokenType.Null)
@@ -132,7 +134,7 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
             opKey.Add(ReadOnlySpan<byte>.Empty);
             return true;
         }
-        if (reader.ValueIsEscaped || reader.HasValueSequence || !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan))
+        if (reader.ValueIsEscaped || reader.HasValueSequence)
         {
             return false;
         }

@@ -56,4 +56,15 @@ public class HookRecordTests
         var read = HookRecord.Parse(json).Variables;
         Assert.Equal(OpKey.Compute([KeyValuePair.Create("GANETI_A", ""), KeyValuePair.Create("GANETI_B", "b")]), OpKey.Compute(read));
     }
+
+    [Fact]
+    public void A_record_with_bytes_that_are_not_utf8_hashes_what_was_read()
+    {
+        // A short value is read without an error, its bad byte as U+FFFD: the opkey is that string's.
+        var json = "{\"v\":1,\"id\":\"x\",\"time_ticks\":0,\"node\":\"n\",\"vars\":{\"GANETI_A\":\"a\",\"GANETI_B\":\"b?\"}}"u8.ToArray();
+        json[Array.LastIndexOf(json, (byte)'?')] = 0xC3;
+        var read = HookRecord.Parse(json).Variables;
+        Assert.Equal("b\uFFFD", read["GANETI_B"]);
+        Assert.Equal(OpKey.Compute(OrdinalDictionary.From(read.ToList())), OpKey.Compute(read));
+    }
 }
