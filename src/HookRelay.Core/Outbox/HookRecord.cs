@@ -108,7 +108,7 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
     {
         var start = (int)reader.TokenStartIndex;
         var nulls = false;
-        // Until a name or value comes escaped: OpKey.Compute then works the key out from the strings.
+        // Until a name or value comes escaped or null: OpKey.Compute then works the key out from the strings.
         // Bytes that are not UTF-8 would be hashed as they are but read as U+FFFD: checked once for the
         // whole record, which costs a fraction of checking each name and value.
         var hashed = System.Text.Unicode.Utf8.IsValid(json.Span);
@@ -126,15 +126,13 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
         return nulls ? builder.Build() : builder.Build(json[start..(int)reader.BytesConsumed], hashed ? opKey.Finish() : null);
     }
 
-    /// <summary>Adds the current name or value to the opkey as its UTF-8 bytes, unless they are escaped (not the string's bytes).</summary>
+    /// <summary>
+    /// Adds the current name or value to the opkey as its UTF-8 bytes, unless they are escaped (not
+    /// the string's bytes) or null (a record with a null keeps no key: its map is built without its JSON).
+    /// </summary>
     private static bool HashAsRead(OpKey.Accumulator opKey, ref Utf8JsonReader reader)
     {
-        if (reader.TokenType == JsonTokenType.Null)
-        {
-            opKey.Add(ReadOnlySpan<byte>.Empty);
-            return true;
-        }
-        if (reader.ValueIsEscaped || reader.HasValueSequence)
+        if (reader.TokenType == JsonTokenType.Null || reader.ValueIsEscaped || reader.HasValueSequence)
         {
             return false;
         }
