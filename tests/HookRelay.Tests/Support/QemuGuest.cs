@@ -87,6 +87,18 @@ public sealed class QemuGuest : IAsyncDisposable
             }
             await Task.Delay(50);
         }
+        try
+        {
+            // QEMU makes its monitor socket before it opens its drives, and its monitor answers only
+            // once the machine is set up: a file grown before that answer would be opened at its new
+            // size, which is not what a running guest sees (the disk-resize test failed so once).
+            await guest.QemuSizeAsync();
+        }
+        catch
+        {
+            await guest.DisposeAsync();
+            throw;
+        }
         return guest;
     }
 
