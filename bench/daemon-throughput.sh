@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The delivery daemon against a local receiver (bench/Receiver, Kestrel): an outbox pre-filled
-# with N events over 200 instances (one real hook run, then copied by SQL with fresh ids), then
+# with N events over 200 instances, or INSTANCES (one real hook run, then copied by SQL with fresh ids), then
 # `hookrelay serve` started and timed until the queue is empty. Also: the daemon's peak RSS and
 # its CPU use over 10 s idle afterwards. With SINKS > 1, every event goes to that many webhook sinks
 # (all to the same receiver), as one event to Slack, Grafana and a webhook does. With TYPE nats,
@@ -11,6 +11,7 @@
 # CALLGRIND=file instead runs a one-shot drainer (serve --drain) under valgrind's callgrind and
 # prints the instructions it executed: a count this shared machine's noise does not move
 # (bench/daemon-instructions.sh turns two of them into instructions per delivery).
+# INSTANCES=n spreads the events over n instances instead of 200 (each instance is one ordering key).
 # Usage: bench/daemon-throughput.sh [hookrelay] [events] [concurrency] [sinks] [webhook|nats|mqtt|kafka]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +22,7 @@ events=${2:-20000}
 concurrency=${3:-16}
 sinks=${4:-1}
 type=${5:-webhook}
+instances=${INSTANCES:-200}
 capture=$root/tests/HookRelay.Tests/Fixtures/envs/instance-migrate-post-node1-01.json
 work=$(mktemp -d)
 receiver_pid= serve_pid= broker_pid=
@@ -93,7 +95,7 @@ DELETE FROM deliveries;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $events)
 INSERT INTO events(event_id, created_ms, type, subject, body)
   SELECT printf('bench-%07d', i), created_ms - ${events} + i, type, subject,
-         CAST(json_set(CAST(body AS TEXT), '\$.id', printf('bench-%07d', i), '\$.vars.GANETI_INSTANCE_NAME', 'vm-' || (i % 200)) AS BLOB)
+         CAST(json_set(CAST(body AS TEXT), '\$.id', printf('bench-%07d', i), '\$.vars.GANETI_INSTANCE_NAME', 'vm-' || (i % $instances)) AS BLOB)
   FROM events e, n WHERE e.id = 1;
 DELETE FROM events WHERE id = 1;
 WITH RECURSIVE s(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM s WHERE j < $sinks)
@@ -142,7 +144,7 @@ case $type in
     requests=$(sqlite3 "$db" 'SELECT COUNT(*) FROM deliveries WHERE state = 1')
     echo "delivered: $requests PUBACKed publishes, $elapsed_ms ms from daemon start to empty queue (start-up included)" ;;
 esac
-echo "throughput: $(( requests * 1000 / elapsed_ms )) deliveries/s to $type (concurrency $concurrency, 200 instances, $sinks sinks)"
+echo "throughput: $(( requests * 1000 / elapsed_ms )) deliveries/s to $type (concurrency $concurrency, $instances instances, $sinks sinks)"
 echo "daemon peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$serve_pid/status)"
 ticks() { awk '{print $14 + $15}' /proc/$serve_pid/stat; }
 hz=$(getconf CLK_TCK)

@@ -11,14 +11,17 @@ public sealed record DeliveryGroup((string Sink, string Key) Key, IReadOnlyList<
 /// <summary>
 /// The daemon's picture of the pending rows, one ordered queue per (sink, key). The daemon is
 /// the only deliverer of its outbox (the serve lock), so it reads each new row once instead of
-/// rescanning the table every round: scheduling costs O(keys), not O(backlog). Only a key's
-/// oldest row may start, and only when it is due, its key is not already out and its sink has a
-/// free slot and no pause; the due rows right behind it go out after it on the same worker.
+/// rescanning the table every round. Only a key's oldest row may start, and only when it is due,
+/// its key is not already out and its sink has a free slot and no pause; the due rows right
+/// behind it go out after it on the same worker. A round costs what it starts, not what waits:
+/// each sink keeps its startable keys ordered by their oldest row and the others by when they
+/// fall due (<see cref="SinkKeys"/>), so a backlog spread over ten thousand instances is not
+/// sorted again for every group that finishes.
 /// Single-threaded: only the daemon loop touches it. Pure: no clock, no database.
 /// </summary>
 public sealed class DeliveryBacklog(int maxGroup)
 {
-    private readonly Dictionary<(string, string), LinkedList<PendingDelivery>> _keys = [];
+    private readonly Dictionary<string, SinkKeys> _sinks = new(StringComparer.Ordinal);
     private readonly HashSet<(string, string)> _inFlight = [];
 
     /// <summary>Rows held, in flight included.</summary>
@@ -34,12 +37,17 @@ public sealed class DeliveryBacklog(int maxGroup)
     {
         foreach (var row in rows)
         {
-            var key = (row.Sink, row.OrderingKey);
-            if (!_keys.TryGetValue(key, out var queue))
+            if (!_sinks.TryGetValue(row.Sink, out var sink))
             {
-                _keys[key] = queue = new LinkedList<PendingDelivery>();
+                _sinks[row.Sink] = sink = new SinkKeys(row.Sink);
             }
-            queue.AddLast(row);
+            var queue = sink.Rows(row.OrderingKey);
+            queue.Rows.AddLast(row);
+            // A key that had no rows starts waiting now; one with rows keeps its place (its oldest row is unchanged).
+            if (queue.Rows.Count == 1 && !_inFlight.Contains((row.Sink, row.OrderingKey)))
+            {
+                sink.Place(queue);
+            }
             Count++;
             LoadedUpTo = Math.Max(LoadedUpTo, row.Id);
         }
@@ -48,7 +56,7 @@ public sealed class DeliveryBacklog(int maxGroup)
     /// <summary>Forgets every row (the outbox was changed behind the daemon's back); keys out stay out.</summary>
     public void Clear()
     {
-        _keys.Clear();
+        _sinks.Clear();
         Count = 0;
         LoadedUpTo = 0;
     }
@@ -57,64 +65,71 @@ public sealed class DeliveryBacklog(int maxGroup)
     public List<PendingDelivery> TakeUnknownSinks(IReadOnlySet<string> knownSinks)
     {
         var taken = new List<PendingDelivery>();
-        foreach (var (key, queue) in _keys.Where(k => !knownSinks.Contains(k.Key.Item1) && !_inFlight.Contains(k.Key)).ToList())
+        foreach (var sink in _sinks.Values.Where(s => !knownSinks.Contains(s.Name)).ToList())
         {
-            taken.AddRange(queue);
-            Count -= queue.Count;
-            _keys.Remove(key);
+            // A key out stays, with its rows, until its worker reports back.
+            var removed = sink.RemoveKeys(key => !_inFlight.Contains((sink.Name, key)));
+            taken.AddRange(removed);
+            Count -= removed.Count;
+            if (sink.IsEmpty)
+            {
+                _sinks.Remove(sink.Name);
+            }
         }
         return taken;
     }
 
-    /// <summary>Starts every group that may start now, oldest first; says when the next blocked key falls due.</summary>
+    /// <summary>Starts every group that may start now, each sink's oldest first; says when the next blocked key falls due.</summary>
     public List<DeliveryGroup> TakeDue(long nowMs, IReadOnlyDictionary<string, LaneCapacity> lanes, out long? nextDueMs)
     {
         long? due = null;
-        var used = new Dictionary<string, int>(StringComparer.Ordinal);
         var groups = new List<DeliveryGroup>();
-        var candidates = _keys.Where(k => k.Value.Count > 0 && !_inFlight.Contains(k.Key)).OrderBy(k => k.Value.First!.Value.Id);
-        foreach (var (key, queue) in candidates)
+        foreach (var sink in _sinks.Values)
         {
-            var head = queue.First!.Value;
-            if (!lanes.TryGetValue(head.Sink, out var lane))
+            if (!lanes.TryGetValue(sink.Name, out var lane))
             {
                 continue; // A sink that exists but cannot be built: its rows wait.
             }
-            if (head.NextMs > nowMs || lane.PausedUntilMs > nowMs)
+            sink.PromoteDue(nowMs, IsStartable);
+            var blockedUntil = lane.PausedUntilMs > nowMs
+                ? sink.HasDue ? lane.PausedUntilMs : sink.NextWaitingMs is { } waiting ? Math.Max(waiting, lane.PausedUntilMs) : null
+                : sink.NextWaitingMs;
+            if (blockedUntil is { } at)
             {
-                var at = Math.Max(head.NextMs, lane.PausedUntilMs);
                 due = due is { } d ? Math.Min(d, at) : at;
-                continue;
             }
-            var slots = used.GetValueOrDefault(head.Sink);
-            if (slots >= lane.FreeSlots)
+            if (lane.PausedUntilMs > nowMs)
             {
                 continue;
             }
-            used[head.Sink] = slots + 1;
-            var rows = new List<PendingDelivery>();
-            for (var node = queue.First; node is not null && rows.Count < maxGroup && node.Value.NextMs <= nowMs; node = node.Next)
+            for (var free = lane.FreeSlots; free > 0 && sink.TakeOldestDue(IsStartable) is { } queue; free--)
             {
-                rows.Add(node.Value);
+                var rows = new List<PendingDelivery>();
+                for (var node = queue.Rows.First; node is not null && rows.Count < maxGroup && node.Value.NextMs <= nowMs; node = node.Next)
+                {
+                    rows.Add(node.Value);
+                }
+                _inFlight.Add((sink.Name, queue.Key));
+                groups.Add(new DeliveryGroup((sink.Name, queue.Key), rows));
             }
-            _inFlight.Add(key);
-            groups.Add(new DeliveryGroup(key, rows));
         }
         nextDueMs = due;
         return groups;
+
+        bool IsStartable(SinkKeys sink, KeyRows queue) => !_inFlight.Contains((sink.Name, queue.Key));
     }
 
-    /// <summary>Applies a finished group's outcomes: delivered and dead rows leave, a retried row waits at the head.</summary>
+    /// <summary>Records what became of a started group's rows; the key may start again.</summary>
     public void Finish((string Sink, string Key) key, IReadOnlyList<Outcome> outcomes)
     {
         _inFlight.Remove(key);
-        if (!_keys.TryGetValue(key, out var queue))
+        if (!_sinks.TryGetValue(key.Sink, out var sink) || sink.Find(key.Key) is not { } queue)
         {
             return;
         }
         foreach (var outcome in outcomes)
         {
-            var node = Find(queue, outcome.Id);
+            var node = Find(queue.Rows, outcome.Id);
             if (node is null)
             {
                 continue;
@@ -122,7 +137,7 @@ public sealed class DeliveryBacklog(int maxGroup)
             switch (outcome.Kind)
             {
                 case OutcomeKind.Delivered or OutcomeKind.Dead:
-                    queue.Remove(node);
+                    queue.Rows.Remove(node);
                     Count--;
                     break;
                 case OutcomeKind.Retry:
@@ -130,9 +145,17 @@ public sealed class DeliveryBacklog(int maxGroup)
                     break;
             }
         }
-        if (queue.Count == 0)
+        if (queue.Rows.Count == 0)
         {
-            _keys.Remove(key);
+            sink.Remove(queue);
+            if (sink.IsEmpty)
+            {
+                _sinks.Remove(key.Sink);
+            }
+        }
+        else
+        {
+            sink.Place(queue);
         }
     }
 

@@ -128,4 +128,190 @@ public class DeliveryBacklogTests
         backlog.Finish(("chat", "a"), [Delivered(1)]);
         Assert.Equal([2], Started(backlog.TakeDue(Now, Lanes(), out _))["a"]);
     }
+
+    [Fact]
+    public void Each_sink_starts_its_own_oldest_keys_and_a_paused_one_holds_back_no_other()
+    {
+        var backlog = new DeliveryBacklog(64);
+        backlog.Add([Row(1, "a"), Row(2, "b", sink: "bus"), Row(3, "c"), Row(4, "d", sink: "bus"), Row(5, "e", sink: "bus")]);
+        var lanes = new Dictionary<string, LaneCapacity> { ["chat"] = new(1, 0), ["bus"] = new(2, 0) };
+        Assert.Equal([("bus", "b"), ("bus", "d"), ("chat", "a")], backlog.TakeDue(Now, lanes, out _).Select(g => g.Key).Order());
+
+        lanes["chat"] = new(1, Now + 10_000);
+        backlog.Finish(("chat", "a"), [Delivered(1)]);
+        backlog.Finish(("bus", "b"), [Delivered(2)]);
+        Assert.Equal([("bus", "e")], backlog.TakeDue(Now, lanes, out var due).Select(g => g.Key));
+        Assert.Equal(Now + 10_000, due);
+    }
+
+    [Fact]
+    public void Keys_waiting_in_backoff_start_oldest_row_first_once_due()
+    {
+        var backlog = new DeliveryBacklog(64);
+        backlog.Add([Row(1, "a", next: Now + 3000), Row(2, "b", next: Now + 1000), Row(3, "c", next: Now + 2000)]);
+        Assert.Empty(backlog.TakeDue(Now, Lanes(slots: 1), out var due));
+        Assert.Equal(Now + 1000, due);
+        // All three due, one slot: the key whose row is oldest goes first, whatever order they fell due in.
+        Assert.Equal(["a"], backlog.TakeDue(Now + 3000, Lanes(slots: 1), out _).Select(g => g.Key.Key));
+        Assert.Equal(["b"], backlog.TakeDue(Now + 3000, Lanes(slots: 1), out _).Select(g => g.Key.Key));
+    }
+
+    /// <summary>
+    /// The backlog against the plainest statement of its rules (every key looked at, oldest row
+    /// first, every round), through random rows, rounds, outcomes, clocks, pauses and reloads.
+    /// </summary>
+    [Fact]
+    public void Starts_the_same_groups_as_looking_at_every_key_every_round()
+    {
+        var random = new Random(20261202);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var backlog = new DeliveryBacklog(3);
+            var model = new EveryKeyModel(3);
+            var now = Now;
+            var nextId = 1L;
+            var outstanding = new List<DeliveryGroup>();
+            for (var step = 0; step < 60; step++)
+            {
+                switch (random.Next(5))
+                {
+                    case 0 or 1:
+                        var rows = Enumerable.Range(0, random.Next(1, 6)).Select(_ =>
+                            Row(nextId++, "k" + random.Next(6), sink: random.Next(3) == 0 ? "bus" : "chat", next: now + (random.Next(3) == 0 ? random.Next(1, 4000) : 0))).ToList();
+                        backlog.Add(rows);
+                        model.Add(rows);
+                        break;
+                    case 2 when outstanding.Count > 0:
+                        var done = outstanding[random.Next(outstanding.Count)];
+                        outstanding.Remove(done);
+                        var outcomes = new List<Outcome>();
+                        foreach (var row in done.Rows)
+                        {
+                            outcomes.Add(random.Next(4) switch
+                            {
+                                0 => new Outcome(row.Id, OutcomeKind.Retry, row.Attempts + 1, now + random.Next(1, 5000), "503"),
+                                1 => new Outcome(row.Id, OutcomeKind.Dead, row.Attempts + 1, now, "400"),
+                                _ => Delivered(row.Id),
+                            });
+                            if (outcomes[^1].Kind == OutcomeKind.Retry)
+                            {
+                                outcomes.AddRange(done.Rows.SkipWhile(r => r.Id != row.Id).Skip(1).Select(Outcome.Released));
+                                break;
+                            }
+                        }
+                        backlog.Finish(done.Key, outcomes);
+                        model.Finish(done.Key, outcomes);
+                        break;
+                    case 3 when random.Next(10) == 0:
+                        // A reload: every row read again from the outbox, keys out stay out.
+                        var held = model.Rows();
+                        backlog.Clear();
+                        model.Clear();
+                        backlog.Add(held);
+                        model.Add(held);
+                        break;
+                    default:
+                        now += random.Next(0, 2500);
+                        var lanes = new Dictionary<string, LaneCapacity>
+                        {
+                            ["chat"] = new(random.Next(0, 4), random.Next(5) == 0 ? now + random.Next(1, 3000) : 0),
+                            ["bus"] = new(random.Next(0, 3), 0),
+                        };
+                        var started = backlog.TakeDue(now, lanes, out var due);
+                        var expected = model.TakeDue(now, lanes, out var expectedDue);
+                        Assert.Equal(Describe(expected), Describe(started));
+                        Assert.Equal(expectedDue, due);
+                        outstanding.AddRange(started);
+                        break;
+                }
+                Assert.Equal(model.Count, backlog.Count);
+            }
+        }
+
+        static string[] Describe(IEnumerable<DeliveryGroup> groups) =>
+            [.. groups.Select(g => $"{g.Key.Sink}/{g.Key.Key}:{string.Join(",", g.Rows.Select(r => r.Id))}").Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The backlog's rules as first written: every key looked at every round, oldest row first.</summary>
+    private sealed class EveryKeyModel(int maxGroup)
+    {
+        private readonly Dictionary<(string, string), List<PendingDelivery>> _keys = [];
+        private readonly HashSet<(string, string)> _inFlight = [];
+
+        public int Count => _keys.Values.Sum(q => q.Count);
+
+        public List<PendingDelivery> Rows() => [.. _keys.Values.SelectMany(q => q).OrderBy(r => r.Id)];
+
+        public void Add(IEnumerable<PendingDelivery> rows)
+        {
+            foreach (var row in rows)
+            {
+                var key = (row.Sink, row.OrderingKey);
+                if (!_keys.TryGetValue(key, out var queue))
+                {
+                    _keys[key] = queue = [];
+                }
+                queue.Add(row);
+            }
+        }
+
+        public void Clear() => _keys.Clear();
+
+        public List<DeliveryGroup> TakeDue(long nowMs, Dictionary<string, LaneCapacity> lanes, out long? nextDueMs)
+        {
+            long? due = null;
+            var used = new Dictionary<string, int>();
+            var groups = new List<DeliveryGroup>();
+            foreach (var (key, queue) in _keys.Where(k => k.Value.Count > 0 && !_inFlight.Contains(k.Key)).OrderBy(k => k.Value[0].Id))
+            {
+                var head = queue[0];
+                var lane = lanes[head.Sink];
+                if (head.NextMs > nowMs || lane.PausedUntilMs > nowMs)
+                {
+                    var at = Math.Max(head.NextMs, lane.PausedUntilMs);
+                    due = due is { } d ? Math.Min(d, at) : at;
+                    continue;
+                }
+                var slots = used.GetValueOrDefault(head.Sink);
+                if (slots >= lane.FreeSlots)
+                {
+                    continue;
+                }
+                used[head.Sink] = slots + 1;
+                _inFlight.Add(key);
+                groups.Add(new DeliveryGroup(key, [.. queue.TakeWhile(r => r.NextMs <= nowMs).Take(maxGroup)]));
+            }
+            nextDueMs = due;
+            return groups;
+        }
+
+        public void Finish((string Sink, string Key) key, IReadOnlyList<Outcome> outcomes)
+        {
+            _inFlight.Remove(key);
+            if (!_keys.TryGetValue(key, out var queue))
+            {
+                return;
+            }
+            foreach (var outcome in outcomes)
+            {
+                var at = queue.FindIndex(r => r.Id == outcome.Id);
+                if (at < 0)
+                {
+                    continue;
+                }
+                if (outcome.Kind is OutcomeKind.Delivered or OutcomeKind.Dead)
+                {
+                    queue.RemoveAt(at);
+                }
+                else if (outcome.Kind == OutcomeKind.Retry)
+                {
+                    queue[at] = queue[at] with { Attempts = outcome.Attempts, NextMs = outcome.NextMs, LeaseUntilMs = null };
+                }
+            }
+            if (queue.Count == 0)
+            {
+                _keys.Remove(key);
+            }
+        }
+    }
 }
