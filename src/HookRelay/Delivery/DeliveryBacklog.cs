@@ -90,19 +90,16 @@ public sealed class DeliveryBacklog(int maxGroup)
             {
                 continue; // A sink that exists but cannot be built: its rows wait.
             }
-            sink.PromoteDue(nowMs, IsStartable);
-            var blockedUntil = lane.PausedUntilMs > nowMs
-                ? sink.HasDue ? lane.PausedUntilMs : sink.NextWaitingMs is { } waiting ? Math.Max(waiting, lane.PausedUntilMs) : null
-                : sink.NextWaitingMs;
-            if (blockedUntil is { } at)
-            {
-                due = due is { } d ? Math.Min(d, at) : at;
-            }
+            sink.PromoteDue(nowMs);
             if (lane.PausedUntilMs > nowMs)
             {
+                // Nothing starts before the pause ends, nor before its oldest waiting row is due.
+                var resumes = sink.HasDue ? lane.PausedUntilMs : sink.NextWaitingMs is { } waiting ? Math.Max(waiting, lane.PausedUntilMs) : (long?)null;
+                due = Earliest(due, resumes);
                 continue;
             }
-            for (var free = lane.FreeSlots; free > 0 && sink.TakeOldestDue(IsStartable) is { } queue; free--)
+            due = Earliest(due, sink.NextWaitingMs);
+            for (var free = lane.FreeSlots; free > 0 && sink.TakeOldestDue() is { } queue; free--)
             {
                 var rows = new List<PendingDelivery>();
                 for (var node = queue.Rows.First; node is not null && rows.Count < maxGroup && node.Value.NextMs <= nowMs; node = node.Next)
@@ -116,7 +113,7 @@ public sealed class DeliveryBacklog(int maxGroup)
         nextDueMs = due;
         return groups;
 
-        bool IsStartable(SinkKeys sink, KeyRows queue) => !_inFlight.Contains((sink.Name, queue.Key));
+        static long? Earliest(long? a, long? b) => a is { } x && b is { } y ? Math.Min(x, y) : a ?? b;
     }
 
     /// <summary>Records what became of a started group's rows; the key may start again.</summary>

@@ -48,7 +48,10 @@ internal sealed class SinkKeys(string name)
 
     public KeyRows? Find(string key) => _keys.GetValueOrDefault(key);
 
-    /// <summary>Puts a key that has rows and is not out among the waiting, by its oldest row's due time.</summary>
+    /// <summary>
+    /// Puts a key among the waiting, by its oldest row's due time. Only for a key that has rows and
+    /// is not out on a worker (the backlog's to know): a key out is placed again when it is done.
+    /// </summary>
     public void Place(KeyRows queue)
     {
         Unplace(queue);
@@ -56,13 +59,14 @@ internal sealed class SinkKeys(string name)
     }
 
     /// <summary>Moves the waiting keys whose oldest row is due by <paramref name="nowMs"/> among the due.</summary>
-    public void PromoteDue(long nowMs, Func<SinkKeys, KeyRows, bool> startable)
+    public void PromoteDue(long nowMs)
     {
         while (_waiting.TryPeek(out var entry, out var at) && at <= nowMs)
         {
             _waiting.Dequeue();
             var (queue, placement) = entry;
-            if (placement == queue.Placement && !queue.IsDue && queue.Rows.Count > 0 && ReferenceEquals(Find(queue.Key), queue) && startable(this, queue))
+            // Placed, taken or removed since: that entry is stale.
+            if (placement == queue.Placement)
             {
                 queue.IsDue = true;
                 _due.Add(queue);
@@ -71,17 +75,14 @@ internal sealed class SinkKeys(string name)
     }
 
     /// <summary>Takes the due key with the oldest row, or null; the key is placed again when its worker is done.</summary>
-    public KeyRows? TakeOldestDue(Func<SinkKeys, KeyRows, bool> startable)
+    public KeyRows? TakeOldestDue()
     {
-        while (_due.Min is { } queue)
+        if (_due.Min is not { } queue)
         {
-            Unplace(queue);
-            if (startable(this, queue))
-            {
-                return queue;
-            }
+            return null;
         }
-        return null;
+        Unplace(queue);
+        return queue;
     }
 
     public void Remove(KeyRows queue)
