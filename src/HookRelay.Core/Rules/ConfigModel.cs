@@ -174,8 +174,25 @@ public sealed record HookRelayConfig
     public const string DefaultStateDir = "/var/lib/hookrelay";
 
     public required string SourcePath { get; init; }
+
+    private byte[]? _content;
+    private Func<byte[]>? _readContent;
+
     /// <summary>The file's bytes as loaded.</summary>
-    public required byte[] Content { get; init; }
+    public required byte[] Content
+    {
+        get => _content ??= _readContent!();
+        init => (_content, _readContent) = (value, null);
+    }
+
+    /// <summary>
+    /// Where <see cref="Content"/> is read from when first asked: a hook's slice of a compiled
+    /// snapshot, whose run needs the file's bytes only to report their hash, never to run.
+    /// </summary>
+    internal Func<byte[]> ContentFrom
+    {
+        init => (_content, _readContent) = (null, value);
+    }
 
     /// <summary>
     /// SHA-256 of the file's bytes, so every node can be checked to run the same configuration.

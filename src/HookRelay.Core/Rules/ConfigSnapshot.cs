@@ -9,8 +9,8 @@ namespace HookRelay.Rules;
 /// A configuration that loaded, compiled for the hook: the file cut into one slice per hooks path
 /// and phase (<see cref="ConfigSlicer"/>), the few settings a run with nothing to do needs, the
 /// identity of the file it was read from, and the file's bytes (the last good copy). A hook reads
-/// only the small header, and the one slice its run needs, never the whole file: its cost does not
-/// grow with the configuration. Slices are trusted only from the build that cut them: another
+/// only the small header, and the one slice its run needs, never the whole file (both in one read
+/// while the snapshot is under 64 KiB): its cost does not grow with the configuration. Slices are trusted only from the build that cut them: another
 /// build (an upgrade) cuts again, and still recalls the bytes as the last good copy.
 /// </summary>
 /// <remarks>
@@ -109,7 +109,7 @@ public sealed class ConfigSnapshot
         {
             return new Run(null, _compiled.StateDir, _compiled.NodeName, _compiled.Journal);
         }
-        return Loaded(ConfigLoader.BindSlice(SliceTree.Read(Checked(_compiled.Slices[number], $"slice {number}")), SourcePath) with { Content = Source });
+        return Loaded(ConfigLoader.BindSlice(SliceTree.Read(Checked(_compiled.Slices[number], $"slice {number}")), SourcePath) with { ContentFrom = () => Source });
     }
 
     private static Run Loaded(HookRelayConfig config) => new(config, config.StateDir, config.NodeName, config.Hook.Journal);
@@ -192,7 +192,11 @@ public sealed class ConfigSnapshot
             throw new InvalidDataException("the snapshot's header is damaged");
         }
         var bodyStart = sizeof(int) + (long)headerLength;
-        Func<long, int, byte[]> body = (offset, length) => UnixFile.ReadRange(snapshotPath, bodyStart + offset, length);
+        // Most snapshots are whole in the first read: a run's slice then costs no second open, and
+        // comes from the very file the header did, even if the snapshot is replaced meanwhile.
+        Func<long, int, byte[]> body = (offset, length) => bodyStart + offset + length <= start.Length
+            ? start.AsSpan((int)(bodyStart + offset), length).ToArray()
+            : UnixFile.ReadRange(snapshotPath, bodyStart + offset, length);
         using var reader = new BinaryReader(new MemoryStream(header, 0, headerLength - Checksum), Encoding.UTF8);
         reader.ReadString();
         var current = reader.ReadString() == Build;

@@ -155,6 +155,63 @@ public class ConfigSnapshotTests
     }
 
     [Fact]
+    public void A_run_from_a_slice_reads_the_file_bytes_only_when_they_are_asked_for()
+    {
+        using var dir = new TempDir();
+        var saved = Path.Combine(dir.Path, "snapshot");
+        var bytes = ConfigSnapshot.Compile(Whole("rich"), null, 0).ToBytes();
+        // The file's bytes are the snapshot's last part: damaged there, only reading them can tell.
+        bytes[^1] ^= 0x20;
+        File.WriteAllBytes(saved, bytes);
+        var run = ConfigSnapshot.Open(saved, "rich").For("instance-add", "pre", "2");
+        Assert.Equal(["sizes", "names"], run.Config!.Gates.Select(g => g.Name));
+        Assert.Throws<InvalidDataException>(() => run.Config.Content);
+    }
+
+    [Fact]
+    public void A_run_takes_its_slice_from_the_snapshot_its_header_came_from_though_it_is_replaced_meanwhile()
+    {
+        using var dir = new TempDir();
+        var saved = Path.Combine(dir.Path, "snapshot");
+        File.WriteAllBytes(saved, ConfigSnapshot.Compile(Whole("rich"), null, 0).ToBytes());
+        var snapshot = ConfigSnapshot.Open(saved, "rich");
+        var other = Rich.Replace("name: sizes", "name: memory-sizes", StringComparison.Ordinal).Replace("'^web-.*'", "'^db-.*'", StringComparison.Ordinal);
+        File.WriteAllBytes(saved, ConfigSnapshot.Compile(ConfigLoader.Parse(Encoding.UTF8.GetBytes(other), "rich"), null, 0).ToBytes());
+        var add = snapshot.For("instance-add", "pre", "2").Config!;
+        Assert.Equal(["sizes", "names"], add.Gates.Select(g => g.Name));
+        Assert.Equal(Encoding.UTF8.GetBytes(Rich), add.Content);
+    }
+
+    [Fact]
+    public void A_snapshot_larger_than_its_first_read_gives_every_run_the_slice_it_was_cut_with()
+    {
+        // A thousand routes, each for one instance: about 150 KB, beyond the first 64 KiB read.
+        var routes = string.Concat(Enumerable.Range(0, 1000).Select(i =>
+            $"  - {{ name: vm-{i}, matchers: ['hook=\"instance-{(i % 2 == 0 ? "add" : "remove")}\"', 'instance=\"vm-{i}.lab.example\"'], to: [chat] }}\n"));
+        var yaml = Rich.Replace("routes:\n", "routes:\n" + routes, StringComparison.Ordinal);
+        var whole = ConfigLoader.Parse(Encoding.UTF8.GetBytes(yaml), "large");
+        var compiled = ConfigSnapshot.Compile(whole, null, 0);
+        using var dir = new TempDir();
+        var saved = Path.Combine(dir.Path, "snapshot");
+        var bytes = compiled.ToBytes();
+        Assert.True(bytes.Length > 128 * 1024, $"the snapshot is {bytes.Length} bytes");
+        File.WriteAllBytes(saved, bytes);
+        var opened = ConfigSnapshot.Open(saved, "large");
+        foreach (var path in HooksCatalog.All)
+        {
+            foreach (var phase in path.Phases)
+            {
+                var expected = compiled.For(path.Path, phase, "2").Config;
+                var read = opened.For(path.Path, phase, "2").Config;
+                Assert.Equal(expected?.Routes.Select(r => r.Name), read?.Routes.Select(r => r.Name));
+                Assert.Equal(expected?.Gates.Select(g => g.Name), read?.Gates.Select(g => g.Name));
+            }
+        }
+        Assert.Equal(1000 + 6, opened.For("instance-teleport", "post", "2").Config!.Routes.Count);
+        Assert.Equal(Encoding.UTF8.GetBytes(yaml), opened.For("instance-add", "post", "2").Config!.Content);
+    }
+
+    [Fact]
     public void An_older_last_good_copy_of_bare_yaml_is_recalled_and_cut_again()
     {
         using var dir = new TempDir();
