@@ -56,10 +56,7 @@ public static class OpKey
         /// <summary>A name or a value already in UTF-8, and its 0 separator.</summary>
         public void Add(ReadOnlySpan<byte> utf8)
         {
-            if (_used + utf8.Length + 1 > _buffer.Length)
-            {
-                Reserve(utf8.Length + 1);
-            }
+            Reserve(utf8.Length + 1);
             var free = _buffer.AsSpan(_used);
             utf8.CopyTo(free);
             free[utf8.Length] = 0;
@@ -77,13 +74,18 @@ public static class OpKey
 
         public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
 
-        /// <summary>Room for <paramref name="needed"/> more bytes: a full buffer is hashed first.</summary>
+        /// <summary>Room for <paramref name="needed"/> more bytes. Small enough to be inlined into every add.</summary>
         private void Reserve(int needed)
         {
-            if (_used + needed <= _buffer.Length)
+            if (_used + needed > _buffer.Length)
             {
-                return;
+                MakeRoom(needed);
             }
+        }
+
+        /// <summary>Hashes what is gathered, and gives the buffer room for <paramref name="needed"/> bytes.</summary>
+        private void MakeRoom(int needed)
+        {
             _hash.Append(_buffer.AsSpan(0, _used));
             _used = 0;
             if (needed > _buffer.Length)
