@@ -37,6 +37,6 @@ public static class NodeNames
         {
             return forced;
         }
-        return string.IsNullOrEmpty(configured) ? System.Net.Dns.GetHostName() : configured;
+        return string.IsNullOrEmpty(configured) ? Posix.HostName.Get() : configured;
     }
 }

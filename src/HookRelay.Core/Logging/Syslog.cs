@@ -1,12 +1,12 @@
 using System.Globalization;
-using System.Net.Sockets;
 using System.Text;
+using HookRelay.Posix;
 
 namespace HookRelay.Logging;
 
 /// <summary>
 /// Writes one RFC 3164 line to the local syslog socket (/dev/log, which journald also serves).
-/// Best effort: a node without a syslog daemon must not make the hook fail.
+/// Best effort: a node without a syslog daemon, or with a stalled one, must not make the hook fail or wait.
 /// </summary>
 public static class Syslog
 {
@@ -23,24 +23,10 @@ public static class Syslog
 
     public static void Write(Severity severity, string message)
     {
-        try
-        {
-            if (!File.Exists(SocketPath))
-            {
-                return;
-            }
-            var priority = (FacilityDaemon * 8) + (int)severity;
-            var line = string.Create(CultureInfo.InvariantCulture,
-                $"<{priority}>{DateTime.Now:MMM dd HH:mm:ss} hookrelay[{Environment.ProcessId}]: {message}");
-            using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-            socket.Connect(new UnixDomainSocketEndPoint(SocketPath));
-            socket.Send(Encoding.UTF8.GetBytes(line));
-        }
-        catch (SocketException)
-        {
-        }
-        catch (IOException)
-        {
-        }
+        var priority = (FacilityDaemon * 8) + (int)severity;
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"<{priority}>{DateTime.Now:MMM dd HH:mm:ss} hookrelay[{Environment.ProcessId}]: {message}");
+        // No syslog daemon, or one too far behind to take it now: the line is lost, the run goes on.
+        _ = UnixDatagram.Send(SocketPath, Encoding.UTF8.GetBytes(line));
     }
 }

@@ -74,6 +74,24 @@ public sealed class SyslogTests : IDisposable
     }
 
     [Fact]
+    public async Task A_syslog_daemon_that_reads_nothing_never_holds_up_the_writer()
+    {
+        // The listener reads nothing: its queue (net.unix.max_dgram_qlen, 10 here) fills at once, and
+        // a blocking send would wait for it for ever. The lines beyond are lost, the writer goes on.
+        var writing = Task.Run(
+            () =>
+            {
+                for (var i = 0; i < 200; i++)
+                {
+                    Syslog.Write(Syslog.Severity.Warning, $"line {i} " + new string('x', 1000));
+                }
+            },
+            TestContext.Current.CancellationToken);
+        Assert.Same(writing, await Task.WhenAny(writing, Task.Delay(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken)));
+        Assert.StartsWith("<28>", Receive(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_syslog_socket_left_by_a_dead_daemon_is_not_an_error()
     {
         // /dev/log still exists after the syslog daemon died: connecting is refused. (.NET removes
