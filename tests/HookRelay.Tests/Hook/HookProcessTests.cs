@@ -60,6 +60,18 @@ public sealed class HookProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_route_regex_that_backtracks_without_end_gives_up_at_its_bound_not_at_the_hook_budget()
+    {
+        // Every split of the 60 a's between the two branches would be tried before the "!" fails the match.
+        var config = WriteConfig(matchers: "['instance=~\"(a|aa)+\"']", extra: "hook: { budget: 60s }");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var run = await Run("instance-migrate-post-node1-01", "node1.lab.example", config, env => env["GANETI_INSTANCE_NAME"] = new string('a', 60) + "!");
+        Assert.Equal(HookExitCodes.Ok, run.ExitCode);
+        Assert.Contains("RegexMatchTimeoutException", run.Stderr, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"the run took {watch.Elapsed}");
+    }
+
+    [Fact]
     public async Task Post_event_carries_the_start_and_duration_of_its_pre_run_on_the_same_node()
     {
         var config = WriteConfig(matchers: "['hook=\"instance-migrate\"', 'phase=\"post\"']");
