@@ -50,6 +50,22 @@ public static class HookEventParser
         return vars.Build();
     }
 
+    /// <summary>What every run reads first, to know which configuration applies to it.</summary>
+    public static readonly IReadOnlyList<string> RunVariables = ["GANETI_HOOKS_PATH", "GANETI_HOOKS_PHASE", "GANETI_HOOKS_VERSION"];
+
+    /// <summary>
+    /// What a run with nothing to do reads: its path, phase and hooks version, and what
+    /// <see cref="TargetOf"/> reads (<see cref="OperationTarget"/>, <see cref="GanetiEnvCorrections"/>).
+    /// A test holds <see cref="TargetOf"/> to the same answer from these alone as from every
+    /// variable, for every capture and catalog path.
+    /// </summary>
+    public static readonly IReadOnlyList<string> IdleRunVariables =
+    [
+        "GANETI_HOOKS_PATH", "GANETI_HOOKS_PHASE", "GANETI_HOOKS_VERSION",
+        "GANETI_OP_TARGET", "GANETI_OBJECT_TYPE", "GANETI_CLUSTER", "GANETI_MASTER",
+        "GANETI_INSTANCE_NAME", "GANETI_NODE_NAME", "GANETI_GROUP_NAME", "GANETI_NETWORK_NAME", "GANETI_OLD_NAME",
+    ];
+
     /// <summary>
     /// Only what the run is about (<see cref="HookEvent.Target"/>), for a run that records itself
     /// and does nothing else: the whole event is not needed there.

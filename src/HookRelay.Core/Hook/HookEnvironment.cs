@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using HookRelay.Events;
 using HookRelay.Posix;
@@ -5,13 +6,45 @@ using HookRelay.Posix;
 namespace HookRelay.Hook;
 
 /// <summary>
-/// The GANETI_* variables the hook was started with, read from /proc/self/environ: only those are
-/// decoded, where Environment.GetEnvironmentVariables() decodes every variable into a Hashtable,
-/// which measured half a millisecond of an idle hook run. Without /proc it asks .NET.
+/// The GANETI_* variables the hook was started with. Most runs have nothing to do (no route, gate
+/// or action for their path and phase): they look up only the few variables that say so and name
+/// the run's target (<see cref="HookEventParser.RunVariables"/>, <see cref="HookEventParser.IdleRunVariables"/>),
+/// not the 150 of a typical instance operation. A run with something to do decodes them all, from
+/// /proc/self/environ: only the GANETI_* ones, where Environment.GetEnvironmentVariables() decodes
+/// every variable into a Hashtable, which measured half a millisecond of a hook run.
 /// </summary>
-internal static class HookEnvironment
+internal sealed partial class HookEnvironment
 {
-    public static OrdinalDictionary GanetiVariables()
+    private static readonly byte[] Prefix = "GANETI_"u8.ToArray();
+
+    private OrdinalDictionary? _all;
+
+    /// <summary>Every GANETI_* variable.</summary>
+    public OrdinalDictionary All => _all ??= ReadAll();
+
+    /// <summary>
+    /// Only the named variables (those of them the run was given), through the C library's getenv:
+    /// no pass over the whole environment.
+    /// </summary>
+    public OrdinalDictionary Only(IReadOnlyList<string> names)
+    {
+        if (_all is { } all)
+        {
+            return OrdinalDictionary.From(names.Where(all.ContainsKey).Select(name => KeyValuePair.Create(name, all[name])));
+        }
+        var vars = new OrdinalDictionary.Builder(names.Count);
+        foreach (var name in names)
+        {
+            // Decoded as .NET decodes the environment: UTF-8, invalid bytes as U+FFFD.
+            if (getenv(name) is var value and not 0)
+            {
+                vars.Add(name, Marshal.PtrToStringUTF8(value)!);
+            }
+        }
+        return vars.Build();
+    }
+
+    private static OrdinalDictionary ReadAll()
     {
         byte[] block;
         try
@@ -23,17 +56,18 @@ internal static class HookEnvironment
             return HookEventParser.GanetiVariables(Environment.GetEnvironmentVariables());
         }
         var vars = new OrdinalDictionary.Builder(192);
-        var prefix = "GANETI_"u8;
         foreach (var range in block.AsSpan().Split((byte)0))
         {
             var entry = block.AsSpan(range);
             var equals = entry.IndexOf((byte)'=');
-            if (equals > 0 && entry.StartsWith(prefix))
+            if (equals > 0 && entry.StartsWith(Prefix))
             {
-                // Decoded as .NET decodes the environment: UTF-8, invalid bytes as U+FFFD.
                 vars.Add(Encoding.UTF8.GetString(entry[..equals]), Encoding.UTF8.GetString(entry[(equals + 1)..]));
             }
         }
         return vars.Build();
     }
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint getenv(string name);
 }

@@ -36,4 +36,25 @@ public class OperationTargetTests
         env["GANETI_OP_TARGET"] = "given";
         Assert.Equal("given", HookEventParser.Parse(env, CatalogEnvironments.Master).Target);
     }
+
+    [Fact]
+    public void An_idle_run_finds_the_same_target_from_its_few_variables_as_from_all_of_them()
+    {
+        var environments = HooksCatalog.All.SelectMany(p => p.Phases.Select(phase => (Name: $"{p.Path}-{phase}", Env: CatalogEnvironments.For(p.Path, phase))))
+            .Concat(Fixtures.CaptureNames().Select(name => (Name: name, Env: Fixtures.Env(name))))
+            .ToList();
+        var withTarget = 0;
+        foreach (var (name, env) in environments)
+        {
+            var all = OrdinalDictionary.From(env);
+            var few = OrdinalDictionary.From(env.Where(v => HookEventParser.IdleRunVariables.Contains(v.Key)));
+            foreach (var node in new[] { "node1.lab.example", "node2.lab.example" })
+            {
+                var expected = HookEventParser.TargetOf(all, node);
+                Assert.True(expected == HookEventParser.TargetOf(few, node), $"{name} on {node}: {expected} from every variable, {HookEventParser.TargetOf(few, node)} from the idle run's");
+                withTarget += expected is null ? 0 : 1;
+            }
+        }
+        Assert.True(withTarget > environments.Count, $"only {withTarget} of {environments.Count * 2} runs had a target: the comparison proves little");
+    }
 }

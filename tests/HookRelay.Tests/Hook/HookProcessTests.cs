@@ -105,6 +105,19 @@ public sealed class HookProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_with_nothing_to_do_still_names_its_target_in_the_journal()
+    {
+        // No route, gate or action for instance-migrate: the run reads only a few of its variables.
+        var config = WriteConfig(matchers: "['hook=\"group-add\"']");
+        Assert.Equal(HookExitCodes.Ok, (await Run("instance-migrate-post-node1-01", "node1.lab.example", config)).ExitCode);
+        var line = JsonDocument.Parse(File.ReadAllLines(Path.Combine(_host.StateDir, RunJournal.FileName)).Single()).RootElement;
+        Assert.Equal("nothing", line.GetProperty("result").GetString());
+        Assert.Equal("instance-migrate", line.GetProperty("hook").GetString());
+        Assert.Equal("post", line.GetProperty("phase").GetString());
+        Assert.Equal("web-1.lab.example", line.GetProperty("target").GetString());
+    }
+
+    [Fact]
     public async Task Status_shows_the_last_hook_runs_of_this_node()
     {
         var config = WriteConfig(matchers: "['hook=\"instance-migrate\"', 'phase=\"post\"']");
