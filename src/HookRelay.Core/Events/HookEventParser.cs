@@ -61,7 +61,7 @@ public static class HookEventParser
     /// </summary>
     public static readonly IReadOnlyList<string> IdleRunVariables =
     [
-        "GANETI_HOOKS_PATH", "GANETI_HOOKS_PHASE", "GANETI_HOOKS_VERSION",
+        .. RunVariables,
         "GANETI_OP_TARGET", "GANETI_OBJECT_TYPE", "GANETI_CLUSTER", "GANETI_MASTER",
         "GANETI_INSTANCE_NAME", "GANETI_NODE_NAME", "GANETI_GROUP_NAME", "GANETI_NETWORK_NAME", "GANETI_OLD_NAME",
     ];

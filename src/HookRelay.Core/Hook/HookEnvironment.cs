@@ -13,25 +13,14 @@ namespace HookRelay.Hook;
 /// /proc/self/environ: only the GANETI_* ones, where Environment.GetEnvironmentVariables() decodes
 /// every variable into a Hashtable, which measured half a millisecond of a hook run.
 /// </summary>
-internal sealed partial class HookEnvironment
+internal static partial class HookEnvironment
 {
-    private static readonly byte[] Prefix = "GANETI_"u8.ToArray();
-
-    private OrdinalDictionary? _all;
-
-    /// <summary>Every GANETI_* variable.</summary>
-    public OrdinalDictionary All => _all ??= ReadAll();
-
     /// <summary>
     /// Only the named variables (those of them the run was given), through the C library's getenv:
     /// no pass over the whole environment.
     /// </summary>
-    public OrdinalDictionary Only(IReadOnlyList<string> names)
+    public static OrdinalDictionary Only(IReadOnlyList<string> names)
     {
-        if (_all is { } all)
-        {
-            return OrdinalDictionary.From(names.Where(all.ContainsKey).Select(name => KeyValuePair.Create(name, all[name])));
-        }
         var vars = new OrdinalDictionary.Builder(names.Count);
         foreach (var name in names)
         {
@@ -44,7 +33,8 @@ internal sealed partial class HookEnvironment
         return vars.Build();
     }
 
-    private static OrdinalDictionary ReadAll()
+    /// <summary>Every GANETI_* variable.</summary>
+    public static OrdinalDictionary GanetiVariables()
     {
         byte[] block;
         try
@@ -56,12 +46,14 @@ internal sealed partial class HookEnvironment
             return HookEventParser.GanetiVariables(Environment.GetEnvironmentVariables());
         }
         var vars = new OrdinalDictionary.Builder(192);
+        var prefix = "GANETI_"u8;
         foreach (var range in block.AsSpan().Split((byte)0))
         {
             var entry = block.AsSpan(range);
             var equals = entry.IndexOf((byte)'=');
-            if (equals > 0 && entry.StartsWith(Prefix))
+            if (equals > 0 && entry.StartsWith(prefix))
             {
+                // Decoded as .NET decodes the environment: UTF-8, invalid bytes as U+FFFD.
                 vars.Add(Encoding.UTF8.GetString(entry[..equals]), Encoding.UTF8.GetString(entry[(equals + 1)..]));
             }
         }

@@ -23,8 +23,7 @@ public static class HookRunner
     {
         var started = Stopwatch.GetTimestamp();
         var startedTicks = Environment.TickCount64;
-        var environment = new HookEnvironment();
-        var vars = environment.Only(HookEventParser.RunVariables);
+        var vars = HookEnvironment.Only(HookEventParser.RunVariables);
         var phase = vars.GetValueOrDefault("GANETI_HOOKS_PHASE") ?? "";
         var label = $"{vars.GetValueOrDefault("GANETI_HOOKS_PATH") ?? "?"}-{phase}";
         var policy = ErrorPolicy.Allow;
@@ -33,13 +32,13 @@ public static class HookRunner
             var run = ConfigFor(vars, label);
             if (run.Config is not { } config)
             {
-                return RunIdle(run, environment, started);
+                return RunIdle(run, started);
             }
             policy = config.Hook.OnInternalError;
             // Started only for a run with something to do: reading two local files cannot hang the
             // job, while locks, gates and the outbox can; an idle run (most runs) saves the thread.
             using var budget = new HookBudget(config.Hook.Budget, label, () => InternalErrorExit(phase, policy), startedTicks);
-            var exit = RunWith(config, environment.All, label, budget, askHttpPolicies, out var ev, out var outcome);
+            var exit = RunWith(config, HookEnvironment.GanetiVariables(), label, budget, askHttpPolicies, out var ev, out var outcome);
             Journal(run, started, ev.Hook, ev.Phase, ev.Node.Name, ev.Target, exit, outcome, ev.Gates);
             return exit;
         }
@@ -82,11 +81,11 @@ public static class HookRunner
     }
 
     /// <summary>A run no route, gate or action can apply to: only the journal hears of it.</summary>
-    private static int RunIdle(ConfigSnapshot.Run run, HookEnvironment environment, long started)
+    private static int RunIdle(ConfigSnapshot.Run run, long started)
     {
         if (run.Journal)
         {
-            var vars = environment.Only(HookEventParser.IdleRunVariables);
+            var vars = HookEnvironment.Only(HookEventParser.IdleRunVariables);
             var node = NodeNames.Local(run.NodeName);
             Journal(run, started, vars.GetValueOrDefault("GANETI_HOOKS_PATH") ?? "", vars.GetValueOrDefault("GANETI_HOOKS_PHASE") ?? "",
                 node, HookEventParser.TargetOf(vars, node), HookExitCodes.Ok, RunOutcome.NothingToSend);

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace HookRelay.Posix;
 
@@ -22,7 +21,7 @@ internal static unsafe partial class HostName
             throw new IOException($"gethostname failed: {Marshal.GetLastPInvokeErrorMessage()}");
         }
         buffer[Room - 1] = 0;
-        return Encoding.UTF8.GetString(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(buffer));
+        return Marshal.PtrToStringUTF8((nint)buffer)!;
     }
 
     [LibraryImport("libc", SetLastError = true)]
