@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 
 namespace HookRelay.Tests.Support;
@@ -38,7 +39,7 @@ public static class HookProcess
             start.Environment[key] = value;
         }
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
+        using var process = StartWhenNotBusy(start);
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -53,5 +54,26 @@ public static class HookProcess
             Assert.Fail($"the hook did not exit within {timeout.TotalSeconds} s");
         }
         return new HookRun(process.ExitCode, await stdout, await stderr, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// Process.Start, again while the binary is "text file busy": a test that has just copied a
+    /// binary to run it can lose a race with another test's fork, whose child holds the copy's
+    /// write descriptor until it execs (ETXTBSY, seen once in CI). Only that error, only briefly.
+    /// </summary>
+    private static Process StartWhenNotBusy(ProcessStartInfo start)
+    {
+        const int TextFileBusy = 26;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return Process.Start(start)!;
+            }
+            catch (Win32Exception e) when (e.NativeErrorCode == TextFileBusy && attempt < 20)
+            {
+                Thread.Sleep(50);
+            }
+        }
     }
 }
