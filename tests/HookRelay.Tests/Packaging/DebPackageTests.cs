@@ -48,6 +48,12 @@ public sealed class DebPackageTests
     private static string Snapshot() => Ok("/bin/sh", "-c",
         $"for p in {string.Join(' ', Watched)}; do [ -e \"$p\" ] || [ -L \"$p\" ] && find \"$p\" -printf '%p %y %m %l\\n'; done | sort; dpkg-query -W -f='${{Status}}\\n' hookrelay 2>/dev/null || true");
 
+    private static string[] InstalledTraces() =>
+    [
+        .. Run("dpkg-query", "-W", "hookrelay").Exit == 0 ? ["the hookrelay package (dpkg-query -W hookrelay)"] : Array.Empty<string>(),
+        .. new[] { "/usr/bin/hookrelay", "/etc/hookrelay", "/var/lib/hookrelay" }.Where(p => File.Exists(p) || Directory.Exists(p)),
+    ];
+
     [Fact]
     public void Installs_upgrades_removes_and_purges_leaving_the_machine_as_it_was()
     {
@@ -57,9 +63,12 @@ public sealed class DebPackageTests
             RequiredService.SkipOrFail("root, dpkg-deb and lintian (scripts/install-deps.sh)");
         }
         // This test installs into the machine: never over an installed HookRelay or its state.
-        if (Run("dpkg-query", "-W", "hookrelay").Exit == 0 || File.Exists("/usr/bin/hookrelay") || Directory.Exists("/var/lib/hookrelay") || Directory.Exists("/etc/hookrelay"))
+        var found = InstalledTraces();
+        if (found.Length > 0)
         {
-            RequiredService.SkipOrFail("a machine without HookRelay (this one has it installed, or /etc/hookrelay or /var/lib/hookrelay, which purge would take)");
+            // A run of this test killed between install and purge leaves these behind; they are
+            // named so whoever reads the failure can check and remove them, not guess.
+            RequiredService.SkipOrFail($"a machine without HookRelay (found here: {string.Join(", ", found)}; purge would take them)");
         }
         var built = Ok(Repository.Path("scripts", "build-deb.sh"), Path.GetDirectoryName(binary)!);
         Assert.Contains("lintian: no errors, no warnings", built, StringComparison.Ordinal);
