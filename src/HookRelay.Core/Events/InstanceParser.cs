@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace HookRelay.Events;
 
 /// <summary>Reads an instance from GANETI_INSTANCE_* (or GANETI_POST_INSTANCE_*) variables.</summary>
@@ -28,7 +30,7 @@ internal static class InstanceParser
             {
                 hv.Add(NameCache.Of(rest[3..]), value);
             }
-            else if (!TryIndexed(rest, "DISK", disks, value) && !TryIndexed(rest, "NIC", nics, value))
+            else if (!TryIndexed(key, prefix.Length, "DISK", disks, value) && !TryIndexed(key, prefix.Length, "NIC", nics, value))
             {
                 continue;
             }
@@ -51,8 +53,8 @@ internal static class InstanceParser
             DiskTemplate = env.Get(keys.DiskTemplate),
             Hypervisor = env.Get(keys.Hypervisor),
             Tags = GanetiValues.List(env.Get(keys.Tags)),
-            Disks = [.. disks.InOrder().Select(d => Disk(d.Index, d.Fields))],
-            Nics = [.. nics.InOrder().Select(n => Nic(n.Index, n.Fields))],
+            Disks = disks.InOrder(Disk),
+            Nics = nics.InOrder(Nic),
             Be = be.Build(),
             Hv = hv.Build(),
         };
@@ -87,15 +89,15 @@ internal static class InstanceParser
     /// <summary>An instance's disks or NICs by index, each with its fields; in index order, however the names sort ("DISK10" before "DISK2").</summary>
     private sealed class Devices
     {
-        private readonly List<Dictionary<string, string>?> _byIndex = [];
+        private readonly List<DeviceFields?> _byIndex = [];
 
-        public Dictionary<string, string> At(int index)
+        public DeviceFields At(int index)
         {
             while (_byIndex.Count <= index)
             {
                 _byIndex.Add(null);
             }
-            return _byIndex[index] ??= new Dictionary<string, string>(StringComparer.Ordinal);
+            return _byIndex[index] ??= new DeviceFields();
         }
 
         /// <summary>Every device below the count Ganeti declared exists, with or without fields.</summary>
@@ -107,94 +109,143 @@ internal static class InstanceParser
             }
         }
 
-        public IEnumerable<(int Index, Dictionary<string, string> Fields)> InOrder()
+        public T[] InOrder<T>(Func<int, DeviceFields, T> make)
         {
+            var devices = new List<T>(_byIndex.Count);
             for (var i = 0; i < _byIndex.Count; i++)
             {
                 if (_byIndex[i] is { } fields)
                 {
-                    yield return (i, fields);
+                    devices.Add(make(i, fields));
                 }
             }
+            return [.. devices];
+        }
+    }
+
+    /// <summary>
+    /// One device's fields as read: a handful (a NIC has about a dozen), so a list searched in
+    /// place. The field's name stays a part of its variable's name (no string made for it, and
+    /// none for the fields a typed property takes); only the ones left over get a name of their own.
+    /// </summary>
+    private sealed class DeviceFields
+    {
+        private readonly List<(string Variable, int FieldStart, string Value)> _fields = new(16);
+
+        /// <summary>A later variable naming the same field ("DISK01_SIZE" then "DISK1_SIZE") replaces the earlier, as a dictionary would.</summary>
+        public void Set(string variable, int fieldStart, string value)
+        {
+            var at = IndexOf(variable.AsSpan(fieldStart));
+            if (at >= 0)
+            {
+                _fields[at] = (variable, fieldStart, value);
+            }
+            else
+            {
+                _fields.Add((variable, fieldStart, value));
+            }
+        }
+
+        /// <summary>The field's value, which no longer counts as left over; null when the device has no such field.</summary>
+        public string? Take(string field)
+        {
+            var at = IndexOf(field);
+            if (at < 0)
+            {
+                return null;
+            }
+            var value = _fields[at].Value;
+            _fields.RemoveAt(at);
+            return value;
+        }
+
+        /// <summary>What no typed property took, by lower-case name, sorted by the dictionary whatever order the fields came in.</summary>
+        public OrdinalDictionary Rest()
+        {
+            var extra = new OrdinalDictionary.Builder(_fields.Count);
+            foreach (var (variable, fieldStart, value) in _fields)
+            {
+                extra.Add(NameCache.Lower(variable.AsSpan(fieldStart)), value);
+            }
+            return extra.Build();
+        }
+
+        private int IndexOf(ReadOnlySpan<char> field)
+        {
+            for (var i = 0; i < _fields.Count; i++)
+            {
+                if (field.SequenceEqual(_fields[i].Variable.AsSpan(_fields[i].FieldStart)))
+                {
+                    return i;
+                }
+            }
+            return -1;
         }
     }
 
     /// <summary>Matches "DISK3_SIZE" style names; the count variables ("DISK_COUNT") are not indexed.</summary>
-    private static bool TryIndexed(ReadOnlySpan<char> rest, string kind, Devices into, string value)
+    private static bool TryIndexed(string key, int restStart, string kind, Devices into, string value)
     {
+        var rest = key.AsSpan(restStart);
         if (!rest.StartsWith(kind, StringComparison.Ordinal))
         {
             return false;
         }
         var tail = rest[kind.Length..];
         var underscore = tail.IndexOf('_');
-        if (underscore <= 0 || underscore > 3 || !int.TryParse(tail[..underscore], out var index)
-            || index < 0 || index >= MaxDevices || !char.IsAsciiDigit(tail[0]))
+        if (underscore <= 0 || underscore > 3 || !char.IsAsciiDigit(tail[0])
+            || !int.TryParse(tail[..underscore], NumberStyles.Integer, CultureInfo.InvariantCulture, out var index) || index >= MaxDevices)
         {
             return false;
         }
-        into.At(index)[NameCache.Of(tail[(underscore + 1)..])] = value;
+        into.At(index).Set(key, restStart + kind.Length + underscore + 1, value);
         return true;
     }
 
-    private static DiskInfo Disk(int index, Dictionary<string, string> f) => new()
+    private static DiskInfo Disk(int index, DeviceFields f) => new()
     {
         Index = index,
-        SizeMib = GanetiValues.Long(Take(f, "SIZE")),
-        Mode = Take(f, "MODE"),
-        Name = GanetiValues.NullIfEmpty(Take(f, "NAME")),
-        Uuid = GanetiValues.NullIfEmpty(Take(f, "UUID")),
-        DevType = Take(f, "DEV_TYPE"),
-        Driver = Take(f, "DRIVER"),
-        Id = Take(f, "ID"),
-        Extra = Lowered(f),
+        SizeMib = GanetiValues.Long(f.Take("SIZE")),
+        Mode = f.Take("MODE"),
+        Name = GanetiValues.NullIfEmpty(f.Take("NAME")),
+        Uuid = GanetiValues.NullIfEmpty(f.Take("UUID")),
+        DevType = f.Take("DEV_TYPE"),
+        Driver = f.Take("DRIVER"),
+        Id = f.Take("ID"),
+        Extra = f.Rest(),
     };
 
-    private static NicInfo Nic(int index, Dictionary<string, string> f)
+    private static NicInfo Nic(int index, DeviceFields f)
     {
-        var networkName = Take(f, "NETWORK_NAME");
+        var networkName = f.Take("NETWORK_NAME");
         NicNetworkInfo? network = null;
         if (!string.IsNullOrEmpty(networkName))
         {
             network = new NicNetworkInfo
             {
                 Name = networkName,
-                Uuid = GanetiValues.NullIfEmpty(Take(f, "NETWORK_UUID")),
-                Subnet = GanetiValues.NullIfEmpty(Take(f, "NETWORK_SUBNET")),
-                Subnet6 = GanetiValues.NullIfEmpty(Take(f, "NETWORK_SUBNET6")),
-                Gateway = GanetiValues.NullIfEmpty(Take(f, "NETWORK_GATEWAY")),
-                Gateway6 = GanetiValues.NullIfEmpty(Take(f, "NETWORK_GATEWAY6")),
-                MacPrefix = GanetiValues.NullIfEmpty(Take(f, "NETWORK_MAC_PREFIX")),
-                Tags = GanetiValues.List(Take(f, "NETWORK_TAGS")),
+                Uuid = GanetiValues.NullIfEmpty(f.Take("NETWORK_UUID")),
+                Subnet = GanetiValues.NullIfEmpty(f.Take("NETWORK_SUBNET")),
+                Subnet6 = GanetiValues.NullIfEmpty(f.Take("NETWORK_SUBNET6")),
+                Gateway = GanetiValues.NullIfEmpty(f.Take("NETWORK_GATEWAY")),
+                Gateway6 = GanetiValues.NullIfEmpty(f.Take("NETWORK_GATEWAY6")),
+                MacPrefix = GanetiValues.NullIfEmpty(f.Take("NETWORK_MAC_PREFIX")),
+                Tags = GanetiValues.List(f.Take("NETWORK_TAGS")),
             };
         }
         return new NicInfo
         {
             Index = index,
-            Name = GanetiValues.NullIfEmpty(Take(f, "NAME")),
-            Ip = GanetiValues.NullIfEmpty(Take(f, "IP")),
-            Mac = GanetiValues.NullIfEmpty(Take(f, "MAC")),
-            Mode = GanetiValues.NullIfEmpty(Take(f, "MODE")),
-            Link = GanetiValues.NullIfEmpty(Take(f, "LINK")),
-            Bridge = GanetiValues.NullIfEmpty(Take(f, "BRIDGE")),
-            Vlan = GanetiValues.NullIfEmpty(Take(f, "VLAN")),
-            Uuid = GanetiValues.NullIfEmpty(Take(f, "UUID")),
+            Name = GanetiValues.NullIfEmpty(f.Take("NAME")),
+            Ip = GanetiValues.NullIfEmpty(f.Take("IP")),
+            Mac = GanetiValues.NullIfEmpty(f.Take("MAC")),
+            Mode = GanetiValues.NullIfEmpty(f.Take("MODE")),
+            Link = GanetiValues.NullIfEmpty(f.Take("LINK")),
+            Bridge = GanetiValues.NullIfEmpty(f.Take("BRIDGE")),
+            Vlan = GanetiValues.NullIfEmpty(f.Take("VLAN")),
+            Uuid = GanetiValues.NullIfEmpty(f.Take("UUID")),
             Network = network,
-            Extra = Lowered(f),
+            Extra = f.Rest(),
         };
-    }
-
-    private static string? Take(Dictionary<string, string> fields, string key) =>
-        fields.Remove(key, out var value) ? value : null;
-
-    /// <summary>What no typed field took; sorted by the dictionary, whatever order the fields were read in.</summary>
-    private static OrdinalDictionary Lowered(Dictionary<string, string> rest)
-    {
-        var extra = new OrdinalDictionary.Builder(rest.Count);
-        foreach (var (k, v) in rest)
-        {
-            extra.Add(NameCache.Lower(k), v);
-        }
-        return extra.Build();
     }
 }

@@ -88,6 +88,31 @@ public class HookEventParserPropertyTests
     }
 
     [Fact]
+    public void A_device_field_named_twice_keeps_the_later_variable_and_untyped_fields_are_extra_in_name_order()
+    {
+        var env = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["GANETI_INSTANCE_NAME"] = "vm1",
+            // Both name disk 1's size; the variables sort "DISK01_…" first, so "DISK1_SIZE" is the later.
+            ["GANETI_INSTANCE_DISK01_SIZE"] = "512",
+            ["GANETI_INSTANCE_DISK1_SIZE"] = "1024",
+            ["GANETI_INSTANCE_DISK1_ZETA"] = "z",
+            ["GANETI_INSTANCE_DISK1_ALPHA"] = "a",
+            ["GANETI_INSTANCE_NIC0_MAC"] = "aa:00:00:00:00:01",
+            ["GANETI_INSTANCE_NIC0_SPEED"] = "10G",
+        };
+        var instance = HookEventParser.Parse(env, "n").Instance!;
+        var disk = Assert.Single(instance.Disks);
+        Assert.Equal((1, 1024L), (disk.Index, disk.SizeMib!.Value));
+        Assert.Equal(["alpha", "zeta"], disk.Extra.Keys);
+        Assert.Equal(["a", "z"], disk.Extra.Values);
+        var nic = Assert.Single(instance.Nics);
+        Assert.Equal("aa:00:00:00:00:01", nic.Mac);
+        Assert.Equal("10G", Assert.Single(nic.Extra).Value);
+        Assert.Equal("speed", Assert.Single(nic.Extra).Key);
+    }
+
+    [Fact]
     public void Garbled_numbers_and_booleans_become_null_not_errors()
     {
         var env = Fixtures.Env("disk-grow-post-node1-01");
