@@ -101,6 +101,9 @@ public static class EventFields
             : [];
 
     /// <summary>A fact the document holds at one place in its data: a value, or a list of them.</summary>
-    private static Field At(string name, string dataPath, Func<HookEvent, IReadOnlyList<string>> ofEvent) =>
-        new(name, ofEvent, view => view.Values(dataPath));
+    private static Field At(string name, string dataPath, Func<HookEvent, IReadOnlyList<string>> ofEvent)
+    {
+        var path = dataPath.Split('.');
+        return new(name, ofEvent, view => view.Values(path));
+    }
 }

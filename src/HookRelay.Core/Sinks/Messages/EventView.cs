@@ -11,6 +11,7 @@ namespace HookRelay.Sinks.Messages;
 public sealed class EventView : IDisposable
 {
     private readonly ReadOnlyMemory<byte> _json;
+    private readonly LayoutReader? _layout;
     private JsonDocument? _document;
     private JsonElement _root;
     private JsonElement _data;
@@ -28,7 +29,11 @@ public sealed class EventView : IDisposable
     public EventView(ReadOnlyMemory<byte> cloudEventJson, bool dataLast = false)
     {
         _json = cloudEventJson;
-        if (!dataLast)
+        if (dataLast)
+        {
+            _layout = new LayoutReader(cloudEventJson);
+        }
+        else
         {
             Parse();
         }
@@ -88,7 +93,7 @@ public sealed class EventView : IDisposable
     /// <summary>A value as text (lists joined with ", "), or null when the path leads nowhere or to null.</summary>
     public string? Text(string path) => Resolve(path.Split('.'));
 
-    public string? Resolve(string[] path) => !_parsed ? LayoutReader.Text(_json.Span, path) : Find(path) is { } element ? AsText(element) : null;
+    public string? Resolve(string[] path) => !_parsed ? _layout!.Text(path) : Find(path) is { } element ? AsText(element) : null;
 
     public long? Number(string path) =>
         Find(path.Split('.')) is { ValueKind: JsonValueKind.Number } n && n.TryGetInt64(out var value) ? value : null;
@@ -96,7 +101,12 @@ public sealed class EventView : IDisposable
     public bool? Flag(string path) => Find(path.Split('.')) is { ValueKind: JsonValueKind.True or JsonValueKind.False } b ? b.GetBoolean() : null;
 
     /// <summary>A value as one text, or each item of a list; empty when the path leads nowhere or to null.</summary>
-    public IReadOnlyList<string> Values(string path) => Find(path.Split('.')) switch
+    public IReadOnlyList<string> Values(string path) => Values(path.Split('.'));
+
+    /// <inheritdoc cref="Values(string)"/>
+    public IReadOnlyList<string> Values(string[] path) => !_parsed ? _layout!.Values(path) : ValuesOf(Find(path));
+
+    internal static IReadOnlyList<string> ValuesOf(JsonElement? value) => value switch
     {
         { ValueKind: JsonValueKind.Array } array => [.. array.EnumerateArray().Select(AsText).OfType<string>()],
         { } element when AsText(element) is { } text => [text],
@@ -122,7 +132,7 @@ public sealed class EventView : IDisposable
     {
         if (!_parsed)
         {
-            return LayoutReader.Attribute(_json.Span, name);
+            return _layout!.Attribute(name);
         }
         return _root.ValueKind == JsonValueKind.Object && _root.TryGetProperty(name, out var value) ? value : null;
     }
@@ -131,7 +141,7 @@ public sealed class EventView : IDisposable
     {
         if (!_parsed)
         {
-            return LayoutReader.Find(_json.Span, path);
+            return _layout!.Find(path);
         }
         if (Walk(_root, path) is { } attribute)
         {

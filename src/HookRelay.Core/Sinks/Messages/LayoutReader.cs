@@ -1,31 +1,52 @@
 using System.Globalization;
 using System.Text.Json;
+using HookRelay.Events;
 
 namespace HookRelay.Sinks.Messages;
 
 /// <summary>
-/// Finds a value in a CloudEvent whose data is its last member (as <see cref="Events.CloudEvent.WriteTo"/>
-/// writes it) by reading the document up to the value, skipping what lies before it: the same
-/// answers as walking a parsed document (<see cref="EventView"/>: a context attribute first, then
-/// a field of data), without parsing what no one asked for.
+/// Finds values in a CloudEvent whose data is its last member (as <see cref="Events.CloudEvent.WriteTo"/>
+/// writes it) by reading the document only as far as a value: the same answers as walking a parsed
+/// document (<see cref="EventView"/>: a context attribute first, then a field of data), without
+/// parsing what no one asked for. The members read on the way (the attributes, then data's fields)
+/// are remembered with where their values start, so the next path (a subject template asks for
+/// four) starts at its member instead of at the top of the document.
 /// </summary>
-internal static class LayoutReader
+internal sealed class LayoutReader(ReadOnlyMemory<byte> document)
 {
+    private enum Stage
+    {
+        Start,
+        Attributes,
+        Data,
+        Done,
+    }
+
+    /// <summary>The members met so far in document order: the attributes (data among them), then data's fields.</summary>
+    private readonly List<(string Name, int ValueStart, bool InData)> _members = new(32);
+
+    private Stage _stage;
+
+    // Where reading resumes: the reader's state and offset after the last member met, which sits
+    // on that member's value (skipped only when reading goes further).
+    private JsonReaderState _state;
+    private int _offset;
+
     /// <summary>The value at <paramref name="path"/> from the attributes, or failing that from data; null when neither has it.</summary>
-    public static JsonElement? Find(ReadOnlySpan<byte> document, string[] path) =>
-        Locate(document, path, attributesOnly: false, out var reader) ? JsonElement.ParseValue(ref reader) : null;
+    public JsonElement? Find(string[] path) =>
+        Locate(path, attributesOnly: false, out var reader) ? JsonElement.ParseValue(ref reader) : null;
 
     /// <summary>The context attribute <paramref name="name"/>; null when the document has none before data.</summary>
-    public static JsonElement? Attribute(ReadOnlySpan<byte> document, string name) =>
-        Locate(document, [name], attributesOnly: true, out var reader) ? JsonElement.ParseValue(ref reader) : null;
+    public JsonElement? Attribute(string name) =>
+        Locate([name], attributesOnly: true, out var reader) ? JsonElement.ParseValue(ref reader) : null;
 
     /// <summary>
     /// What <see cref="EventView.Resolve"/> answers for <paramref name="path"/>: a string as it
     /// is (the usual case, read without building an element), anything else as the view writes it.
     /// </summary>
-    public static string? Text(ReadOnlySpan<byte> document, string[] path)
+    public string? Text(string[] path)
     {
-        if (!Locate(document, path, attributesOnly: false, out var reader))
+        if (!Locate(path, attributesOnly: false, out var reader))
         {
             return null;
         }
@@ -37,41 +58,106 @@ internal static class LayoutReader
         };
     }
 
-    /// <summary>Leaves <paramref name="at"/> on the value <paramref name="path"/> names: an attribute's, or failing that (unless <paramref name="attributesOnly"/>) data's.</summary>
-    private static bool Locate(ReadOnlySpan<byte> document, string[] path, bool attributesOnly, out Utf8JsonReader at)
+    /// <summary>What <see cref="EventView.Values(string[])"/> answers: a string read as it is, anything else from its element.</summary>
+    public IReadOnlyList<string> Values(string[] path)
     {
-        var reader = new Utf8JsonReader(document);
+        if (!Locate(path, attributesOnly: false, out var reader))
+        {
+            return [];
+        }
+        return reader.TokenType switch
+        {
+            JsonTokenType.String => [reader.GetString()!],
+            JsonTokenType.Null => [],
+            _ => EventView.ValuesOf(JsonElement.ParseValue(ref reader)),
+        };
+    }
+
+    /// <summary>
+    /// Leaves <paramref name="at"/> on the value <paramref name="path"/> names: an attribute's (the
+    /// first of that name whose value has the rest of the path), or failing that (unless
+    /// <paramref name="attributesOnly"/>) data's first field of that name.
+    /// </summary>
+    private bool Locate(string[] path, bool attributesOnly, out Utf8JsonReader at)
+    {
         at = default;
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        for (var i = 0; i < _members.Count || ReadMember(); i++)
+        {
+            var (name, valueStart, inData) = _members[i];
+            if (inData && attributesOnly)
+            {
+                return false;
+            }
+            if (name != path[0])
+            {
+                continue;
+            }
+            var reader = new Utf8JsonReader(document.Span[valueStart..]);
+            reader.Read();
+            if (WalkFrom(ref reader, path, 1))
+            {
+                at = reader;
+                return true;
+            }
+            if (inData)
+            {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Reads on to the next member and remembers it; false when the document has no more.</summary>
+    private bool ReadMember()
+    {
+        if (_stage == Stage.Done)
         {
             return false;
         }
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        var span = document.Span;
+        var reader = new Utf8JsonReader(span[_offset..], isFinalBlock: true, _state);
+        if (_stage == Stage.Start)
         {
-            var isData = reader.ValueTextEquals("data"u8);
-            var matches = reader.ValueTextEquals(path[0]);
-            reader.Read();
-            if (matches)
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                var copy = reader;
-                if (WalkFrom(ref copy, path, 1))
-                {
-                    at = copy;
-                    return true;
-                }
+                return Finish();
             }
-            if (isData)
-            {
-                // Nothing follows data: the attributes did not have it, so data is where it may be.
-                if (!attributesOnly && reader.TokenType == JsonTokenType.StartObject && WalkFrom(ref reader, path, 0))
-                {
-                    at = reader;
-                    return true;
-                }
-                return false;
-            }
-            reader.Skip();
+            _stage = Stage.Attributes;
         }
+        else
+        {
+            // Past the value of the member met last; entering data's object is not skipping it.
+            var enteringData = _stage == Stage.Data && _members[^1] is { InData: false };
+            if (!enteringData)
+            {
+                reader.Skip();
+            }
+        }
+        if (!reader.Read() || reader.TokenType != JsonTokenType.PropertyName)
+        {
+            return Finish();
+        }
+        var name = reader.ValueIsEscaped || reader.HasValueSequence ? reader.GetString()! : NameCache.Of(reader.ValueSpan);
+        reader.Read();
+        _members.Add((name, _offset + (int)reader.TokenStartIndex, _stage == Stage.Data));
+        if (_stage == Stage.Attributes && name == "data")
+        {
+            // Nothing follows data: its fields come next, or nothing when it is not an object.
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                _stage = Stage.Done;
+                return true;
+            }
+            _stage = Stage.Data;
+        }
+        _offset += (int)reader.BytesConsumed;
+        _state = reader.CurrentState;
+        return true;
+    }
+
+    private bool Finish()
+    {
+        _stage = Stage.Done;
         return false;
     }
 

@@ -31,6 +31,17 @@ public class EventViewTests
             Assert.Equal(parsed.Values(path), layout.Values(path));
             Assert.Equal(parsed.List(path), layout.List(path));
         }
+        // One view asked everything, in two orders: what it remembers of one path must not change another's answer.
+        foreach (var order in new[] { paths, Enumerable.Reverse(paths).ToList() })
+        {
+            using var shared = new EventView(json, dataLast: true);
+            foreach (var path in order)
+            {
+                Assert.Equal(parsed.Text(path), shared.Text(path));
+                Assert.Equal(parsed.Values(path), shared.Values(path));
+                Assert.Equal(parsed.Number(path), shared.Number(path));
+            }
+        }
         using var view = new EventView(json, dataLast: true);
         Assert.Equal(parsed.IsTest, view.IsTest);
         Assert.Equal(parsed.Time, view.Time);
