@@ -132,10 +132,16 @@ internal static class InstanceParser
     {
         private readonly List<(string Variable, int FieldStart, string Value)> _fields = new(16);
 
+        // Whether a variable wrote this device's index unlike Ganeti ("DISK01_", "DISK1 _"): only
+        // then can two variables name one field; otherwise their names, all "…DISK1_" and a field,
+        // are distinct and nothing needs looking up.
+        private bool _oddlyIndexed;
+
         /// <summary>A later variable naming the same field ("DISK01_SIZE" then "DISK1_SIZE") replaces the earlier, as a dictionary would.</summary>
-        public void Set(string variable, int fieldStart, string value)
+        public void Set(string variable, int fieldStart, string value, bool indexAsGanetiWritesIt)
         {
-            var at = IndexOf(variable.AsSpan(fieldStart));
+            _oddlyIndexed |= !indexAsGanetiWritesIt;
+            var at = _oddlyIndexed ? IndexOf(variable.AsSpan(fieldStart)) : -1;
             if (at >= 0)
             {
                 _fields[at] = (variable, fieldStart, value);
@@ -198,7 +204,9 @@ internal static class InstanceParser
         {
             return false;
         }
-        into.At(index).Set(key, restStart + kind.Length + underscore + 1, value);
+        var digits = tail[..underscore];
+        var canonical = (digits.Length == 1 || digits[0] != '0') && !digits.ContainsAnyExceptInRange('0', '9');
+        into.At(index).Set(key, restStart + kind.Length + underscore + 1, value, canonical);
         return true;
     }
 
