@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -41,20 +42,39 @@ public static class TextFormats
         TextFormat.SlackMrkdwn => SlackMrkdwn(OneLine(value)),
         TextFormat.Markdown => Markdown(OneLine(value)),
         TextFormat.Html => Html(OneLine(value)),
-        TextFormat.TopicLevel => Replace(value, "/+#\0", '_'),
-        TextFormat.SubjectToken => value.Length == 0 ? "_" : Replace(value, ".*> \t", '_'),
+        TextFormat.TopicLevel => Replace(value, NotInTopicLevel, '_'),
+        TextFormat.SubjectToken => value.Length == 0 ? "_" : Replace(value, NotInSubjectToken, '_'),
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 
-    /// <summary>Each of <paramref name="forbidden"/> and every control character becomes <paramref name="with"/>.</summary>
-    private static string Replace(string value, string forbidden, char with) =>
-        string.Create(value.Length, value, (span, source) =>
+    private static readonly SearchValues<char> NotInTopicLevel = WithControls("/+#");
+    private static readonly SearchValues<char> NotInSubjectToken = WithControls(".*> \t");
+
+    /// <summary>The characters given and every control character: U+0000–U+001F and U+007F–U+009F, those <see cref="char.IsControl(char)"/> says are.</summary>
+    private static SearchValues<char> WithControls(string forbidden) =>
+        SearchValues.Create([.. forbidden, .. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c)]);
+
+    /// <summary>Each of <paramref name="forbidden"/> becomes <paramref name="with"/>; a value with none of them (the usual one) is returned as it is.</summary>
+    private static string Replace(string value, SearchValues<char> forbidden, char with)
+    {
+        var first = value.AsSpan().IndexOfAny(forbidden);
+        if (first < 0)
         {
-            for (var i = 0; i < source.Length; i++)
+            return value;
+        }
+        return string.Create(value.Length, (value, forbidden, with, first), static (span, state) =>
+        {
+            var (source, set, replacement, from) = state;
+            source.AsSpan().CopyTo(span);
+            for (var i = from; i < span.Length; i++)
             {
-                span[i] = forbidden.Contains(source[i], StringComparison.Ordinal) || char.IsControl(source[i]) ? with : source[i];
+                if (set.Contains(span[i]))
+                {
+                    span[i] = replacement;
+                }
             }
         });
+    }
 
     /// <summary>Already escaped text, emphasised the way the format does it.</summary>
     public static string Strong(TextFormat format, string escaped) => format switch

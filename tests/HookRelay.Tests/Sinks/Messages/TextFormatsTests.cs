@@ -52,4 +52,19 @@ public class TextFormatsTests
         Assert.Equal("ab…", TextFormats.Truncate(emoji, 4));
         Assert.Equal("short", TextFormats.Truncate("short", 10));
     }
+
+    [Theory]
+    [InlineData(TextFormat.SubjectToken, ".*> \t")]
+    [InlineData(TextFormat.TopicLevel, "/+#")]
+    public void A_topic_or_subject_value_has_its_separators_wildcards_and_control_characters_replaced_and_nothing_else(TextFormat format, string forbidden)
+    {
+        for (var c = 0; c <= char.MaxValue; c++)
+        {
+            var character = (char)c;
+            var expected = forbidden.Contains(character, StringComparison.Ordinal) || char.IsControl(character) ? "a_b" : $"a{character}b";
+            Assert.Equal(expected, TextFormats.Escape(format, $"a{character}b"));
+        }
+        const string clean = "web-1_lab-example";
+        Assert.Same(clean, TextFormats.Escape(format, clean));
+    }
 }
