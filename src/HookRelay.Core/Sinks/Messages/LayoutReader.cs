@@ -1,6 +1,6 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
-using HookRelay.Events;
 
 namespace HookRelay.Sinks.Messages;
 
@@ -22,8 +22,14 @@ internal sealed class LayoutReader(ReadOnlyMemory<byte> document)
         Done,
     }
 
+    /// <summary>
+    /// A member met: its name as the document's bytes (an ASCII name written plainly, the usual
+    /// case, compared where it stands) or else decoded, and where its value starts.
+    /// </summary>
+    private readonly record struct Member(string? Decoded, int NameStart, int NameLength, int ValueStart, bool InData);
+
     /// <summary>The members met so far in document order: the attributes (data among them), then data's fields.</summary>
-    private readonly List<(string Name, int ValueStart, bool InData)> _members = new(32);
+    private readonly List<Member> _members = new(32);
 
     private Stage _stage;
 
@@ -83,29 +89,32 @@ internal sealed class LayoutReader(ReadOnlyMemory<byte> document)
         at = default;
         for (var i = 0; i < _members.Count || ReadMember(); i++)
         {
-            var (name, valueStart, inData) = _members[i];
-            if (inData && attributesOnly)
+            var member = _members[i];
+            if (member.InData && attributesOnly)
             {
                 return false;
             }
-            if (name != path[0])
+            if (!Named(member, path[0]))
             {
                 continue;
             }
-            var reader = new Utf8JsonReader(document.Span[valueStart..]);
+            var reader = new Utf8JsonReader(document.Span[member.ValueStart..]);
             reader.Read();
             if (WalkFrom(ref reader, path, 1))
             {
                 at = reader;
                 return true;
             }
-            if (inData)
+            if (member.InData)
             {
                 return false;
             }
         }
         return false;
     }
+
+    private bool Named(Member member, string name) =>
+        member.Decoded is { } decoded ? decoded == name : Ascii.Equals(document.Span.Slice(member.NameStart, member.NameLength), name);
 
     /// <summary>Reads on to the next member and remembers it; false when the document has no more.</summary>
     private bool ReadMember()
@@ -137,10 +146,13 @@ internal sealed class LayoutReader(ReadOnlyMemory<byte> document)
         {
             return Finish();
         }
-        var name = reader.ValueIsEscaped || reader.HasValueSequence ? reader.GetString()! : NameCache.Of(reader.ValueSpan);
+        var plain = !reader.ValueIsEscaped && !reader.HasValueSequence && Ascii.IsValid(reader.ValueSpan);
+        var isData = reader.ValueTextEquals("data"u8);
+        // A name's bytes start after its opening quote.
+        var (decoded, nameStart, nameLength) = plain ? (null, _offset + (int)reader.TokenStartIndex + 1, reader.ValueSpan.Length) : (reader.GetString(), 0, 0);
         reader.Read();
-        _members.Add((name, _offset + (int)reader.TokenStartIndex, _stage == Stage.Data));
-        if (_stage == Stage.Attributes && name == "data")
+        _members.Add(new Member(decoded, nameStart, nameLength, _offset + (int)reader.TokenStartIndex, _stage == Stage.Data));
+        if (_stage == Stage.Attributes && isData)
         {
             // Nothing follows data: its fields come next, or nothing when it is not an object.
             if (reader.TokenType != JsonTokenType.StartObject)

@@ -113,9 +113,11 @@ public class EventViewTests
     [Fact]
     public void Paths_are_found_in_an_event_with_escaped_names_and_values()
     {
-        var json = Encoding.UTF8.GetBytes("""{"id":"x","data":{"we\u0069rd":"a\"b","env":{"GANETI_X":"\u00e9t\u00e9 <b>"}}}""");
+        var json = Encoding.UTF8.GetBytes("""{"id":"x","data":{"we\u0069rd":"a\"b","été":"summer","env":{"GANETI_X":"\u00e9t\u00e9 <b>"}}}""");
         using var view = new EventView(json, dataLast: true);
         Assert.Equal("a\"b", view.Text("weird"));
+        Assert.Equal("summer", view.Text("été"));
+        Assert.Null(view.Text("ete"));
         Assert.Equal("été <b>", view.Text("env.GANETI_X"));
     }
 }
