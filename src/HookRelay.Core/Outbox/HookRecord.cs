@@ -141,11 +141,9 @@ public sealed record HookRecord(string EventId, DateTimeOffset Time, string Node
     }
 
     // Of the values only the short ones repeat ("True", "kvm", "0").
-    private const int MaxCachedValue = 5;
-
     private static string Value(ref Utf8JsonReader reader) =>
-        !reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= MaxCachedValue
-            ? NameCache.Of(reader.ValueSpan)
+        !reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= ShortValues.MaxLength
+            ? ShortValues.Of(reader.ValueSpan)
             : reader.GetString()!;
 
     /// <summary>
