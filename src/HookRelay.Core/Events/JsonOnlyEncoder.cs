@@ -31,11 +31,23 @@ public sealed class JsonOnlyEncoder : JavaScriptEncoder
 
     public override bool WillEncode(int unicodeScalar) => unicodeScalar is < 0x20 or '"' or '\\' || unicodeScalar is >= 0xD800 and <= 0xDFFF;
 
-    public override unsafe int FindFirstCharacterToEncode(char* text, int textLength)
+    public override unsafe int FindFirstCharacterToEncode(char* text, int textLength) =>
+        FirstToEscape(new ReadOnlySpan<char>(text, textLength));
+
+    /// <summary>Where the first character JSON requires escaped is (quote, backslash, control, lone surrogate); -1 for none.</summary>
+    internal static int FirstToEscape(ReadOnlySpan<char> span)
     {
-        // Vector searches: the daemon writes every event with this encoder, kilobytes of text each.
-        var span = new ReadOnlySpan<char>(text, textLength);
-        for (var from = 0; from < span.Length;)
+        // The daemon writes every event with this encoder, a few hundred short strings each: one
+        // vector search for anything outside ' '..U+D7FF (controls, surrogates, the rare U+E000 and
+        // above), one for a quote or backslash before it, and only past such a character the
+        // general search below.
+        var outside = span.IndexOfAnyExceptInRange(' ', '\uD7FF');
+        var quoted = (outside < 0 ? span : span[..outside]).IndexOfAny('"', '\\');
+        if (quoted >= 0 || outside < 0)
+        {
+            return quoted;
+        }
+        for (var from = outside; from < span.Length;)
         {
             var rest = span[from..];
             var special = rest.IndexOfAny(JsonSpecial);

@@ -69,4 +69,37 @@ public class JsonOnlyEncoderTests
             Assert.Equal(value, document.RootElement.GetProperty("v").GetString());
         }
     }
+
+    [Fact]
+    public void The_first_character_to_escape_is_the_first_quote_backslash_control_or_lone_surrogate()
+    {
+        static int Expected(string text)
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                var c = text[i];
+                if (c < 0x20 || c is '"' or '\\' || char.IsLowSurrogate(c))
+                {
+                    return i;
+                }
+                if (char.IsHighSurrogate(c))
+                {
+                    if (i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                    {
+                        i++;
+                        continue;
+                    }
+                    return i;
+                }
+            }
+            return -1;
+        }
+        char[] pool = ['a', ' ', '~', '"', '\\', '\n', '\u0001', '\u001f', '\u007f', 'é', '\uD7FF', '\uD800', '\uDBFF', '\uDC00', '\uDFFF', '\uE000', '\uFFFF', '日'];
+        var random = new Random(2718);
+        for (var n = 0; n < 20_000; n++)
+        {
+            var text = new string([.. Enumerable.Range(0, random.Next(0, 70)).Select(_ => random.Next(3) == 0 ? pool[random.Next(pool.Length)] : (char)random.Next(0x20, 0x7F))]);
+            Assert.Equal(Expected(text), JsonOnlyEncoder.FirstToEscape(text));
+        }
+    }
 }
