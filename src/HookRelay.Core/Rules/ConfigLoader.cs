@@ -53,27 +53,12 @@ public static partial class ConfigLoader
     public static HookRelayConfig Parse(byte[] bytes, string path, bool alreadyChecked = false)
     {
         var errors = new List<ConfigError>();
-        YamlNode? root = null;
-        try
+        if (!ConfigText.IsRead)
         {
-            var stream = new YamlStream();
-            using var reader = new StreamReader(new MemoryStream(bytes), new UTF8Encoding(false, true));
-            stream.Load(reader);
-            if (stream.Documents.Count > 1)
-            {
-                var second = stream.Documents[1].RootNode;
-                errors.Add(new ConfigError(path, second.Start.Line, second.Start.Column, "the file holds more than one YAML document; put everything in one"));
-            }
-            root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+            // hookrelay-hook: nothing of the file's reading is in its image (the schema and its checks included).
+            throw ConfigText.NotRead(path);
         }
-        catch (YamlException e)
-        {
-            errors.Add(new ConfigError(path, e.Start.Line, e.Start.Column, $"not valid YAML: {YamlMessage(e)}"));
-        }
-        catch (DecoderFallbackException)
-        {
-            errors.Add(new ConfigError(path, 0, 0, "the file is not valid UTF-8"));
-        }
+        var root = ConfigText.Root(bytes, path, errors);
         if (root is null || YamlScalars.IsNull(root))
         {
             return errors.Count > 0
@@ -98,14 +83,6 @@ public static partial class ConfigLoader
         var errors = new List<ConfigError>();
         var config = new Binder(path, errors, alreadyChecked: true).Bind((YamlMappingNode)root, []);
         return errors.Count > 0 ? throw new ConfigException(errors) : config;
-    }
-
-    // YamlDotNet prefixes messages with the position we already report.
-    private static string YamlMessage(YamlException e)
-    {
-        var message = e.InnerException?.Message ?? e.Message;
-        var close = message.IndexOf("): ", StringComparison.Ordinal);
-        return message.StartsWith("(Line:", StringComparison.Ordinal) && close > 0 ? message[(close + 3)..] : message;
     }
 
     /// <summary>Maps a schema-valid document onto the model; only semantic problems remain to be found here.</summary>

@@ -1,4 +1,3 @@
-using System.Text;
 using HookRelay.Events;
 using YamlDotNet.RepresentationModel;
 
@@ -19,11 +18,17 @@ internal static class ConfigSlicer
 
     public static string Key(string hook, string phase) => $"{hook}/{phase}";
 
+    /// <summary>
+    /// The whole file's nodes, for a run of a hooks path or hooks version the catalog does not
+    /// know (any rule may match it): the hook reads no YAML text (<see cref="ConfigText"/>).
+    /// </summary>
+    public const string Whole = "*";
+
     public static Slices Cut(HookRelayConfig config)
     {
         var documents = new List<byte[]>();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (Root(config.Content) is not { } root)
+        if (ConfigText.Root(config.Content, config.SourcePath, []) is not YamlMappingNode root)
         {
             return new Slices(documents, index);
         }
@@ -45,17 +50,23 @@ internal static class ConfigSlicer
                 }
                 var slice = Emit(root, [.. routes.Select(i => routeNodes[i])], [.. gates.Select(i => gateNodes[i])],
                     routes.SelectMany(i => config.Routes[i].To).Concat(gates.Select(i => config.Gates[i].Remote?.Sink).OfType<string>()).ToHashSet(StringComparer.Ordinal));
-                // Many paths share a slice (the same rules apply to them): kept once.
-                var text = Convert.ToBase64String(slice);
-                if (!seen.TryGetValue(text, out var number))
-                {
-                    number = seen[text] = documents.Count;
-                    documents.Add(slice);
-                }
-                index[Key(path.Path, phase)] = number;
+                index[Key(path.Path, phase)] = Kept(slice);
             }
         }
+        index[Whole] = Kept(SliceTree.Write(root));
         return new Slices(documents, index);
+
+        // Many paths share a slice (the same rules apply to them): kept once.
+        int Kept(byte[] slice)
+        {
+            var text = Convert.ToBase64String(slice);
+            if (!seen.TryGetValue(text, out var number))
+            {
+                number = seen[text] = documents.Count;
+                documents.Add(slice);
+            }
+            return number;
+        }
     }
 
     /// <summary>
@@ -68,14 +79,6 @@ internal static class ConfigSlicer
 
     private static bool AnyActionMayRun(HookRelayConfig config, string hook, string phase) =>
         config.Actions.Any(a => a.Enabled && NodeActionTriggers.Find(a.Name) is { } trigger && trigger.MayRun(hook, phase));
-
-    private static YamlMappingNode? Root(byte[] content)
-    {
-        var stream = new YamlStream();
-        using var reader = new StreamReader(new MemoryStream(content), new UTF8Encoding(false, true));
-        stream.Load(reader);
-        return stream.Documents.Count > 0 ? stream.Documents[0].RootNode as YamlMappingNode : null;
-    }
 
     private static List<YamlNode> Items(YamlMappingNode root, string key) =>
         root.Children.TryGetValue(new YamlScalarNode(key), out var node) && node is YamlSequenceNode sequence ? [.. sequence.Children] : [];

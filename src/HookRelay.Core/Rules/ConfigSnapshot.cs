@@ -21,7 +21,7 @@ public sealed class ConfigSnapshot
 {
     private const string Magic = "hookrelay configuration snapshot";
     // Bump when what a slice holds changes, so a snapshot cut by other rules is cut again.
-    private const int FormatVersion = 2;
+    private const int FormatVersion = 3;
     private const int Checksum = sizeof(ulong);
     private const int FirstRead = 64 * 1024;
 
@@ -72,8 +72,15 @@ public sealed class ConfigSnapshot
     /// Whether the file now at the path is, for certain, the one compiled: same file, same size, same
     /// times, and changed long enough before the identity was taken that a later write moved them.
     /// </summary>
-    public bool Describes(FileIdentity identity) =>
-        _compiled is { Identity: { } known } compiled && known == identity && identity.ChangedNs < compiled.TakenNs - RacyNs;
+    public bool Describes(FileIdentity identity) => _compiled is { } compiled && Proves(compiled.Identity, compiled.TakenNs, identity);
+
+    /// <summary>
+    /// Whether an identity of the file recorded at <paramref name="takenNs"/> proves that the file
+    /// now at the path (<paramref name="now"/>) is the one read then: the same, and changed long
+    /// enough before it was taken that a later write would have moved its times.
+    /// </summary>
+    public static bool Proves(FileIdentity? recorded, long takenNs, FileIdentity now) =>
+        recorded == now && now.ChangedNs < takenNs - RacyNs;
 
     /// <param name="identity">The file's identity taken before <paramref name="config"/> was read from it, or null if unknown.</param>
     public static ConfigSnapshot Compile(HookRelayConfig config, FileIdentity? identity, long takenNs)
@@ -96,16 +103,19 @@ public sealed class ConfigSnapshot
 
     /// <summary>
     /// What a run of this hooks path and phase loads: nothing when no route, gate or action can
-    /// apply to it; else its slice, or the whole file for a path the catalog does not know (any
-    /// rule may match it) or when the slices are not this build's.
+    /// apply to it; else its slice, or the whole file's for a path or hooks version the catalog
+    /// does not know (any rule may match it), or the file itself when the slices are not this build's.
     /// </summary>
     public Run For(string hook, string phase, string hooksVersion)
     {
-        if (_compiled is null || hooksVersion != HooksCatalog.SupportedHooksVersion || HooksCatalog.Find(hook) is null)
+        if (_compiled is null)
         {
             return Loaded(Load());
         }
-        if (!_compiled.Index.TryGetValue(ConfigSlicer.Key(hook, phase), out var number))
+        var key = hooksVersion == HooksCatalog.SupportedHooksVersion && HooksCatalog.Find(hook) is not null
+            ? ConfigSlicer.Key(hook, phase)
+            : ConfigSlicer.Whole;
+        if (!_compiled.Index.TryGetValue(key, out var number))
         {
             return new Run(null, _compiled.StateDir, _compiled.NodeName, _compiled.Journal);
         }
@@ -169,23 +179,36 @@ public sealed class ConfigSnapshot
     /// is an older HookRelay's last good copy: the configuration's bytes alone. Throws
     /// <see cref="IOException"/> or <see cref="InvalidDataException"/> when it cannot be read or is damaged.
     /// </summary>
-    public static ConfigSnapshot Open(string snapshotPath, string sourcePath)
+    public static ConfigSnapshot Open(string snapshotPath, string sourcePath) =>
+        Read(UnixFile.ReadRange(snapshotPath, 0, FirstRead), sourcePath, snapshotPath);
+
+    /// <summary>A snapshot's whole bytes, as <see cref="ToBytes"/> wrote them (hookrelay compiling one for the hook).</summary>
+    public static ConfigSnapshot FromBytes(byte[] bytes, string sourcePath) => Read(bytes, sourcePath, null);
+
+    /// <param name="start">The snapshot's first bytes: all of them when <paramref name="snapshotPath"/> is null, else at most <see cref="FirstRead"/>.</param>
+    private static ConfigSnapshot Read(byte[] start, string sourcePath, string? snapshotPath)
     {
-        var start = UnixFile.ReadRange(snapshotPath, 0, FirstRead);
         if (!HasHeader(start))
         {
-            var whole = start.Length < FirstRead ? start : UnixFile.ReadAll(snapshotPath);
-            return new ConfigSnapshot(sourcePath, new Part(0, whole.Length, XxHash64.HashToUInt64(whole)),
-                (offset, length) => whole.AsSpan((int)offset, length).ToArray(), null);
+            if (snapshotPath is null)
+            {
+                // Only a file an older HookRelay saved may be bare; bytes handed over are this build's.
+                throw new InvalidDataException("the bytes are not a configuration snapshot");
+            }
+            var all = start.Length < FirstRead ? start : UnixFile.ReadAll(snapshotPath);
+            return new ConfigSnapshot(sourcePath, new Part(0, all.Length, XxHash64.HashToUInt64(all)),
+                (offset, length) => all.AsSpan((int)offset, length).ToArray(), null);
         }
         var headerLength = BitConverter.ToInt32(start);
         if (headerLength < Checksum || headerLength > 64 * 1024 * 1024)
         {
             throw new InvalidDataException("the snapshot's header length is not plausible");
         }
+        // Past the first read, from the file; bytes given whole have nothing past them (a short part reads as damaged).
+        byte[] Beyond(long offset, int length) => snapshotPath is null ? [] : UnixFile.ReadRange(snapshotPath, offset, length);
         var header = sizeof(int) + headerLength <= start.Length
             ? start.AsSpan(sizeof(int), headerLength).ToArray()
-            : UnixFile.ReadRange(snapshotPath, sizeof(int), headerLength);
+            : Beyond(sizeof(int), headerLength);
         if (header.Length != headerLength
             || !XxHash64.Hash(header.AsSpan(0, headerLength - Checksum)).AsSpan().SequenceEqual(header.AsSpan(headerLength - Checksum)))
         {
@@ -196,7 +219,7 @@ public sealed class ConfigSnapshot
         // comes from the very file the header did, even if the snapshot is replaced meanwhile.
         Func<long, int, byte[]> body = (offset, length) => bodyStart + offset + length <= start.Length
             ? start.AsSpan((int)(bodyStart + offset), length).ToArray()
-            : UnixFile.ReadRange(snapshotPath, bodyStart + offset, length);
+            : Beyond(bodyStart + offset, length);
         using var reader = new BinaryReader(new MemoryStream(header, 0, headerLength - Checksum), Encoding.UTF8);
         reader.ReadString();
         var current = reader.ReadString() == Build;

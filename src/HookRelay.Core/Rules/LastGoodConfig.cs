@@ -1,4 +1,5 @@
 using System.IO.Hashing;
+using HookRelay.Hook;
 using HookRelay.Posix;
 
 namespace HookRelay.Rules;
@@ -32,6 +33,11 @@ public static class LastGoodConfig
         {
             return saved;
         }
+        if (!ConfigText.IsRead && identity is { } now && ConfigFailure.Recall(path) is { } failure && failure.Describes(now))
+        {
+            // The hook, on a file hookrelay already found broken: no need to ask again.
+            throw failure.Exception;
+        }
         var bytes = ConfigLoader.Read(path);
         // Settled: a snapshot taken from now on would trust the identity (ConfigSnapshot.Describes).
         var settled = identity is { } changed && changed.ChangedNs < NowNs() - ConfigSnapshot.RacyNs;
@@ -40,7 +46,19 @@ public static class LastGoodConfig
             // Same bytes, but its identity is too fresh to trust: compare again next run, until it settles.
             return saved;
         }
-        return Save(ConfigLoader.Parse(bytes, path), identity);
+        if (!ConfigText.IsRead)
+        {
+            return ConfigCompiler.Ask(path, Binaries.Cli);
+        }
+        try
+        {
+            return Save(ConfigLoader.Parse(bytes, path), identity);
+        }
+        catch (ConfigException e)
+        {
+            new ConfigFailure(identity, NowNs(), e.Errors).Save(path);
+            throw;
+        }
     }
 
     /// <summary>
@@ -102,7 +120,21 @@ public static class LastGoodConfig
         return null;
     }
 
-    private static ConfigSnapshot Save(HookRelayConfig config, FileIdentity? identity)
+    /// <summary>
+    /// While the file is broken: the last good copy cut again by this build when an older one saved
+    /// it (an upgrade), so that the hook, which cannot read YAML, can still run with it.
+    /// </summary>
+    public static void RecutLastGood(string path)
+    {
+        if (RecallSnapshot(path) is { Snapshot.IsCurrent: false } lastGood)
+        {
+            // No identity: the copy describes no file, the broken one least of all.
+            Save(lastGood.Snapshot.Load(), identity: null, fileLoaded: false);
+        }
+    }
+
+    /// <param name="fileLoaded">Whether <paramref name="config"/> is the file as it is (any failure kept for it is then over), not a copy re-cut.</param>
+    private static ConfigSnapshot Save(HookRelayConfig config, FileIdentity? identity, bool fileLoaded = true)
     {
         var snapshot = ConfigSnapshot.Compile(config, identity, NowNs());
         var target = SnapshotPath(config.SourcePath);
@@ -113,6 +145,10 @@ public static class LastGoodConfig
             foreach (var older in Copies(config.SourcePath).Where(c => c != target))
             {
                 File.Delete(older);
+            }
+            if (fileLoaded)
+            {
+                ConfigFailure.Forget(config.SourcePath);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -147,10 +183,13 @@ public static class LastGoodConfig
 
     private static long NowNs() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
 
-    private static string SnapshotPath(string path)
+    private static string SnapshotPath(string path) => Beside(path, Suffix);
+
+    /// <summary>What HookRelay keeps of a configuration file beside it: hidden, the file's name and a suffix.</summary>
+    internal static string Beside(string path, string suffix)
     {
         var full = Path.GetFullPath(path);
-        return Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + Suffix);
+        return Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + suffix);
     }
 
     /// <summary>The saved copy, and any an older HookRelay left (.&lt;name&gt;.good-&lt;hash&gt;, the bytes alone).</summary>

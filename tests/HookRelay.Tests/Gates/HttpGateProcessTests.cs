@@ -96,6 +96,8 @@ public sealed class HttpGateProcessTests : IAsyncLifetime
     public async Task A_hook_binary_installed_without_hookrelay_beside_it_cannot_ask_and_says_so()
     {
         Configure(onError: "deny");
+        // As `hookrelay install` leaves it: compiled, for a hook that reads no YAML.
+        Assert.Equal(0, (await _host.CliAsync("config", "check")).ExitCode);
         using var alone = new TempDir();
         var hook = Path.Combine(alone.Path, "hookrelay-hook");
         File.Copy(_host.HookBinary, hook);

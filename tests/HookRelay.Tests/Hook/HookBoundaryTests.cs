@@ -84,6 +84,19 @@ public partial class HookBoundaryTests
         Assert.Contains(held, name => IsNamed(name, "System.CommandLine"));
     }
 
+    [Theory]
+    [InlineData("FetchMoreTokens", "YamlDotNet's scanner: the hook reads no YAML text (Rules/ConfigText.cs)")]
+    [InlineData("SaveSimpleKey", "YamlDotNet's scanner: the hook reads no YAML text (Rules/ConfigText.cs)")]
+    public void Published_hook_image_carries_no_code_it_never_runs(string method, string what)
+    {
+        // The names stack traces keep; the full binary holds both, so the reading finds them where they are.
+        Assert.True(Holds(RequiredService.HookRelayBinary(), method), $"hookrelay holds no {method}: the reading is wrong");
+        Assert.False(Holds(RequiredService.HookBinary(), method), $"hookrelay-hook holds {what}");
+    }
+
+    private static bool Holds(string image, string name) =>
+        Encoding.Latin1.GetString(File.ReadAllBytes(image)).Contains(name, StringComparison.Ordinal);
+
     [Fact]
     public void Published_hook_image_stays_within_its_size_budget()
     {

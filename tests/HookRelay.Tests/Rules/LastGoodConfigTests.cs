@@ -67,4 +67,42 @@ public class LastGoodConfigTests
         var second = LastGoodConfig.Current(path);
         Assert.True(second.Describes(identity));
     }
+
+    [Fact]
+    public void A_broken_file_leaves_its_errors_beside_it_until_it_loads_again()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("hookrelay.yaml", Config("good"));
+        _ = LastGoodConfig.Current(path);
+        Assert.Null(ConfigFailure.Recall(path));
+        File.WriteAllText(path, Config("good").Replace("routes:", "routs:", StringComparison.Ordinal));
+        var thrown = Assert.Throws<ConfigException>(() => LastGoodConfig.Current(path));
+        var failure = ConfigFailure.Recall(path)!;
+        Assert.Equal(thrown.Errors, failure.Errors);
+        Assert.Equal(UnixFile.Identity(path), failure.Identity);
+        File.WriteAllText(path, Config("fixed"));
+        Assert.Equal("fixed", LastGoodConfig.Current(path).For("instance-add", "post", "2").Config!.Routes[0].Name);
+        Assert.Null(ConfigFailure.Recall(path));
+    }
+
+    [Fact]
+    public void While_the_file_is_broken_an_older_builds_last_good_copy_is_cut_again_by_this_build()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("hookrelay.yaml", Config("good").Replace("routes:", "routs:", StringComparison.Ordinal));
+        // What an older HookRelay kept: the file's bytes alone.
+        dir.File(".hookrelay.yaml.good-0123456789abcdef", Config("older"));
+        Assert.Throws<ConfigException>(() => LastGoodConfig.Current(path));
+        Assert.False(LastGoodConfig.RecallSnapshot(path)!.Snapshot.IsCurrent);
+
+        LastGoodConfig.RecutLastGood(path);
+
+        var recalled = LastGoodConfig.RecallSnapshot(path)!;
+        Assert.True(recalled.Snapshot.IsCurrent);
+        Assert.Equal(Path.Combine(dir.Path, ".hookrelay.yaml.good"), recalled.CopyPath);
+        Assert.Equal("older", recalled.Snapshot.For("instance-add", "post", "2").Config!.Routes[0].Name);
+        Assert.False(recalled.Snapshot.Describes(UnixFile.Identity(path)!.Value));
+        // The file is still broken, and still said to be.
+        Assert.NotNull(ConfigFailure.Recall(path));
+    }
 }
