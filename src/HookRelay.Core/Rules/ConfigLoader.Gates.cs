@@ -108,7 +108,7 @@ public static partial class ConfigLoader
             {
                 try
                 {
-                    patterns[key] = new Regex(value.Value ?? "", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+                    patterns[key] = BoundedRegex.Create(value.Value ?? "");
                 }
                 catch (ArgumentException e)
                 {

@@ -80,6 +80,11 @@ public static partial class ConfigLoader
     /// <summary>A snapshot's slice, its nodes rebuilt (<see cref="SliceTree"/>): bound without the schema and the checks over every hooks path, as they passed when the file loaded.</summary>
     internal static HookRelayConfig BindSlice(YamlNode root, string path)
     {
+        if (BoundedRegex.ByProcessDefault)
+        {
+            // The hook's first regular expressions are its slice's; a run with nothing to do builds none, and skips this.
+            BoundedRegex.BoundProcessDefault();
+        }
         var errors = new List<ConfigError>();
         var config = new Binder(path, errors, alreadyChecked: true).Bind((YamlMappingNode)root, []);
         return errors.Count > 0 ? throw new ConfigException(errors) : config;

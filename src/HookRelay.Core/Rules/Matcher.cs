@@ -87,7 +87,7 @@ public sealed class Matcher
         {
             try
             {
-                regex = new Regex($"^(?:{value})$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+                regex = BoundedRegex.Create($"^(?:{value})$");
             }
             catch (ArgumentException e)
             {
