@@ -68,6 +68,20 @@ PY
 )
 run_env="env -i $ganeti_env HOOK_NODE=node1.lab.example HOOKRELAY_NODE=node1.lab.example SLACK_URL=http://127.0.0.1:$port/"
 
+# The variant is another build: its own copies of the files, so that the two builds do not
+# replace each other's compiled snapshots between rows.
+for c in nomatch match-serve; do cp "$work/$c.yaml" "$work/variant-$c.yaml"; done
+# Compile every file before anything is measured: a build's first run after an edit compiles
+# (hookrelay-hook asks hookrelay, whose memory the RSS rows would otherwise count), and once more
+# after the file's change settled (a snapshot then trusts the file's identity alone).
+prime() {
+  for c in nomatch match match-serve match-serve-nosync; do eval "$run_env HOOKRELAY_CONFIG=$work/$c.yaml $hook" >/dev/null 2>&1 || true; done
+  if [ -n "${EXTRA_BIN:-}" ]; then
+    for c in nomatch match-serve; do eval "$run_env HOOKRELAY_CONFIG=$work/variant-$c.yaml $EXTRA_BIN" >/dev/null 2>&1 || true; done
+  fi
+}
+prime; sleep 1.2; prime
+
 cd /
 hyperfine -N --warmup 20 --runs "$runs" \
   --export-json "$out/hook-startup.json" --export-markdown "$out/hook-startup.md" \
@@ -78,8 +92,8 @@ hyperfine -N --warmup 20 --runs "$runs" \
   --command-name "hookrelay, match + enqueue, no daemon" "$run_env HOOKRELAY_CONFIG=$work/match.yaml $hook" \
   --command-name "hookrelay, match + enqueue + wake serve" "$run_env HOOKRELAY_CONFIG=$work/match-serve.yaml $hook" \
   --command-name "hookrelay, same with fsync: false" "$run_env HOOKRELAY_CONFIG=$work/match-serve-nosync.yaml $hook" \
-  ${EXTRA_BIN:+--command-name "variant: no matching rule" "$run_env HOOKRELAY_CONFIG=$work/nomatch.yaml $EXTRA_BIN"} \
-  ${EXTRA_BIN:+--command-name "variant: match + enqueue + wake serve" "$run_env HOOKRELAY_CONFIG=$work/match-serve.yaml $EXTRA_BIN"}
+  ${EXTRA_BIN:+--command-name "variant: no matching rule" "$run_env HOOKRELAY_CONFIG=$work/variant-nomatch.yaml $EXTRA_BIN"} \
+  ${EXTRA_BIN:+--command-name "variant: match + enqueue + wake serve" "$run_env HOOKRELAY_CONFIG=$work/variant-match-serve.yaml $EXTRA_BIN"}
 
 echo
 echo "peak RSS over 20 runs (KiB, max):"
