@@ -65,13 +65,7 @@ public sealed record ConfigFailure(FileIdentity? Identity, long TakenNs, IReadOn
         using (var writer = new BinaryWriter(bytes, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(Magic);
-            writer.Write(Identity is not null);
-            var identity = Identity.GetValueOrDefault();
-            writer.Write(identity.Device);
-            writer.Write(identity.Inode);
-            writer.Write(identity.Size);
-            writer.Write(identity.ModifiedNs);
-            writer.Write(identity.ChangedNs);
+            FileIdentityBinary.Write(writer, Identity);
             writer.Write(TakenNs);
             writer.Write(Errors.Count);
             foreach (var error in Errors)
@@ -95,8 +89,7 @@ public sealed record ConfigFailure(FileIdentity? Identity, long TakenNs, IReadOn
             {
                 return null;
             }
-            var hasIdentity = reader.ReadBoolean();
-            var identity = new FileIdentity(reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64());
+            var identity = FileIdentityBinary.Read(reader);
             var takenNs = reader.ReadInt64();
             var count = reader.ReadInt32();
             if (count < 0 || count > bytes.Length)
@@ -108,7 +101,7 @@ public sealed record ConfigFailure(FileIdentity? Identity, long TakenNs, IReadOn
             {
                 errors[i] = new ConfigError(configPath, reader.ReadInt64(), reader.ReadInt64(), reader.ReadString(), reader.ReadBoolean());
             }
-            return reader.BaseStream.Position == bytes.Length ? new ConfigFailure(hasIdentity ? identity : null, takenNs, errors) : null;
+            return reader.BaseStream.Position == bytes.Length ? new ConfigFailure(identity, takenNs, errors) : null;
         }
         catch (Exception e) when (e is EndOfStreamException or FormatException or OverflowException or ArgumentException)
         {

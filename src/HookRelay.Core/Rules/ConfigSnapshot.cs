@@ -140,13 +140,7 @@ public sealed class ConfigSnapshot
         {
             writer.Write(Magic);
             writer.Write(Build);
-            writer.Write(compiled.Identity is not null);
-            var identity = compiled.Identity.GetValueOrDefault();
-            writer.Write(identity.Device);
-            writer.Write(identity.Inode);
-            writer.Write(identity.Size);
-            writer.Write(identity.ModifiedNs);
-            writer.Write(identity.ChangedNs);
+            FileIdentityBinary.Write(writer, compiled.Identity);
             writer.Write(compiled.TakenNs);
             writer.Write(compiled.StateDir);
             writer.Write(compiled.NodeName ?? "");
@@ -223,8 +217,7 @@ public sealed class ConfigSnapshot
         using var reader = new BinaryReader(new MemoryStream(header, 0, headerLength - Checksum), Encoding.UTF8);
         reader.ReadString();
         var current = reader.ReadString() == Build;
-        var hasIdentity = reader.ReadBoolean();
-        var identity = new FileIdentity(reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64());
+        var identity = FileIdentityBinary.Read(reader);
         var takenNs = reader.ReadInt64();
         var stateDir = reader.ReadString();
         var nodeName = reader.ReadString();
@@ -246,7 +239,7 @@ public sealed class ConfigSnapshot
         {
             index[reader.ReadString()] = reader.ReadInt32();
         }
-        return new ConfigSnapshot(sourcePath, parts[^1], body, new Compiled(hasIdentity ? identity : null, takenNs, stateDir,
+        return new ConfigSnapshot(sourcePath, parts[^1], body, new Compiled(identity, takenNs, stateDir,
             nodeName.Length == 0 ? null : nodeName, journal, parts[..^1], index));
     }
 
