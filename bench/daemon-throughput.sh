@@ -34,9 +34,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-dotnet build "$here/Receiver/Receiver.csproj" -c Release -o "$root/artifacts/bench/receiver" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+receiver=$("$here/receiver-build.sh")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-dotnet "$root/artifacts/bench/receiver/bench-receiver.dll" "$port" >"$work/receiver.log" 2>&1 & receiver_pid=$!
+"$receiver" "$port" >"$work/receiver.log" 2>&1 & receiver_pid=$!
 for _ in $(seq 100); do curl -sf "http://localhost:$port/stats" >/dev/null && break; sleep 0.1; done
 
 broker_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

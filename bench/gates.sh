@@ -31,9 +31,9 @@ done
 dotnet publish "$here/empty-aot/EmptyAot.csproj" -c Release -r linux-x64 -o "$root/artifacts/bench/empty-aot" >"$work/publish.log" 2>&1 \
   || { cat "$work/publish.log"; exit 1; }
 empty=$root/artifacts/bench/empty-aot/empty-aot
-dotnet build "$here/Receiver/Receiver.csproj" -c Release -o "$root/artifacts/bench/receiver" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+receiver=$("$here/receiver-build.sh")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-dotnet "$root/artifacts/bench/receiver/bench-receiver.dll" "$port" --answer '{"result": {"allow": true}}' >"$work/server.log" 2>&1 & server_pid=$!
+"$receiver" "$port" --answer '{"result": {"allow": true}}' >"$work/server.log" 2>&1 & server_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/stats" >/dev/null && break; sleep 0.1; done
 policy_url=http://127.0.0.1:$port/v1/data/ganeti/allow
 

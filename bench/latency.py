@@ -20,13 +20,12 @@ def pct(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
-subprocess.run(["dotnet", "build", f"{here}/Receiver/Receiver.csproj", "-c", "Release", "-o", f"{root}/artifacts/bench/receiver"],
-               check=True, stdout=subprocess.DEVNULL)
+receiver = subprocess.run([f"{here}/receiver-build.sh"], check=True, capture_output=True, text=True).stdout.strip()
 work = tempfile.mkdtemp()
 port = free_port()
 procs = []
 try:
-    procs.append(subprocess.Popen(["dotnet", f"{root}/artifacts/bench/receiver/bench-receiver.dll", str(port)], stdout=subprocess.DEVNULL))
+    procs.append(subprocess.Popen([receiver, str(port)], stdout=subprocess.DEVNULL))
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://localhost:{port}/stats", timeout=1)
