@@ -19,7 +19,7 @@ public sealed record ConfigFailure(FileIdentity? Identity, long TakenNs, IReadOn
     /// <summary>Whether these errors are, for certain, those of the file now at the path (as <see cref="ConfigSnapshot.Describes"/>).</summary>
     public bool Describes(FileIdentity identity) => ConfigSnapshot.Proves(Identity, TakenNs, identity);
 
-    public static string PathBeside(string configPath) => LastGoodConfig.Beside(configPath, ".broken");
+    private static string PathBeside(string configPath) => LastGoodConfig.Beside(configPath, ".broken");
 
     /// <summary>Keeps the failure beside the file, best effort: a read-only /etc only costs the hook a compile at each run.</summary>
     public void Save(string configPath)

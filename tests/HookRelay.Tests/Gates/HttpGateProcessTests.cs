@@ -99,11 +99,7 @@ public sealed class HttpGateProcessTests : IAsyncLifetime
         // As `hookrelay install` leaves it: compiled, for a hook that reads no YAML.
         Assert.Equal(0, (await _host.CliAsync("config", "check")).ExitCode);
         using var alone = new TempDir();
-        var hook = Path.Combine(alone.Path, "hookrelay-hook");
-        File.Copy(_host.HookBinary, hook);
-        File.SetUnixFileMode(hook, UnixFileMode.UserRead | UnixFileMode.UserExecute);
-        var run = await HookProcess.RunAsync(hook, Fixtures.Env("instance-add-pre-node1-01"),
-            new Dictionary<string, string> { ["HOOKRELAY_CONFIG"] = _host.ConfigPath, ["HOOKRELAY_NODE"] = "node1.lab.example" }, TimeSpan.FromSeconds(30));
+        var run = await _host.RunHookAsync("instance-add-pre-node1-01", hookBinary: _host.CopyHook(alone, withCli: false));
         Assert.Equal(HookExitCodes.Denied, run.ExitCode);
         Assert.Equal("hookrelay: denied by gate 'policy': cannot ask the policy server: hookrelay is not installed beside hookrelay-hook; on_error: deny\n", run.Stdout);
         Assert.Empty(_server.All);

@@ -268,26 +268,6 @@ public sealed class HookProcessTests : IDisposable
         Assert.Contains("configuration unusable and no good one was ever loaded on this node: nothing done, the operation is allowed", run.Stderr, StringComparison.Ordinal);
     }
 
-    /// <summary>The published hook binary copied into a directory of its own, with hookrelay beside it or not.</summary>
-    private string HookIn(TempDir dir, bool withCli)
-    {
-        foreach (var binary in withCli ? new[] { _host.HookBinary, _host.Binary } : [_host.HookBinary])
-        {
-            var copy = Path.Combine(dir.Path, Path.GetFileName(binary));
-            File.Copy(binary, copy);
-            File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserExecute);
-        }
-        return Path.Combine(dir.Path, Binaries.HookName);
-    }
-
-    private static Task<HookRun> RunBinary(string hook, string capture, string config, Action<SortedDictionary<string, string>>? change = null)
-    {
-        var env = Fixtures.Env(capture);
-        change?.Invoke(env);
-        return HookProcess.RunAsync(hook, env, new Dictionary<string, string> { ["HOOKRELAY_CONFIG"] = config, ["HOOKRELAY_NODE"] = "node1.lab.example" },
-            TimeSpan.FromSeconds(30));
-    }
-
     [Fact]
     public async Task The_hook_has_hookrelay_compile_a_new_file_and_runs_from_the_snapshot_it_keeps()
     {
@@ -304,9 +284,9 @@ public sealed class HookProcessTests : IDisposable
     [Fact]
     public async Task A_hook_alone_with_a_file_never_compiled_allows_and_says_hookrelay_must_be_beside_it()
     {
-        var config = WriteConfig(extra: "hook: { on_internal_error: deny }");
+        WriteConfig(extra: "hook: { on_internal_error: deny }");
         using var alone = new TempDir();
-        var run = await RunBinary(HookIn(alone, withCli: false), "instance-add-pre-node1-01", config);
+        var run = await _host.RunHookAsync("instance-add-pre-node1-01", hookBinary: _host.CopyHook(alone, withCli: false));
         Assert.Equal(HookExitCodes.Ok, run.ExitCode);
         Assert.Contains("no good one was ever loaded on this node: nothing done, the operation is allowed", run.Stderr, StringComparison.Ordinal);
         Assert.Contains("and hookrelay, which compiles it for hookrelay-hook, is not installed beside it", run.Stderr, StringComparison.Ordinal);
@@ -317,17 +297,17 @@ public sealed class HookProcessTests : IDisposable
     {
         var config = WriteConfig(matchers: "['hook=~\"instance-.*\"']");
         using var pair = new TempDir();
-        var hook = HookIn(pair, withCli: true);
-        Assert.Equal(HookExitCodes.Ok, (await RunBinary(hook, "instance-migrate-post-node1-01", config)).ExitCode);
+        var hook = _host.CopyHook(pair, withCli: true);
+        Assert.Equal(HookExitCodes.Ok, (await _host.RunHookAsync("instance-migrate-post-node1-01", hookBinary: hook)).ExitCode);
         File.WriteAllText(config, File.ReadAllText(config).Replace("matchers:", "matcher:", StringComparison.Ordinal));
         // Only a failure found well after the file's last change proves that it is still the same file.
         await Task.Delay(TimeSpan.FromSeconds(1.2), TestContext.Current.CancellationToken);
-        var first = await RunBinary(hook, "instance-migrate-post-node1-01", config);
+        var first = await _host.RunHookAsync("instance-migrate-post-node1-01", hookBinary: hook);
         Assert.Contains("running with the last good one", first.Stderr, StringComparison.Ordinal);
 
         // Were hookrelay asked again, the hook would now say that it is missing.
         File.Delete(Path.Combine(pair.Path, Binaries.CliName));
-        var second = await RunBinary(hook, "instance-migrate-post-node1-01", config);
+        var second = await _host.RunHookAsync("instance-migrate-post-node1-01", hookBinary: hook);
         Assert.Equal(HookExitCodes.Ok, second.ExitCode);
         Assert.Equal(first.Stderr, second.Stderr);
         Assert.Contains("matcher", second.Stderr, StringComparison.Ordinal);

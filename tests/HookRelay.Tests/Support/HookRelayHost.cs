@@ -40,8 +40,9 @@ public sealed class HookRelayHost : IDisposable
         return ConfigPath;
     }
 
+    /// <param name="hookBinary">Another copy of hookrelay-hook (<see cref="CopyHook"/>) instead of the published one.</param>
     public Task<HookRun> RunHookAsync(string capture, string node = "node1.lab.example", Action<SortedDictionary<string, string>>? change = null,
-        IReadOnlyDictionary<string, string>? extraEnv = null)
+        IReadOnlyDictionary<string, string>? extraEnv = null, string? hookBinary = null)
     {
         var env = Fixtures.Env(capture);
         change?.Invoke(env);
@@ -54,7 +55,19 @@ public sealed class HookRelayHost : IDisposable
         {
             extra[key] = value;
         }
-        return HookProcess.RunAsync(HookBinary, env, extra, TimeSpan.FromSeconds(30));
+        return HookProcess.RunAsync(hookBinary ?? HookBinary, env, extra, TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>The published hookrelay-hook copied into a directory of its own, with hookrelay beside it or not; the copy's path.</summary>
+    public string CopyHook(TempDir into, bool withCli)
+    {
+        foreach (var binary in withCli ? new[] { HookBinary, Binary } : [HookBinary])
+        {
+            var copy = Path.Combine(into.Path, Path.GetFileName(binary));
+            File.Copy(binary, copy);
+            File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        }
+        return Path.Combine(into.Path, Path.GetFileName(HookBinary));
     }
 
     public Task<HookRun> CliAsync(params string[] arguments) =>
